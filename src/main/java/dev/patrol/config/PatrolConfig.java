@@ -1,0 +1,172 @@
+package dev.patrol.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * patrol's whole configuration (design §2). Every key also works as an environment variable, e.g.
+ * {@code PATROL_VAULT_ADDRESS}. The README's configuration reference is kept in sync with this
+ * interface by a test.
+ */
+@ConfigMapping(prefix = "patrol")
+public interface PatrolConfig {
+
+    Snowflake snowflake();
+
+    Vault vault();
+
+    Rotation rotation();
+
+    /** Registered CLI connections by name ({@code [a-z][a-z0-9_-]{0,62}}). */
+    Map<String, Connection> connections();
+
+    Devservices devservices();
+
+    interface Snowflake {
+        /** Account identifier ({@code ORG-ACCOUNT} or locator). */
+        Optional<String> account();
+
+        /** Base URL; derived from the account when absent. {@code http://host:port} is allowed for emulators. */
+        Optional<String> url();
+
+        /** The rotator's own service user. */
+        Optional<String> user();
+
+        /** The rotator's role: holds MODIFY PROGRAMMATIC AUTHENTICATION METHODS on each CLI user, never ACCOUNTADMIN. */
+        Optional<String> role();
+
+        /** PKCS#8 PEM private key of the rotator (key-pair login; a PAT session cannot manage PATs). */
+        Optional<Path> privateKeyFile();
+
+        Optional<String> privateKeyPassphrase();
+    }
+
+    interface Vault {
+        Optional<String> address();
+
+        Auth auth();
+
+        /** The token, for auth method {@code token}. */
+        Optional<String> token();
+
+        Approle approle();
+
+        Kubernetes kubernetes();
+
+        /** KV v2 mount holding the token records. */
+        @WithDefault("secret")
+        String kvMount();
+
+        /** Path under the mount; records live at {@code <kv-mount>/data/<path-prefix>/<connection>}. */
+        @WithDefault("snowflake-pats")
+        String pathPrefix();
+
+        interface Auth {
+            /** {@code token}, {@code approle} or {@code kubernetes}. */
+            @WithDefault("token")
+            String method();
+        }
+
+        interface Approle {
+            Optional<String> roleId();
+
+            Optional<Path> secretIdFile();
+        }
+
+        interface Kubernetes {
+            Optional<String> role();
+        }
+    }
+
+    interface Rotation {
+        /** How often the sweep runs; {@code off} disables it. */
+        @WithDefault("5m")
+        String checkEvery();
+
+        /** A secret older than this is rotated. */
+        @WithDefault("7d")
+        Duration period();
+
+        /** How long the previous secret stays valid after a rotation (applied in whole hours). */
+        @WithDefault("24h")
+        Duration grace();
+
+        /** Lifetime of a new PAT in days (Cortex guidance: at most 90). */
+        @WithDefault("30")
+        int daysToExpiry();
+
+        /** {@code rotate} (Snowflake's native ROTATE) or {@code add-remove}. */
+        @WithDefault("rotate")
+        String strategy();
+    }
+
+    interface Connection {
+        /** The CLI's TYPE=SERVICE user. */
+        String user();
+
+        /** Its single role. */
+        String role();
+
+        Optional<String> warehouse();
+
+        Optional<String> database();
+
+        Optional<String> schema();
+
+        /** Per-connection override of {@code patrol.rotation.period}. */
+        Optional<Duration> period();
+
+        /** Per-connection override of {@code patrol.rotation.grace}. */
+        Optional<Duration> grace();
+
+        /** Per-connection override of {@code patrol.rotation.days-to-expiry}. */
+        OptionalInt daysToExpiry();
+    }
+
+    interface Devservices {
+        /** Start the embedded emulators instead of real Snowflake and Vault ({@code true} in dev and test). */
+        @WithDefault("false")
+        boolean enabled();
+
+        /** Run only the emulators, on fixed ports, for crash and replica tests (design §8). */
+        @WithDefault("false")
+        boolean standalone();
+
+        DevSnowflake snowflake();
+
+        DevVault vault();
+
+        interface DevSnowflake {
+            /** Fixed port; 0 picks a free one. */
+            @WithDefault("0")
+            int port();
+
+            @WithDefault("PATROLDEV")
+            String account();
+
+            @WithDefault("ADMIN")
+            String adminUser();
+
+            @WithDefault("patrol-dev")
+            String adminPassword();
+
+            /** Where standalone mode writes the rotator's private key (PEM), for other patrol processes. */
+            Optional<Path> rotatorKeyFile();
+        }
+
+        interface DevVault {
+            /** Fixed port; 0 picks a free one. */
+            @WithDefault("0")
+            int port();
+
+            @WithDefault("patrol-dev-root")
+            String rootToken();
+        }
+    }
+}
