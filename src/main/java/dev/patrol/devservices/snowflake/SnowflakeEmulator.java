@@ -187,34 +187,38 @@ public final class SnowflakeEmulator implements AutoCloseable {
         try (ex) {
             if (faults.takeDrop()) return; // closing without a response drops the connection
             String path = ex.getRequestURI().getPath();
-            Map<String, String> query = query(ex.getRequestURI());
             if (!ex.getRequestMethod().equals("POST")) {
                 send(ex, 405, error("390400", null, "Method " + ex.getRequestMethod() + " is not allowed on " + path));
                 return;
             }
-            ObjectNode answer = switch (path) {
-                case "/session/v1/login-request" -> login(ex, query);
-                case "/queries/v1/query-request" -> query(ex);
-                case "/session" -> "true".equals(query.get("delete")) ? closeSession(ex) : notFound(path);
-                case "/session/heartbeat" -> heartbeat(ex);
-                case "/session/token-request" -> renew(ex);
-                case "/telemetry/send", "/queries/v1/abort-request" -> {
-                    readBody(ex);
-                    yield success(json.createObjectNode());
-                }
-                default -> notFound(path);
-            };
-            send(ex, answer == null ? 404 : 200, answer == null ? error("390404", null, "No such endpoint: " + path) : answer);
-        } catch (SnowflakeError e) {
-            send(ex, 200, error(e.code(), null, e.getMessage()));
-        } catch (RuntimeException e) {
-            // Never a trace or a 5xx (the driver would retry a 5xx): Snowflake's internal-error envelope.
-            send(ex, 200, error("000603", "XX000", "SQL execution internal error: " + e.getClass().getSimpleName()));
+            ObjectNode answer;
+            try {
+                answer = route(ex, path, query(ex.getRequestURI()));
+            } catch (SnowflakeError e) {
+                answer = error(e.code(), null, e.getMessage());
+            } catch (RuntimeException e) {
+                // Never a trace or a 5xx (the driver would retry a 5xx): Snowflake's internal-error envelope.
+                answer = error("000603", "XX000", "SQL execution internal error: " + e.getClass().getSimpleName());
+            }
+            if (answer == null) send(ex, 404, error("390404", null, "No such endpoint: " + path));
+            else send(ex, 200, answer);
         }
     }
 
-    private ObjectNode notFound(String path) {
-        return null;
+    /** The answer for a known endpoint, or null for an unknown path. */
+    private ObjectNode route(HttpExchange ex, String path, Map<String, String> query) throws IOException {
+        return switch (path) {
+            case "/session/v1/login-request" -> login(ex, query);
+            case "/queries/v1/query-request" -> query(ex);
+            case "/session" -> "true".equals(query.get("delete")) ? closeSession(ex) : null;
+            case "/session/heartbeat" -> heartbeat(ex);
+            case "/session/token-request" -> renew(ex);
+            case "/telemetry/send", "/queries/v1/abort-request" -> {
+                readBody(ex);
+                yield success(json.createObjectNode());
+            }
+            default -> null;
+        };
     }
 
     private static Map<String, String> query(URI uri) {

@@ -146,6 +146,26 @@ final class SqlInterpreter {
             return out;
         }
 
+        /**
+         * The roles that authorise CREATE statements: the primary role and what it inherits. Snowflake
+         * lets secondary roles authorise every other statement, but never object creation.
+         */
+        Set<String> primaryRoles() {
+            return account.closure(session.role);
+        }
+
+        void requireCreatePrivilege(String privilege) {
+            if (!account.hasAccountPrivilege(primaryRoles(), privilege)) {
+                throw new SnowflakeError("003001", "42501", "SQL access control error:\nInsufficient privileges to operate on account '"
+                        + account.name + "'");
+            }
+        }
+
+        boolean mayCreateIn(Owned schema, String privilege, String schemaName) {
+            return primaryRoles().contains(schema.owner)
+                    || account.hasPrivilege(primaryRoles(), privilege, "SCHEMA", schemaName, null);
+        }
+
         boolean owns(Owned o) {
             return o.owner != null && activeRoles().contains(o.owner);
         }
@@ -440,7 +460,7 @@ final class SqlInterpreter {
                 comment = c.string();
             }
             c.expectEnd();
-            requireAccountPrivilege("CREATE ROLE");
+            requireCreatePrivilege("CREATE ROLE");
             Role existing = account.roles.get(name);
             if (existing != null) {
                 if (ifNotExists) return Result.status(Result.DDL, name + " already exists, statement succeeded.");
@@ -458,7 +478,7 @@ final class SqlInterpreter {
             c.accept("WITH");
             userProperties(draft);
             c.expectEnd();
-            requireAccountPrivilege("CREATE USER");
+            requireCreatePrivilege("CREATE USER");
             checkServiceUserProperties(draft);
             User existing = account.users.get(name);
             if (existing != null) {
@@ -560,7 +580,7 @@ final class SqlInterpreter {
             String name = c.identifier();
             String comment = optionalComment();
             c.expectEnd();
-            requireAccountPrivilege("CREATE DATABASE");
+            requireCreatePrivilege("CREATE DATABASE");
             Database existing = account.databases.get(name);
             if (existing != null) {
                 if (ifNotExists) return Result.status(Result.DDL, name + " already exists, statement succeeded.");
@@ -593,7 +613,9 @@ final class SqlInterpreter {
             String db = n.schema() != null ? n.schema() : session.database;
             if (db == null) throw SnowflakeError.noCurrentDatabase("CREATE SCHEMA");
             Database d = database(db);
-            if (!(owns(d) || onObject("CREATE SCHEMA", "DATABASE", db, d))) throw SnowflakeError.insufficientPrivileges("database", db);
+            if (!(primaryRoles().contains(d.owner) || account.hasPrivilege(primaryRoles(), "CREATE SCHEMA", "DATABASE", db, null))) {
+                throw SnowflakeError.insufficientPrivileges("database", db);
+            }
             if (d.schemas.containsKey(n.name())) {
                 if (ifNotExists) return Result.status(Result.DDL, n.name() + " already exists, statement succeeded.");
                 if (!orReplace) throw SnowflakeError.alreadyExists("Schema", n.name());
@@ -619,7 +641,7 @@ final class SqlInterpreter {
                 else c.identifier();
             }
             c.expectEnd();
-            requireAccountPrivilege("CREATE WAREHOUSE");
+            requireCreatePrivilege("CREATE WAREHOUSE");
             if (account.warehouses.containsKey(name)) {
                 if (ifNotExists) return Result.status(Result.DDL, name + " already exists, statement succeeded.");
                 if (!orReplace) throw SnowflakeError.alreadyExists("Warehouse", name);
@@ -637,7 +659,7 @@ final class SqlInterpreter {
             c.expectEnd();
             Name q = qualify(n, "CREATE AUTHENTICATION POLICY");
             Owned schema = schemaOf(q);
-            if (!(owns(schema) || onObject("CREATE AUTHENTICATION POLICY", "SCHEMA", q.database() + "." + q.schema(), schema))) {
+            if (!mayCreateIn(schema, "CREATE AUTHENTICATION POLICY", q.database() + "." + q.schema())) {
                 throw SnowflakeError.insufficientPrivileges("schema", q.database() + "." + q.schema());
             }
             String key = fqn(q);
@@ -777,7 +799,7 @@ final class SqlInterpreter {
             }
             Name q = qualify(n, "CREATE NETWORK RULE");
             Owned schema = schemaOf(q);
-            if (!(owns(schema) || onObject("CREATE NETWORK RULE", "SCHEMA", q.database() + "." + q.schema(), schema))) {
+            if (!mayCreateIn(schema, "CREATE NETWORK RULE", q.database() + "." + q.schema())) {
                 throw SnowflakeError.insufficientPrivileges("schema", q.database() + "." + q.schema());
             }
             String key = fqn(q);
@@ -806,7 +828,7 @@ final class SqlInterpreter {
             NetworkPolicy draft = new NetworkPolicy(name, session.role, account.now());
             networkPolicyProperties(draft);
             c.expectEnd();
-            requireAccountPrivilege("CREATE NETWORK POLICY");
+            requireCreatePrivilege("CREATE NETWORK POLICY");
             if (account.networkPolicies.containsKey(name)) {
                 if (ifNotExists) return Result.status(Result.DDL, name + " already exists, statement succeeded.");
                 if (!orReplace) throw SnowflakeError.alreadyExists("Network policy", name);
@@ -1733,7 +1755,7 @@ final class SqlInterpreter {
                             "mins_to_bypass_mfa", "owner").column("last_success_login", Type.TIMESTAMP_LTZ)
                     .column("expires_at_time", Type.TIMESTAMP_LTZ).column("locked_until_time", Type.TIMESTAMP_LTZ)
                     .text("has_password", "has_rsa_public_key", "type", "has_mfa", "has_pat", "has_workload_identity");
-            for (User u : account.users.values()) {
+            for (User u : account.users.values().stream().sorted(java.util.Comparator.comparing(x -> x.name)).toList()) {
                 if (!likes(like, u.name)) continue;
                 if (!all && !owns(u) && !onObject("MONITOR", "USER", u.name, u) && !u.name.equals(session.user)) continue;
                 r.row(u.name, Result.timestamp(u.createdOn), u.loginName, u.displayName, u.firstName, u.lastName, u.email,
@@ -1893,7 +1915,7 @@ final class SqlInterpreter {
             Result r = new Result(Result.SHOW).column("created_on", Type.TIMESTAMP_LTZ)
                     .text("name", "is_default", "is_current", "is_inherited").column("assigned_to_users", Type.FIXED)
                     .column("granted_to_roles", Type.FIXED).column("granted_roles", Type.FIXED).text("owner", "comment");
-            for (Role role : account.roles.values()) {
+            for (Role role : account.roles.values().stream().sorted(java.util.Comparator.comparing(x -> x.name)).toList()) {
                 if (!likes(like, role.name)) continue;
                 long users = account.users.values().stream().filter(u -> u.granted.containsKey(role.name)).count();
                 long toRoles = account.roles.values().stream().filter(o -> o.granted.containsKey(role.name)).count();

@@ -94,6 +94,14 @@ final class EmulatorFixture implements AutoCloseable {
         return emulator.runAs(ADMIN, "ACCOUNTADMIN", sql);
     }
 
+    private Connection adminConnection;
+
+    /** Runs a statement as the admin through the real driver (one connection, kept open). */
+    List<Map<String, String>> sql(String sql) throws SQLException {
+        if (adminConnection == null || adminConnection.isClosed()) adminConnection = admin();
+        return rows(adminConnection, sql);
+    }
+
     /** Adds a PAT to the seeded CLI user as the admin and returns its secret. */
     String addCliPat(String name) {
         return admin("ALTER USER ANALYST_CLI ADD PAT " + name + " ROLE_RESTRICTION = 'ANALYST_CLI_ROLE'").get(0).get("token_secret");
@@ -129,6 +137,11 @@ final class EmulatorFixture implements AutoCloseable {
 
     @Override
     public void close() {
+        try {
+            if (adminConnection != null) adminConnection.close();
+        } catch (SQLException e) {
+            // the emulator is going away anyway
+        }
         emulator.close();
     }
 }
