@@ -27,7 +27,7 @@ import java.util.Optional;
  * test), seeds them (design §8), and tells patrol's own clients where they are. Off otherwise: the
  * emulators are test and demo infrastructure, never a production feature.
  */
-@Startup
+@Startup(jakarta.enterprise.inject.spi.ObserverMethod.DEFAULT_PRIORITY)
 @ApplicationScoped
 public class DevServices {
 

@@ -234,15 +234,19 @@ public final class SnowflakeEmulator implements AutoCloseable {
         return out;
     }
 
-    private JsonNode readBody(HttpExchange ex) throws IOException {
-        InputStream in = ex.getRequestBody();
-        if ("gzip".equalsIgnoreCase(ex.getRequestHeaders().getFirst("Content-Encoding"))) in = new GZIPInputStream(in);
+    private JsonNode readBody(HttpExchange ex) {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        byte[] chunk = new byte[8192];
-        int n;
-        while ((n = in.read(chunk)) > 0) {
-            buf.write(chunk, 0, n);
-            if (buf.size() > MAX_BODY_BYTES) throw SnowflakeError.badRequest("request body larger than " + MAX_BODY_BYTES + " bytes");
+        try {
+            InputStream in = ex.getRequestBody();
+            if ("gzip".equalsIgnoreCase(ex.getRequestHeaders().getFirst("Content-Encoding"))) in = new GZIPInputStream(in);
+            byte[] chunk = new byte[8192];
+            int n;
+            while ((n = in.read(chunk)) > 0) {
+                buf.write(chunk, 0, n);
+                if (buf.size() > MAX_BODY_BYTES) throw SnowflakeError.badRequest("request body larger than " + MAX_BODY_BYTES + " bytes");
+            }
+        } catch (IOException e) {
+            throw SnowflakeError.badRequest("request body could not be read or decompressed");
         }
         if (buf.size() == 0) return json.createObjectNode();
         try {

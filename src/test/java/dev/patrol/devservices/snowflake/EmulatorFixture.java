@@ -32,9 +32,20 @@ final class EmulatorFixture implements AutoCloseable {
     final AdjustableClock clock = new AdjustableClock();
     final SnowflakeEmulator emulator;
 
+    /** The seeded account of design §8. */
     EmulatorFixture() {
+        this(true);
+    }
+
+    /** With {@code seed} false, an empty account with only the admin login. */
+    EmulatorFixture(boolean seed) {
         emulator = SnowflakeEmulator.start("PATROLDEV", "127.0.0.1", 0, clock);
-        SnowflakeSeed.apply(emulator, ADMIN, ADMIN_PASSWORD, RsaKeys.publicKeyValue(ROTATOR_KEY));
+        if (seed) {
+            SnowflakeSeed.apply(emulator, ADMIN, ADMIN_PASSWORD, RsaKeys.publicKeyValue(ROTATOR_KEY));
+        } else {
+            emulator.runAs("SYSTEM", "ACCOUNTADMIN", "CREATE USER " + ADMIN + " PASSWORD = '" + ADMIN_PASSWORD + "' DEFAULT_ROLE = ACCOUNTADMIN");
+            emulator.runAs("SYSTEM", "ACCOUNTADMIN", "GRANT ROLE ACCOUNTADMIN TO USER " + ADMIN);
+        }
     }
 
     static Properties baseProperties() {

@@ -1,0 +1,114 @@
+package dev.patrol.config;
+
+import io.quarkus.runtime.Startup;
+import io.quarkus.runtime.configuration.ConfigurationException;
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.spi.ObserverMethod;
+import jakarta.inject.Inject;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Refuses to start on an inconsistent configuration, naming every problem at once (design §2),
+ * before anything else starts (dev services included).
+ */
+@Startup(ObserverMethod.DEFAULT_PRIORITY - 100)
+@ApplicationScoped
+public class ConfigValidator {
+
+    static final Set<String> STRATEGIES = Set.of("rotate", "add-remove");
+    static final Set<String> AUTH_METHODS = Set.of("token", "approle", "kubernetes");
+
+    @Inject
+    PatrolConfig config;
+
+    @PostConstruct
+    void validate() {
+        List<String> problems = problems(config);
+        if (!problems.isEmpty()) {
+            throw new ConfigurationException("patrol configuration is inconsistent:\n  - " + String.join("\n  - ", problems));
+        }
+    }
+
+    static List<String> problems(PatrolConfig config) {
+        List<String> problems = new ArrayList<>();
+        PatrolConfig.Rotation r = config.rotation();
+        if (!STRATEGIES.contains(r.strategy())) {
+            problems.add("patrol.rotation.strategy is '" + r.strategy() + "'; expected one of " + STRATEGIES);
+        }
+        if (!AUTH_METHODS.contains(config.vault().auth().method())) {
+            problems.add("patrol.vault.auth.method is '" + config.vault().auth().method() + "'; expected one of " + AUTH_METHODS);
+        }
+        if (!r.checkEvery().equals("off")) {
+            try {
+                if (parseInterval(r.checkEvery()).compareTo(Duration.ofSeconds(1)) < 0) {
+                    problems.add("patrol.rotation.check-every must be at least 1s (or 'off')");
+                }
+            } catch (IllegalArgumentException e) {
+                problems.add("patrol.rotation.check-every is '" + r.checkEvery() + "'; expected a duration such as 5m, or 'off'");
+            }
+        }
+        lifetime("patrol.rotation", r.period(), r.grace(), r.daysToExpiry(), problems);
+        for (Map.Entry<String, PatrolConfig.Connection> e : config.connections().entrySet()) {
+            PatrolConfig.Connection c = e.getValue();
+            lifetime("patrol.connections." + e.getKey(), c.period().orElse(r.period()), c.grace().orElse(r.grace()),
+                    c.daysToExpiry().orElse(r.daysToExpiry()), problems);
+        }
+        if (config.devservices().enabled()) {
+            config.snowflake().url().filter(u -> !isLoopback(u)).ifPresent(u -> problems.add("patrol.devservices.enabled=true "
+                    + "together with a real Snowflake URL (" + u + "); dev services would hide the real account"));
+            config.vault().address().filter(u -> !isLoopback(u)).ifPresent(u -> problems.add("patrol.devservices.enabled=true "
+                    + "together with a real Vault address (" + u + ")"));
+        }
+        return problems;
+    }
+
+    /** A new secret must outlive one rotation period plus the grace its predecessor keeps (design §2). */
+    private static void lifetime(String prefix, Duration period, Duration grace, int days, List<String> problems) {
+        if (days < 1 || days > 365) problems.add(prefix + ".days-to-expiry is " + days + "; Snowflake allows 1 to 365");
+        if (period.isNegative() || period.isZero()) problems.add(prefix + ".period must be positive");
+        if (grace.isNegative()) problems.add(prefix + ".grace must not be negative");
+        if (grace.toSeconds() % 3600 != 0) {
+            problems.add(prefix + ".grace is " + grace + "; it is applied in whole hours (EXPIRE_ROTATED_TOKEN_AFTER_HOURS)");
+        }
+        if (period.plus(grace).compareTo(Duration.ofDays(days)) >= 0) {
+            problems.add(prefix + ": period (" + period + ") + grace (" + grace + ") must be shorter than days-to-expiry ("
+                    + days + "d), or a secret would expire before it is rotated");
+        }
+    }
+
+    private static boolean isLoopback(String url) {
+        try {
+            String host = URI.create(url).getHost();
+            return host != null && (host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]") || host.equals("::1"));
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /** The scheduler's interval syntax: a number with s, m, h or d, or an ISO-8601 duration. */
+    static Duration parseInterval(String text) {
+        String t = text.trim().toLowerCase(java.util.Locale.ROOT);
+        if (t.matches("\\d+(ms|s|m|h|d)")) {
+            long n = Long.parseLong(t.replaceAll("\\D", ""));
+            return switch (t.replaceAll("\\d", "")) {
+                case "ms" -> Duration.ofMillis(n);
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                case "h" -> Duration.ofHours(n);
+                default -> Duration.ofDays(n);
+            };
+        }
+        try {
+            return Duration.parse(text.trim().toUpperCase(java.util.Locale.ROOT));
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new IllegalArgumentException(text);
+        }
+    }
+}

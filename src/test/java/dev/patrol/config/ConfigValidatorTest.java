@@ -1,0 +1,79 @@
+package dev.patrol.config;
+
+import io.quarkus.runtime.configuration.DurationConverter;
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfig;
+import io.smallrye.config.SmallRyeConfigBuilder;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ConfigValidatorTest {
+
+    static PatrolConfig config(Map<String, String> values) {
+        SmallRyeConfig c = new SmallRyeConfigBuilder().withMapping(PatrolConfig.class)
+                .withConverter(Duration.class, 100, new DurationConverter())
+                .withSources(new PropertiesConfigSource(new HashMap<>(values), "test", 100)).build();
+        return c.getConfigMapping(PatrolConfig.class);
+    }
+
+    @Test
+    void defaultsAreConsistent() {
+        PatrolConfig c = config(Map.of());
+        assertEquals(List.of(), ConfigValidator.problems(c));
+        assertEquals(Duration.ofDays(7), c.rotation().period());
+        assertEquals(Duration.ofHours(24), c.rotation().grace());
+        assertEquals(30, c.rotation().daysToExpiry());
+        assertEquals("secret", c.vault().kvMount());
+    }
+
+    @Test
+    void everyProblemIsNamed() {
+        List<String> problems = ConfigValidator.problems(config(Map.of(
+                "patrol.rotation.period", "30d",
+                "patrol.rotation.strategy", "shuffle",
+                "patrol.rotation.check-every", "soon",
+                "patrol.rotation.grace", "90m",
+                "patrol.vault.auth.method", "ldap",
+                "patrol.devservices.enabled", "true",
+                "patrol.snowflake.url", "https://acme-prod.snowflakecomputing.com",
+                "patrol.connections.x.user", "X",
+                "patrol.connections.x.role", "R",
+                "patrol.connections.x.days-to-expiry", "400")));
+        String all = String.join("\n", problems);
+        for (String expected : List.of("strategy", "auth.method", "check-every", "whole hours", "must be shorter than days-to-expiry",
+                "real Snowflake URL", "Snowflake allows 1 to 365")) {
+            assertTrue(all.contains(expected), () -> "missing '" + expected + "' in:\n" + all);
+        }
+    }
+
+    @Test
+    void perConnectionOverridesAreChecked() {
+        List<String> problems = ConfigValidator.problems(config(Map.of(
+                "patrol.connections.fast.user", "FAST_CLI",
+                "patrol.connections.fast.role", "FAST_ROLE",
+                "patrol.connections.fast.days-to-expiry", "7")));
+        assertEquals(1, problems.size(), problems.toString());
+        assertTrue(problems.get(0).startsWith("patrol.connections.fast"));
+    }
+
+    @Test
+    void loopbackUrlsAreFineWithDevServices() {
+        assertEquals(List.of(), ConfigValidator.problems(config(Map.of("patrol.devservices.enabled", "true",
+                "patrol.snowflake.url", "http://127.0.0.1:8123", "patrol.vault.address", "http://localhost:8200"))));
+    }
+
+    @Test
+    void intervals() {
+        assertEquals(Duration.ofMinutes(5), ConfigValidator.parseInterval("5m"));
+        assertEquals(Duration.ofSeconds(90), ConfigValidator.parseInterval("PT90S"));
+        assertThrows(IllegalArgumentException.class, () -> ConfigValidator.parseInterval("5 minutes"));
+    }
+}

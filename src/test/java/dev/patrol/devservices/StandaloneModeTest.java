@@ -1,0 +1,59 @@
+package dev.patrol.devservices;
+
+import dev.patrol.devservices.snowflake.SnowflakeEmulator;
+import io.quarkus.test.junit.QuarkusTest;
+import net.snowflake.client.api.driver.SnowflakeDriver;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.Map;
+import java.util.Properties;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Standalone mode (design §8): the emulators write the rotator's key so other processes can log in. */
+@QuarkusTest
+@TestProfile(StandaloneModeTest.Standalone.class)
+class StandaloneModeTest {
+
+    static final Path KEY = Path.of("target", "standalone-test", "rotator.p8");
+
+    public static class Standalone implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("patrol.devservices.standalone", "true",
+                    "patrol.devservices.snowflake.rotator-key-file", KEY.toString());
+        }
+    }
+
+    @Inject
+    DevServices devServices;
+
+    @Test
+    void rotatorKeyFileIsPrivateAndWorks() throws Exception {
+        assertTrue(Files.exists(KEY));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(KEY)));
+        SnowflakeEmulator snowflake = devServices.snowflake().orElseThrow();
+        Properties p = new Properties();
+        p.put("user", "PATROL_ROTATOR");
+        p.put("authenticator", "SNOWFLAKE_JWT");
+        p.put("private_key_file", KEY.toAbsolutePath().toString());
+        p.put("disablePlatformDetection", "true");
+        p.put("JDBC_QUERY_RESULT_FORMAT", "JSON");
+        try (Connection c = new SnowflakeDriver().connect(snowflake.jdbcUrl(), p);
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT CURRENT_ROLE()")) {
+            assertTrue(rs.next());
+            assertEquals("PATROL_ROTATOR_ROLE", rs.getString(1));
+        }
+    }
+}
