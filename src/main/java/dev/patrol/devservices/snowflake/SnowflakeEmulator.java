@@ -309,7 +309,7 @@ public final class SnowflakeEmulator implements AutoCloseable {
         String authenticator = text(data, "AUTHENTICATOR");
         String loginName = text(data, "LOGIN_NAME");
         Map<String, String> params = new LinkedHashMap<>();
-        data.path("SESSION_PARAMETERS").fields().forEachRemaining(e -> {
+        data.path("SESSION_PARAMETERS").properties().forEach(e -> {
             if (e.getValue().isValueNode()) params.put(e.getKey(), e.getValue().asText());
         });
         LoginService.Attempt attempt = new LoginService.Attempt(text(data, "ACCOUNT_NAME"), loginName, text(data, "PASSWORD"),
