@@ -39,13 +39,7 @@ class DevServicesTest {
         Path key = Files.createTempFile("rotator", ".p8");
         try {
             Files.writeString(key, devServices.rotatorPrivateKeyPem().orElseThrow());
-            Properties p = new Properties();
-            p.put("user", "PATROL_ROTATOR");
-            p.put("authenticator", "SNOWFLAKE_JWT");
-            p.put("private_key_file", key.toString());
-            p.put("disablePlatformDetection", "true");
-            p.put("JDBC_QUERY_RESULT_FORMAT", "JSON");
-            try (Connection c = new SnowflakeDriver().connect(snowflake.jdbcUrl(), p);
+            try (Connection c = loginWithKeyFile(snowflake, key);
                     Statement s = c.createStatement();
                     ResultSet rs = s.executeQuery("SHOW GRANTS TO USER ANALYST_CLI")) {
                 assertTrue(rs.next());
@@ -54,6 +48,17 @@ class DevServicesTest {
         } finally {
             Files.deleteIfExists(key);
         }
+    }
+
+    /** Logs in as the seeded rotator with a PKCS#8 key file, as patrol itself does. */
+    static Connection loginWithKeyFile(SnowflakeEmulator snowflake, Path key) throws java.sql.SQLException {
+        Properties p = new Properties();
+        p.put("user", "PATROL_ROTATOR");
+        p.put("authenticator", "SNOWFLAKE_JWT");
+        p.put("private_key_file", key.toAbsolutePath().toString());
+        p.put("disablePlatformDetection", "true");
+        p.put("JDBC_QUERY_RESULT_FORMAT", "JSON");
+        return new SnowflakeDriver().connect(snowflake.jdbcUrl(), p);
     }
 
     @Test

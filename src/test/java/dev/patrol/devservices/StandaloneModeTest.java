@@ -2,7 +2,6 @@ package dev.patrol.devservices;
 
 import dev.patrol.devservices.snowflake.SnowflakeEmulator;
 import io.quarkus.test.junit.QuarkusTest;
-import net.snowflake.client.api.driver.SnowflakeDriver;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
@@ -15,7 +14,6 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.Map;
-import java.util.Properties;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -43,13 +41,7 @@ class StandaloneModeTest {
         assertTrue(Files.exists(KEY));
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(KEY)));
         SnowflakeEmulator snowflake = devServices.snowflake().orElseThrow();
-        Properties p = new Properties();
-        p.put("user", "PATROL_ROTATOR");
-        p.put("authenticator", "SNOWFLAKE_JWT");
-        p.put("private_key_file", KEY.toAbsolutePath().toString());
-        p.put("disablePlatformDetection", "true");
-        p.put("JDBC_QUERY_RESULT_FORMAT", "JSON");
-        try (Connection c = new SnowflakeDriver().connect(snowflake.jdbcUrl(), p);
+        try (Connection c = DevServicesTest.loginWithKeyFile(snowflake, KEY);
                 Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("SELECT CURRENT_ROLE()")) {
             assertTrue(rs.next());

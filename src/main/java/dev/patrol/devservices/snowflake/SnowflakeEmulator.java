@@ -176,7 +176,8 @@ public final class SnowflakeEmulator implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (executor.isShutdown()) return;
         server.stop(0);
         executor.shutdownNow();
     }

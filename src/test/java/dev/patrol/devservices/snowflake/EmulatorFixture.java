@@ -1,6 +1,8 @@
 package dev.patrol.devservices.snowflake;
 
 import dev.patrol.devservices.AdjustableClock;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.function.Executable;
 
 import java.security.KeyPair;
@@ -21,8 +23,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 /**
  * A seeded Snowflake emulator and helpers to reach it through the real snowflake-jdbc driver,
  * with the connection properties patrol itself uses (platform detection off, JSON results).
+ * Register it per test with {@code @RegisterExtension final EmulatorFixture f = new EmulatorFixture();}
+ * (JUnit makes a new test instance, so a new account, for every test) or use it in try-with-resources.
  */
-final class EmulatorFixture implements AutoCloseable {
+final class EmulatorFixture implements AutoCloseable, AfterEachCallback {
 
     static final String ADMIN = "ADMIN";
     static final String ADMIN_PASSWORD = "patrol-dev";
@@ -144,6 +148,11 @@ final class EmulatorFixture implements AutoCloseable {
         assertEquals(code, e.getErrorCode(), () -> "error code of: " + e.getMessage());
         assertEquals(sqlState, e.getSQLState(), () -> "SQLSTATE of: " + e.getMessage());
         return e;
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) {
+        close();
     }
 
     @Override

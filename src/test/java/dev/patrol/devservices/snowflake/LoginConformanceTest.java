@@ -1,8 +1,7 @@
 package dev.patrol.devservices.snowflake;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
@@ -19,17 +18,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Logins through the real snowflake-jdbc driver: protocol spec §4.1, snowflake-pat.md §2 and §6. */
 class LoginConformanceTest {
 
-    EmulatorFixture f;
+    @RegisterExtension
+    final EmulatorFixture f = new EmulatorFixture();
 
-    @BeforeEach
-    void start() {
-        f = new EmulatorFixture();
-    }
-
-    @AfterEach
-    void stop() {
-        f.close();
-    }
 
     @Test
     void passwordLoginUsesTheDefaultRole_protocol_4_1() throws Exception {

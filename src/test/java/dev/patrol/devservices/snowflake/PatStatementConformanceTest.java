@@ -3,6 +3,7 @@ package dev.patrol.devservices.snowflake;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -31,19 +32,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class PatStatementConformanceTest {
 
-    EmulatorFixture f;
+    @RegisterExtension
+    final EmulatorFixture f = new EmulatorFixture();
     Connection rotator;
 
     @BeforeEach
     void start() throws SQLException {
-        f = new EmulatorFixture();
         rotator = f.rotator();
     }
 
     @AfterEach
     void stop() throws SQLException {
         rotator.close();
-        f.close();
     }
 
     /** Moves time on; sessions older than their master token's 4 h die as on a real account, so log in again. */

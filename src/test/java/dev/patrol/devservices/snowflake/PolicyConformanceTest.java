@@ -1,8 +1,7 @@
 package dev.patrol.devservices.snowflake;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.sql.Connection;
 import java.util.List;
@@ -19,17 +18,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class PolicyConformanceTest {
 
-    EmulatorFixture f;
+    @RegisterExtension
+    final EmulatorFixture f = new EmulatorFixture();
 
-    @BeforeEach
-    void start() {
-        f = new EmulatorFixture();
-    }
-
-    @AfterEach
-    void stop() {
-        f.close();
-    }
 
     void assertCliPatWorks(String secret) throws Exception {
         try (Connection c = f.pat("ANALYST_CLI", secret)) {

@@ -2,9 +2,8 @@ package dev.patrol.devservices.snowflake;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
@@ -28,19 +27,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ProtocolConformanceTest {
 
-    EmulatorFixture f;
+    @RegisterExtension
+    final EmulatorFixture f = new EmulatorFixture();
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     final ObjectMapper json = new ObjectMapper();
 
-    @BeforeEach
-    void start() {
-        f = new EmulatorFixture();
-    }
-
-    @AfterEach
-    void stop() {
-        f.close();
-    }
 
     HttpResponse<String> post(String path, String authorization, byte[] body, boolean gzip) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(f.emulator.url() + path))

@@ -3,6 +3,7 @@ package dev.patrol.devservices.snowflake;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -22,19 +23,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Users, roles, grants, identifiers and errors through the real driver (issue 2's SQL list, snowflake-pat.md §4). */
 class SqlConformanceTest {
 
-    EmulatorFixture f;
+    @RegisterExtension
+    final EmulatorFixture f = new EmulatorFixture();
     Connection admin;
 
     @BeforeEach
     void start() throws SQLException {
-        f = new EmulatorFixture();
         admin = f.admin();
     }
 
     @AfterEach
     void stop() throws SQLException {
         admin.close();
-        f.close();
     }
 
     List<Map<String, String>> sql(String sql) throws SQLException {
