@@ -60,6 +60,7 @@ public class ConfigValidator {
             lifetime("patrol.connections." + e.getKey(), c.period().orElse(r.period()), c.grace().orElse(r.grace()),
                     c.daysToExpiry().orElse(r.daysToExpiry()), problems);
         }
+        if (!config.devservices().enabled()) required(config, problems);
         if (config.devservices().enabled()) {
             config.snowflake().url().filter(u -> !isLoopback(u)).ifPresent(u -> problems.add("patrol.devservices.enabled=true "
                     + "together with a real Snowflake URL (" + u + "); dev services would hide the real account"));
@@ -67,6 +68,32 @@ public class ConfigValidator {
                     + "together with a real Vault address (" + u + ")"));
         }
         return problems;
+    }
+
+    /** Without dev services, patrol needs a real account and a real Vault, with credentials for both. */
+    private static void required(PatrolConfig config, List<String> problems) {
+        PatrolConfig.Snowflake sf = config.snowflake();
+        if (sf.account().isEmpty() && sf.url().isEmpty()) problems.add("patrol.snowflake.account (or patrol.snowflake.url) is required");
+        if (sf.user().isEmpty()) problems.add("patrol.snowflake.user is required (the rotator's service user)");
+        if (sf.role().isEmpty()) problems.add("patrol.snowflake.role is required (the rotator's role)");
+        if (sf.privateKeyFile().isEmpty()) problems.add("patrol.snowflake.private-key-file is required (key-pair login)");
+        PatrolConfig.Vault v = config.vault();
+        if (v.address().isEmpty()) problems.add("patrol.vault.address is required");
+        switch (v.auth().method()) {
+            case "token" -> {
+                if (v.token().isEmpty()) problems.add("patrol.vault.token is required for patrol.vault.auth.method=token");
+            }
+            case "approle" -> {
+                if (v.approle().roleId().isEmpty()) problems.add("patrol.vault.approle.role-id is required for AppRole login");
+                if (v.approle().secretIdFile().isEmpty()) problems.add("patrol.vault.approle.secret-id-file is required for AppRole login");
+            }
+            case "kubernetes" -> {
+                if (v.kubernetes().role().isEmpty()) problems.add("patrol.vault.kubernetes.role is required for Kubernetes login");
+            }
+            default -> {
+                // reported above
+            }
+        }
     }
 
     /** A new secret must outlive one rotation period plus the grace its predecessor keeps (design §2). */

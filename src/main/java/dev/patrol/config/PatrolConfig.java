@@ -67,6 +67,10 @@ public interface PatrolConfig {
         @WithDefault("snowflake-pats")
         String pathPrefix();
 
+        /** How long an answer of {@code sys/capabilities-self} about a caller's token is reused. */
+        @WithDefault("10s")
+        Duration callerCacheTtl();
+
         interface Auth {
             /** {@code token}, {@code approle} or {@code kubernetes}. */
             @WithDefault("token")
@@ -76,11 +80,22 @@ public interface PatrolConfig {
         interface Approle {
             Optional<String> roleId();
 
+            /** Read at every login, so the secret id can be rotated without a restart. */
             Optional<Path> secretIdFile();
+
+            @WithDefault("approle")
+            String mount();
         }
 
         interface Kubernetes {
             Optional<String> role();
+
+            /** The service-account token, read at every login (the kubelet rotates it). */
+            @WithDefault("/var/run/secrets/kubernetes.io/serviceaccount/token")
+            Path jwtFile();
+
+            @WithDefault("kubernetes")
+            String mount();
         }
     }
 

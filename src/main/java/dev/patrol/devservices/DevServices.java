@@ -4,6 +4,8 @@ import dev.patrol.config.PatrolConfig;
 import dev.patrol.devservices.snowflake.RsaKeys;
 import dev.patrol.devservices.snowflake.SnowflakeEmulator;
 import dev.patrol.devservices.snowflake.SnowflakeSeed;
+import dev.patrol.devservices.vault.VaultEmulator;
+import dev.patrol.devservices.vault.VaultSeed;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.Startup;
@@ -38,6 +40,8 @@ public class DevServices {
 
     private final AdjustableClock clock = new AdjustableClock();
     private SnowflakeEmulator snowflake;
+    private VaultEmulator vault;
+    private VaultSeed.Tokens vaultTokens;
     private KeyPair rotatorKey;
 
     @PostConstruct
@@ -48,16 +52,22 @@ public class DevServices {
         snowflake = SnowflakeEmulator.start(dev.snowflake().account(), LOOPBACK, dev.snowflake().port(), clock);
         SnowflakeSeed.apply(snowflake, dev.snowflake().adminUser(), dev.snowflake().adminPassword(), RsaKeys.publicKeyValue(rotatorKey));
         dev.snowflake().rotatorKeyFile().ifPresent(this::writeRotatorKey);
+        vault = VaultEmulator.start(LOOPBACK, dev.vault().port(), dev.vault().rootToken(), clock);
+        vaultTokens = VaultSeed.apply(vault);
         Log.warnf("patrol dev services are running: emulated Snowflake and Vault for development and tests only, never production.");
         Log.infof("Snowflake emulator: %s  account %s  admin login %s / %s  (JDBC: %s)", snowflake.url(), snowflake.accountName(),
                 dev.snowflake().adminUser(), dev.snowflake().adminPassword(), snowflake.jdbcUrl());
         Log.infof("Seeded: CLI user %s with role %s; rotator %s (key pair generated at start)%s", SnowflakeSeed.CLI_USER,
                 SnowflakeSeed.CLI_ROLE, SnowflakeSeed.ROTATOR_USER,
                 dev.standalone() ? "; standalone mode: only the emulators run" : "");
+        // Dev-only Vault credentials, printed so the tour can use them; no real secret is involved.
+        Log.infof("Vault emulator: %s  root token %s  (KV v2 at secret/, policies from deploy/vault/)", vault.address(), vault.rootToken());
+        VaultSeed.byAudience(vaultTokens).forEach((audience, t) -> Log.infof("  Vault dev token for %s: %s", audience, t));
     }
 
     void stop(@Observes ShutdownEvent event) {
         if (snowflake != null) snowflake.close();
+        if (vault != null) vault.close();
     }
 
     public boolean enabled() {
@@ -67,6 +77,16 @@ public class DevServices {
     /** The Snowflake emulator, when dev services run. */
     public Optional<SnowflakeEmulator> snowflake() {
         return Optional.ofNullable(snowflake);
+    }
+
+    /** The Vault emulator, when dev services run. */
+    public Optional<VaultEmulator> vault() {
+        return Optional.ofNullable(vault);
+    }
+
+    /** The tokens seeded for patrol itself and each audience, when dev services run. */
+    public Optional<VaultSeed.Tokens> vaultTokens() {
+        return Optional.ofNullable(vaultTokens);
     }
 
     /** The clock both emulators run on; tests move it forward to expire tokens and leases. */

@@ -26,7 +26,7 @@ class ConfigValidatorTest {
 
     @Test
     void defaultsAreConsistent() {
-        PatrolConfig c = config(Map.of());
+        PatrolConfig c = config(Map.of("patrol.devservices.enabled", "true"));
         assertEquals(List.of(), ConfigValidator.problems(c));
         assertEquals(Duration.ofDays(7), c.rotation().period());
         assertEquals(Duration.ofHours(24), c.rotation().grace());
@@ -55,8 +55,21 @@ class ConfigValidatorTest {
     }
 
     @Test
+    void withoutDevServicesTheRealSystemsMustBeConfigured() {
+        String all = String.join("\n", ConfigValidator.problems(config(Map.of("patrol.vault.auth.method", "approle"))));
+        for (String key : List.of("patrol.snowflake.account", "patrol.snowflake.user", "patrol.snowflake.role",
+                "patrol.snowflake.private-key-file", "patrol.vault.address", "patrol.vault.approle.role-id", "patrol.vault.approle.secret-id-file")) {
+            assertTrue(all.contains(key), () -> "missing " + key + " in:\n" + all);
+        }
+        assertEquals(List.of(), ConfigValidator.problems(config(Map.of("patrol.snowflake.account", "ACME-PROD",
+                "patrol.snowflake.user", "PATROL_ROTATOR", "patrol.snowflake.role", "PATROL_ROTATOR_ROLE",
+                "patrol.snowflake.private-key-file", "/etc/patrol/rotator.p8", "patrol.vault.address", "https://vault:8200",
+                "patrol.vault.token", "s.x"))));
+    }
+
+    @Test
     void perConnectionOverridesAreChecked() {
-        List<String> problems = ConfigValidator.problems(config(Map.of(
+        List<String> problems = ConfigValidator.problems(config(Map.of("patrol.devservices.enabled", "true",
                 "patrol.connections.fast.user", "FAST_CLI",
                 "patrol.connections.fast.role", "FAST_ROLE",
                 "patrol.connections.fast.days-to-expiry", "7")));
