@@ -12,7 +12,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+
+import dev.patrol.registry.Connection;
+import dev.patrol.snowflake.Identifiers;
 
 /**
  * Refuses to start on an inconsistent configuration, naming every problem at once (design §2),
@@ -57,8 +61,25 @@ public class ConfigValidator {
         lifetime("patrol.rotation", r.period(), r.grace(), r.daysToExpiry(), problems);
         for (Map.Entry<String, PatrolConfig.Connection> e : config.connections().entrySet()) {
             PatrolConfig.Connection c = e.getValue();
+            String prefix = "patrol.connections." + e.getKey();
+            if (!Connection.NAME.matcher(e.getKey()).matches()) {
+                problems.add(prefix + ": connection names must match " + Connection.NAME.pattern());
+            }
+            identifier(prefix + ".user", Optional.of(c.user()), problems);
+            identifier(prefix + ".role", Optional.of(c.role()), problems);
+            identifier(prefix + ".warehouse", c.warehouse(), problems);
+            identifier(prefix + ".database", c.database(), problems);
+            identifier(prefix + ".schema", c.schema(), problems);
+            if (Set.of("ACCOUNTADMIN", "SECURITYADMIN", "USERADMIN", "SYSADMIN", "ORGADMIN").contains(c.role().toUpperCase(java.util.Locale.ROOT))) {
+                problems.add(prefix + ".role is " + c.role() + "; a CLI connection must not run as a system admin role");
+            }
             lifetime("patrol.connections." + e.getKey(), c.period().orElse(r.period()), c.grace().orElse(r.grace()),
                     c.daysToExpiry().orElse(r.daysToExpiry()), problems);
+        }
+        config.snowflake().user().ifPresent(u -> identifier("patrol.snowflake.user", Optional.of(u), problems));
+        config.snowflake().role().ifPresent(u -> identifier("patrol.snowflake.role", Optional.of(u), problems));
+        if (config.rotation().concurrency() < 1 || config.rotation().concurrency() > 64) {
+            problems.add("patrol.rotation.concurrency is " + config.rotation().concurrency() + "; expected 1 to 64");
         }
         if (!config.devservices().enabled()) required(config, problems);
         if (config.devservices().enabled()) {
@@ -68,6 +89,11 @@ public class ConfigValidator {
                     + "together with a real Vault address (" + u + ")"));
         }
         return problems;
+    }
+
+    private static void identifier(String key, Optional<String> value, List<String> problems) {
+        value.filter(v -> !Identifiers.isValid(v)).ifPresent(v -> problems.add(key + " is not a plain Snowflake identifier"
+                + " (letters, digits, _ and $, starting with a letter or _)"));
     }
 
     /** Without dev services, patrol needs a real account and a real Vault, with credentials for both. */
@@ -120,7 +146,7 @@ public class ConfigValidator {
     }
 
     /** The scheduler's interval syntax: a number with s, m, h or d, or an ISO-8601 duration. */
-    static Duration parseInterval(String text) {
+    public static Duration parseInterval(String text) {
         String t = text.trim().toLowerCase(java.util.Locale.ROOT);
         if (t.matches("\\d+(ms|s|m|h|d)")) {
             long n = Long.parseLong(t.replaceAll("\\D", ""));

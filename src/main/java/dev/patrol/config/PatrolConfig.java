@@ -119,6 +119,10 @@ public interface PatrolConfig {
         /** {@code rotate} (Snowflake's native ROTATE) or {@code add-remove}. */
         @WithDefault("rotate")
         String strategy();
+
+        /** How many connections a sweep works on at once (and the size of the rotator's session pool). */
+        @WithDefault("8")
+        int concurrency();
     }
 
     interface Connection {

@@ -1,0 +1,114 @@
+package dev.patrol.rotation;
+
+import dev.patrol.registry.Connection;
+import dev.patrol.snowflake.SnowflakeAdmin.PatInfo;
+import dev.patrol.vault.TokenRecord;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Decides what a connection needs, from what was observed and the time, without side effects
+ * (design §5): mint, rotate, replace (add-remove), repair an interrupted change, or nothing; and
+ * which of patrol's own old tokens may go. Only tokens whose name starts with the connection's
+ * token name are ever removed; anything else on the user is drift, reported elsewhere.
+ */
+public final class RotationPlanner {
+
+    public enum Strategy { ROTATE, ADD_REMOVE;
+
+        public static Strategy of(String config) {
+            return config.equals("add-remove") ? ADD_REMOVE : ROTATE;
+        }
+    }
+
+    public enum Kind { NOTHING, MINT, ROTATE, REPLACE, REPAIR, SUSPENDED, BLOCKED }
+
+    public record Plan(Kind kind, String reason, List<String> remove) {}
+
+    public static final String TOKEN_PREFIX = "PATROL_";
+    public static final String COMMENT_PREFIX = "patrol:";
+    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMddHHmmss").withZone(ZoneOffset.UTC);
+
+    private final Strategy strategy;
+
+    public RotationPlanner(Strategy strategy) {
+        this.strategy = strategy;
+    }
+
+    /** The token name a connection's secret lives under with strategy rotate (ROTATE keeps it). */
+    public static String tokenName(Connection c) {
+        return TOKEN_PREFIX + c.name().toUpperCase(Locale.ROOT).replace('-', '_');
+    }
+
+    /** A fresh name for add-remove: the connection's name plus the creation time. */
+    public static String replacementName(Connection c, Instant now) {
+        return tokenName(c) + "_" + STAMP.format(now);
+    }
+
+    public static String comment(Connection c) {
+        return COMMENT_PREFIX + c.name();
+    }
+
+    /** patrol's own tokens for this connection: its name, its replacements, and their _ROTATED_ remains. */
+    public static boolean ours(PatInfo p, Connection c) {
+        String base = tokenName(c);
+        return p.name().equals(base) || p.name().startsWith(base + "_");
+    }
+
+    public Plan plan(Connection c, Optional<TokenRecord> record, List<PatInfo> pats, Map<String, String> state, Instant now) {
+        if ("true".equals(state.get(State.SUSPENDED))) return new Plan(Kind.SUSPENDED, "suspended", List.of());
+        if (Intent.from(state).isPresent()) return new Plan(Kind.REPAIR, "an interrupted change is pending", List.of());
+        List<String> remove = cleanup(c, record, pats, now);
+        if (record.isEmpty()) return new Plan(Kind.MINT, "no secret yet", remove);
+        TokenRecord r = record.get();
+        PatInfo current = pats.stream().filter(p -> p.name().equals(r.tokenName())).findFirst().orElse(null);
+        if (current == null) return new Plan(Kind.MINT, "the recorded token is gone from Snowflake", remove);
+        if ("EXPIRED".equals(current.status()) || !r.expiresAt().isAfter(now)) return new Plan(Kind.MINT, "the recorded token expired", remove);
+        if ("DISABLED".equals(current.status())) {
+            // Someone disabled it on purpose (or disabled the user): minting around that would undo their decision.
+            return new Plan(Kind.BLOCKED, "the recorded token is disabled in Snowflake", remove);
+        }
+        if (!r.role().equals(c.role())) return new Plan(Kind.REPLACE, "the role changed from " + r.role() + " to " + c.role(), remove);
+        long lifetimeDays = Math.round(Duration.between(r.createdAt(), r.expiresAt()).toHours() / 24.0);
+        if (lifetimeDays != c.daysToExpiry()) {
+            return new Plan(Kind.REPLACE, "the lifetime changed from " + lifetimeDays + " to " + c.daysToExpiry() + " days", remove);
+        }
+        Duration age = Duration.between(r.createdAt(), now);
+        Duration left = Duration.between(now, r.expiresAt());
+        if (age.compareTo(c.period()) >= 0 || left.compareTo(c.period().plus(c.grace())) <= 0) {
+            String why = age.compareTo(c.period()) >= 0 ? "older than " + c.period() : "expires within " + c.period().plus(c.grace());
+            return new Plan(strategy == Strategy.ROTATE ? Kind.ROTATE : Kind.REPLACE, why, remove);
+        }
+        return new Plan(Kind.NOTHING, "current", remove);
+    }
+
+    /**
+     * patrol's old tokens that may go now: expired {@code _ROTATED_} ones; replaced ones once the
+     * grace after their replacement has passed; and any newer than the record (a lost secret).
+     */
+    List<String> cleanup(Connection c, Optional<TokenRecord> record, List<PatInfo> pats, Instant now) {
+        List<String> out = new ArrayList<>();
+        String current = record.map(TokenRecord::tokenName).orElse(tokenName(c));
+        for (PatInfo p : pats) {
+            if (!ours(p, c) || p.name().equals(current)) continue;
+            if (p.rotatedTo() != null) {
+                if ("EXPIRED".equals(p.status())) out.add(p.name());
+            } else if (record.isEmpty()) {
+                out.add(p.name());
+            } else {
+                Instant replacedAt = record.get().createdAt();
+                boolean lost = p.createdOn() != null && p.createdOn().isAfter(replacedAt);
+                if (lost || !now.isBefore(replacedAt.plus(c.grace())) || "EXPIRED".equals(p.status())) out.add(p.name());
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,61 @@
+package dev.patrol.rotation;
+
+import dev.patrol.vault.CasConflictException;
+import dev.patrol.vault.SecretStore;
+import dev.patrol.vault.Versioned;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * At most one replica sweeps at a time (design §5): a lock document in Vault, taken with
+ * check-and-set, that expires by itself if its holder dies. A replica that cannot take it skips
+ * the sweep; per-connection intents (also check-and-set) keep a connection from being changed
+ * twice even if a sweep outlives its lock.
+ */
+final class SweepLock {
+
+    static final String NAME = "_sweep-lock";
+
+    private final SecretStore store;
+    private final String holder;
+    private final Duration ttl;
+    private final Clock clock;
+
+    SweepLock(SecretStore store, String holder, Duration ttl, Clock clock) {
+        this.store = store;
+        this.holder = holder;
+        this.ttl = ttl;
+        this.clock = clock;
+    }
+
+    boolean tryAcquire() {
+        Optional<Versioned<Map<String, String>>> current = store.state(NAME);
+        Instant now = clock.instant();
+        if (current.isPresent()) {
+            Map<String, String> v = current.get().value();
+            String other = v.getOrDefault("holder", "");
+            Instant expires = v.containsKey("expires_at") ? Instant.parse(v.get("expires_at")) : Instant.EPOCH;
+            if (!other.isEmpty() && !other.equals(holder) && expires.isAfter(now)) return false;
+        }
+        try {
+            store.writeState(NAME, Map.of("holder", holder, "expires_at", now.plus(ttl).toString()), current.map(Versioned::version).orElse(0L));
+            return true;
+        } catch (CasConflictException e) {
+            return false;
+        }
+    }
+
+    void release() {
+        Optional<Versioned<Map<String, String>>> current = store.state(NAME);
+        if (current.isEmpty() || !holder.equals(current.get().value().get("holder"))) return;
+        try {
+            store.writeState(NAME, Map.of("holder", "", "expires_at", clock.instant().toString()), current.get().version());
+        } catch (CasConflictException e) {
+            // someone took over an expired lock: theirs now
+        }
+    }
+}

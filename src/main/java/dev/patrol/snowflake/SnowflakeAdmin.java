@@ -1,0 +1,49 @@
+package dev.patrol.snowflake;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Everything patrol asks of Snowflake, as the rotator's service user (key pair, never a PAT: a PAT
+ * session cannot manage PATs). User names, roles and token names are plain identifiers
+ * (see {@link Identifiers}); secrets travel as {@link Secret}.
+ */
+public interface SnowflakeAdmin {
+
+    /** What the guardrails need to know about a CLI user; {@code exists} false when it does not exist. */
+    record UserFacts(boolean exists, String type, boolean disabled, Set<String> roles) {
+        public static UserFacts missing() {
+            return new UserFacts(false, null, false, Set.of());
+        }
+    }
+
+    /** One row of SHOW USER PATS. */
+    record PatInfo(String name, String roleRestriction, Instant expiresAt, String status, String comment, Instant createdOn,
+            String rotatedTo) {
+        public boolean active() {
+            return "ACTIVE".equals(status);
+        }
+    }
+
+    record Added(String tokenName, Secret secret) {}
+
+    record Rotated(String tokenName, Secret secret, String rotatedTokenName) {}
+
+    UserFacts describeUser(String user);
+
+    List<PatInfo> listPats(String user);
+
+    Added addPat(String user, String tokenName, String role, int daysToExpiry, String comment);
+
+    Rotated rotatePat(String user, String tokenName, int expireRotatedAfterHours);
+
+    /** Removes a token; a token that is already gone is not an error. */
+    void removePat(String user, String tokenName);
+
+    /** Logs in as the user with the secret and returns {@code CURRENT_ROLE()}. */
+    String validate(String user, String role, Secret secret);
+
+    /** The account identifier the records name. */
+    String account();
+}

@@ -1,0 +1,144 @@
+package dev.patrol.rotation;
+
+import dev.patrol.audit.AuditLog;
+import dev.patrol.devservices.AdjustableClock;
+import dev.patrol.devservices.snowflake.RsaKeys;
+import dev.patrol.devservices.snowflake.SnowflakeEmulator;
+import dev.patrol.devservices.snowflake.SnowflakeSeed;
+import dev.patrol.devservices.vault.VaultEmulator;
+import dev.patrol.devservices.vault.VaultSeed;
+import dev.patrol.registry.Connection;
+import dev.patrol.registry.ConnectionRegistry;
+import dev.patrol.snowflake.JdbcSnowflakeAdmin;
+import dev.patrol.snowflake.SnowflakeAdmin;
+import dev.patrol.snowflake.SnowflakeEndpoint;
+import dev.patrol.vault.SecretStore;
+import dev.patrol.vault.VaultLogin;
+import dev.patrol.vault.VaultSecretStore;
+import dev.patrol.vault.VaultSession;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import net.snowflake.client.api.driver.SnowflakeDriver;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+import java.security.KeyPair;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.UUID;
+
+/**
+ * Both emulators, seeded as in dev mode, with patrol's real Snowflake client (JDBC, key pair) and
+ * real Vault store (vault-java-driver, the operator's patrol policy), for engine tests.
+ */
+final class RotationFixture implements AutoCloseable, AfterEachCallback {
+
+    static final KeyPair ROTATOR_KEY = RsaKeys.generate();
+
+    final AdjustableClock clock = new AdjustableClock();
+    final SnowflakeEmulator snowflake = SnowflakeEmulator.start("PATROLDEV", "127.0.0.1", 0, clock);
+    final VaultEmulator vault = VaultEmulator.start("127.0.0.1", 0, "root", clock);
+    final SnowflakeEndpoint endpoint = new SnowflakeEndpoint("PATROLDEV", Optional.of(snowflake.url()));
+    final SnowflakeAdmin admin;
+    final SecretStore store;
+    final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+
+    RotationFixture() {
+        SnowflakeSeed.apply(snowflake, "ADMIN", "patrol-dev", RsaKeys.publicKeyValue(ROTATOR_KEY));
+        VaultSeed.apply(vault);
+        Properties creds = new Properties();
+        creds.put("user", "PATROL_ROTATOR");
+        creds.put("role", "PATROL_ROTATOR_ROLE");
+        creds.put("privateKey", ROTATOR_KEY.getPrivate());
+        JdbcSnowflakeAdmin jdbc = new JdbcSnowflakeAdmin(endpoint.jdbc(), creds, 8);
+        closeables.add(jdbc);
+        admin = jdbc;
+        String patrolToken = vault.createToken(List.of("patrol-patrol"), Duration.ofDays(30), "patrol");
+        store = new VaultSecretStore(new VaultSession(vault.address(), "secret", VaultSession.defaultHttpClient(),
+                new VaultLogin.FixedToken(patrolToken), clock), "secret", "snowflake-pats");
+    }
+
+    static Connection connection(String name, String user, String role) {
+        return new Connection(name, user, role, Optional.of("ANALYST_WH"), Optional.empty(), Optional.empty(), Duration.ofDays(7),
+                Duration.ofHours(24), 30);
+    }
+
+    static Connection analystCli() {
+        return connection("analyst_cli", "ANALYST_CLI", "ANALYST_CLI_ROLE");
+    }
+
+    RotationEngine engine(List<Connection> connections, RotationPlanner.Strategy strategy) {
+        return engine(connections, strategy, admin, store);
+    }
+
+    RotationEngine engine(List<Connection> connections, RotationPlanner.Strategy strategy, SnowflakeAdmin a, SecretStore s) {
+        RotationEngine e = new RotationEngine(a, s, new ConnectionRegistry(connections), strategy, 4, "test-" + UUID.randomUUID(),
+                Duration.ofMinutes(10), clock, new AuditLog(clock), new RotationMetrics(meters, clock), endpoint.clientParameters());
+        closeables.add(e);
+        return e;
+    }
+
+    /** Registers another CLI identity the way operators do: the setup script with other names. */
+    void addCliUser(String user, String role) {
+        SnowflakeSeed.runScript(snowflake, "ADMIN", SnowflakeSeed.setupScript(), Map.of("cli_user", user, "cli_role", role,
+                "warehouse", "ANALYST_WH", "rotator_user", "PATROL_ROTATOR", "rotator_role", "PATROL_ROTATOR_ROLE",
+                "rotator_public_key", RsaKeys.publicKeyValue(ROTATOR_KEY), "cli_allowed_cidr", "127.0.0.0/8"));
+    }
+
+    List<Map<String, String>> sql(String sql) {
+        return snowflake.runAs("ADMIN", "ACCOUNTADMIN", sql);
+    }
+
+    /** Logs in with a PAT as a developer's client would; returns CURRENT_ROLE() or throws. */
+    String loginRole(String user, String secret) throws SQLException {
+        Properties p = new Properties();
+        p.put("user", user);
+        p.put("authenticator", "PROGRAMMATIC_ACCESS_TOKEN");
+        p.put("token", secret);
+        p.put("disablePlatformDetection", "true");
+        p.put("JDBC_QUERY_RESULT_FORMAT", "JSON");
+        p.put("loginTimeout", "10");
+        try (var c = new SnowflakeDriver().connect(endpoint.jdbc().jdbcUrl(), p); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT CURRENT_ROLE()")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    /** The token name a secret belongs to (SYSTEM$DECODE_PAT), or null for an unknown secret. */
+    String tokenNameOf(String secret) {
+        String json = sql("SELECT SYSTEM$DECODE_PAT('" + secret + "')").get(0).values().iterator().next();
+        int i = json.indexOf("\"PAT_NAME\":\"");
+        return i < 0 ? null : json.substring(i + 12, json.indexOf('"', i + 12));
+    }
+
+    long statementsMatching(String regex) {
+        java.util.regex.Pattern p = java.util.regex.Pattern.compile(regex, java.util.regex.Pattern.CASE_INSENSITIVE);
+        return snowflake.statements().stream().filter(s -> p.matcher(s.sql()).find()).count();
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) {
+        close();
+    }
+
+    @Override
+    public void close() {
+        for (AutoCloseable c : closeables) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                // closing anyway
+            }
+        }
+        snowflake.close();
+        vault.close();
+    }
+}
