@@ -57,7 +57,7 @@ final class RotationFixture implements AutoCloseable, AfterEachCallback {
         creds.put("user", "PATROL_ROTATOR");
         creds.put("role", "PATROL_ROTATOR_ROLE");
         creds.put("privateKey", ROTATOR_KEY.getPrivate());
-        JdbcSnowflakeAdmin jdbc = new JdbcSnowflakeAdmin(endpoint.jdbc(), creds, 8);
+        JdbcSnowflakeAdmin jdbc = new JdbcSnowflakeAdmin(endpoint.jdbc(), creds, Integer.getInteger("bench.concurrency", 8));
         closeables.add(jdbc);
         admin = jdbc;
         String patrolToken = vault.createToken(List.of("patrol-patrol"), Duration.ofDays(30), "patrol");
@@ -78,8 +78,16 @@ final class RotationFixture implements AutoCloseable, AfterEachCallback {
         return engine(connections, strategy, admin, store);
     }
 
+    RotationEngine engine(List<Connection> connections, RotationPlanner.Strategy strategy, int concurrency) {
+        return engine(connections, strategy, admin, store, concurrency);
+    }
+
     RotationEngine engine(List<Connection> connections, RotationPlanner.Strategy strategy, SnowflakeAdmin a, SecretStore s) {
-        RotationEngine e = new RotationEngine(a, s, new ConnectionRegistry(connections), strategy, 4, "test-" + UUID.randomUUID(),
+        return engine(connections, strategy, a, s, 4);
+    }
+
+    RotationEngine engine(List<Connection> connections, RotationPlanner.Strategy strategy, SnowflakeAdmin a, SecretStore s, int concurrency) {
+        RotationEngine e = new RotationEngine(a, s, new ConnectionRegistry(connections), strategy, concurrency, "test-" + UUID.randomUUID(),
                 Duration.ofMinutes(10), clock, new AuditLog(clock), new RotationMetrics(meters, clock), endpoint.clientParameters());
         closeables.add(e);
         return e;

@@ -45,6 +45,12 @@ import java.util.zip.GZIPInputStream;
  */
 public final class SnowflakeEmulator implements AutoCloseable {
 
+    static {
+        // The JDK server writes headers and body separately; without TCP_NODELAY, Nagle and delayed
+        // ACKs add ~40 ms to small answers on loopback. Read once, when the server classes load.
+        System.setProperty("sun.net.httpserver.nodelay", System.getProperty("sun.net.httpserver.nodelay", "true"));
+    }
+
     public static final String SERVER_VERSION = "9.99.0";
     private static final Duration SESSION_VALIDITY = Duration.ofHours(1);
     private static final Duration MASTER_VALIDITY = Duration.ofHours(4);
@@ -67,6 +73,7 @@ public final class SnowflakeEmulator implements AutoCloseable {
     private final Map<String, Session> sessionsByToken = new ConcurrentHashMap<>();
     private final Map<String, Session> sessionsByMaster = new ConcurrentHashMap<>();
     private final AtomicLong sessionIds = new AtomicLong(1000);
+    private final AtomicLong statementCount = new AtomicLong();
     private final List<RecordedStatement> statements = Collections.synchronizedList(new ArrayList<>());
     private final List<RecordedLogin> loginLog = Collections.synchronizedList(new ArrayList<>());
     private final HttpServer server;
@@ -132,6 +139,11 @@ public final class SnowflakeEmulator implements AutoCloseable {
         synchronized (statements) {
             return List.copyOf(statements);
         }
+    }
+
+    /** How many statements arrived over the wire since start (not capped like {@link #statements()}). */
+    public long statementCount() {
+        return statementCount.get();
     }
 
     public List<RecordedLogin> logins() {
@@ -430,6 +442,7 @@ public final class SnowflakeEmulator implements AutoCloseable {
             return error(e.code(), e.sqlState(), e.getMessage());
         }
         if (body.path("describeOnly").asBoolean(false)) return describeOnly(s, sql);
+        statementCount.incrementAndGet();
         synchronized (statements) {
             if (statements.size() >= MAX_RECORDED) statements.remove(0);
             statements.add(new RecordedStatement(account.now(), s.user, s.role, sql));

@@ -1,0 +1,100 @@
+package dev.patrol.rotation;
+
+import dev.patrol.registry.Connection;
+import dev.patrol.rotation.RotationPlanner.Kind;
+import dev.patrol.rotation.RotationPlanner.Strategy;
+import dev.patrol.snowflake.SnowflakeAdmin.PatInfo;
+import dev.patrol.vault.TokenRecord;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** The planner is pure: state and time in, a plan out. */
+class RotationPlannerTest {
+
+    static final Instant T0 = Instant.parse("2026-11-01T00:00:00Z");
+    final Connection c = RotationFixture.analystCli();
+    final RotationPlanner planner = new RotationPlanner(Strategy.ROTATE);
+
+    static TokenRecord record(String name, String role, Instant created, int days) {
+        return new TokenRecord("s", name, "ANALYST_CLI", role, "ACC", created, created.plus(Duration.ofDays(days)), Map.of());
+    }
+
+    static PatInfo pat(String name, String status, Instant created, String rotatedTo) {
+        return new PatInfo(name, "ANALYST_CLI_ROLE", created.plus(Duration.ofDays(30)), status, "patrol:analyst_cli", created, rotatedTo);
+    }
+
+    RotationPlanner.Plan plan(Optional<TokenRecord> r, List<PatInfo> pats, Map<String, String> state, Instant now) {
+        return planner.plan(c, r, pats, state, now);
+    }
+
+    @Test
+    void mintsWhenThereIsNothingOrTheTokenIsGone() {
+        assertEquals(Kind.MINT, plan(Optional.empty(), List.of(), Map.of(), T0).kind());
+        Optional<TokenRecord> r = Optional.of(record("PATROL_ANALYST_CLI", "ANALYST_CLI_ROLE", T0, 30));
+        assertEquals(Kind.MINT, plan(r, List.of(), Map.of(), T0.plusSeconds(60)).kind());
+        assertEquals(Kind.MINT, plan(r, List.of(pat("PATROL_ANALYST_CLI", "EXPIRED", T0, null)), Map.of(), T0.plusSeconds(60)).kind());
+        assertEquals(Kind.BLOCKED, plan(r, List.of(pat("PATROL_ANALYST_CLI", "DISABLED", T0, null)), Map.of(), T0.plusSeconds(60)).kind());
+    }
+
+    @Test
+    void rotatesWhenOlderThanThePeriodOrCloseToExpiry() {
+        Optional<TokenRecord> r = Optional.of(record("PATROL_ANALYST_CLI", "ANALYST_CLI_ROLE", T0, 30));
+        List<PatInfo> pats = List.of(pat("PATROL_ANALYST_CLI", "ACTIVE", T0, null));
+        assertEquals(Kind.NOTHING, plan(r, pats, Map.of(), T0.plus(Duration.ofDays(7)).minusSeconds(1)).kind());
+        assertEquals(Kind.ROTATE, plan(r, pats, Map.of(), T0.plus(Duration.ofDays(7))).kind());
+        assertEquals(Kind.REPLACE, new RotationPlanner(Strategy.ADD_REMOVE).plan(c, r, pats, Map.of(), T0.plus(Duration.ofDays(7))).kind());
+        Connection longPeriod = new Connection("analyst_cli", "ANALYST_CLI", "ANALYST_CLI_ROLE", Optional.empty(), Optional.empty(),
+                Optional.empty(), Duration.ofDays(60), Duration.ofHours(24), 30);
+        // period longer than the lifetime: rotate when expiry is within period + grace
+        assertEquals(Kind.ROTATE, planner.plan(longPeriod, r, pats, Map.of(), T0.plusSeconds(60)).kind());
+    }
+
+    @Test
+    void replacesWhenRoleOrLifetimeChanged() {
+        List<PatInfo> pats = List.of(pat("PATROL_ANALYST_CLI", "ACTIVE", T0, null));
+        assertEquals(Kind.REPLACE, plan(Optional.of(record("PATROL_ANALYST_CLI", "OLD_ROLE", T0, 30)), pats, Map.of(), T0.plusSeconds(9)).kind());
+        assertEquals(Kind.REPLACE, plan(Optional.of(record("PATROL_ANALYST_CLI", "ANALYST_CLI_ROLE", T0, 60)), pats, Map.of(), T0.plusSeconds(9)).kind());
+    }
+
+    @Test
+    void suspendedAndInterruptedConnectionsComeFirst() {
+        assertEquals(Kind.SUSPENDED, plan(Optional.empty(), List.of(), Map.of(State.SUSPENDED, "true"), T0).kind());
+        Map<String, String> intent = new Intent(Intent.Op.ROTATE, "PATROL_ANALYST_CLI", T0, 3).into(Map.of());
+        assertEquals(Kind.REPAIR, plan(Optional.empty(), List.of(), intent, T0).kind());
+        assertEquals(Optional.of(new Intent(Intent.Op.ROTATE, "PATROL_ANALYST_CLI", T0, 3)), Intent.from(intent));
+        assertEquals(Map.of("x", "y"), Intent.cleared(new Intent(Intent.Op.ADD, "N", T0, 0).into(Map.of("x", "y"))));
+    }
+
+    @Test
+    void cleanupTouchesOnlyPatrolsOwnOldTokens() {
+        Instant rotatedAt = T0.plus(Duration.ofDays(7));
+        Optional<TokenRecord> r = Optional.of(record("PATROL_ANALYST_CLI", "ANALYST_CLI_ROLE", rotatedAt, 30));
+        List<PatInfo> pats = List.of(
+                pat("PATROL_ANALYST_CLI", "ACTIVE", rotatedAt, null),
+                pat("PATROL_ANALYST_CLI_ROTATED_1", "ACTIVE", T0, "PATROL_ANALYST_CLI"),
+                pat("PATROL_ANALYST_CLI_ROTATED_0", "EXPIRED", T0, "PATROL_ANALYST_CLI"),
+                pat("PATROL_ANALYST_CLI_20261101000000", "ACTIVE", T0, null),
+                pat("SOMEONE_ELSES", "EXPIRED", T0, null));
+        assertEquals(List.of("PATROL_ANALYST_CLI_ROTATED_0"), plan(r, pats, Map.of(), rotatedAt.plusSeconds(60)).remove());
+        assertEquals(List.of("PATROL_ANALYST_CLI_ROTATED_0", "PATROL_ANALYST_CLI_20261101000000"),
+                plan(r, pats, Map.of(), rotatedAt.plus(Duration.ofHours(24))).remove());
+        // a token newer than the record is a lost secret: it goes at once
+        List<PatInfo> lost = List.of(pat("PATROL_ANALYST_CLI", "ACTIVE", rotatedAt, null),
+                pat("PATROL_ANALYST_CLI_20261109000000", "ACTIVE", rotatedAt.plusSeconds(30), null));
+        assertEquals(List.of("PATROL_ANALYST_CLI_20261109000000"), plan(r, lost, Map.of(), rotatedAt.plusSeconds(60)).remove());
+    }
+
+    @Test
+    void tokenNamesAreDerivedFromTheConnection() {
+        Connection dashed = RotationFixture.connection("data-eng", "DATA_ENG_CLI", "DATA_ENG_ROLE");
+        assertEquals("PATROL_DATA_ENG", RotationPlanner.tokenName(dashed));
+        assertEquals("PATROL_DATA_ENG_20261101000000", RotationPlanner.replacementName(dashed, T0));
+    }
+}
