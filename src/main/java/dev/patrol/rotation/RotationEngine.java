@@ -190,7 +190,8 @@ public final class RotationEngine implements AutoCloseable {
 
         List<PatInfo> pats = snowflake.listPats(c.user());
         Optional<Versioned<TokenRecord>> current = store.current(c.name());
-        long version = store.currentVersion(c.name());
+        // The metadata read is only needed when the latest version is unreadable (destroyed or deleted).
+        long version = current.map(Versioned::version).orElseGet(() -> store.currentVersion(c.name()));
         Instant now = clock.instant();
         Plan plan = planner.plan(c, current.map(Versioned::value), pats, state, now);
         if (expirePreviousAfterHours.isPresent() && plan.kind() == Kind.NOTHING) {

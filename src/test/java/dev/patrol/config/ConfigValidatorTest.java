@@ -78,6 +78,21 @@ class ConfigValidatorTest {
     }
 
     @Test
+    void connectionNamesAndIdentifiersAreCheckedBeforeAnySqlIsBuilt() {
+        String all = String.join("\n", ConfigValidator.problems(config(Map.of("patrol.devservices.enabled", "true",
+                "patrol.connections.Bad_Name.user", "X", "patrol.connections.Bad_Name.role", "R",
+                "patrol.connections.ok.user", "ANALYST\"; DROP USER ADMIN; --", "patrol.connections.ok.role", "ACCOUNTADMIN",
+                "patrol.connections.ok.warehouse", "WH-1"))));
+        for (String expected : List.of("patrol.connections.Bad_Name: connection names must match",
+                "patrol.connections.ok.user is not a plain Snowflake identifier", "patrol.connections.ok.role is ACCOUNTADMIN",
+                "patrol.connections.ok.warehouse is not a plain Snowflake identifier")) {
+            assertTrue(all.contains(expected), () -> "missing '" + expected + "' in:\n" + all);
+        }
+        // the problem text names the key, never echoes the bad value into logs
+        assertTrue(!all.contains("DROP USER"), all);
+    }
+
+    @Test
     void loopbackUrlsAreFineWithDevServices() {
         assertEquals(List.of(), ConfigValidator.problems(config(Map.of("patrol.devservices.enabled", "true",
                 "patrol.snowflake.url", "http://127.0.0.1:8123", "patrol.vault.address", "http://localhost:8200"))));
