@@ -58,7 +58,7 @@ public final class RotationEngine implements AutoCloseable {
     }
 
     /** Thrown when a new secret does not log in with the registered role. */
-    static final class ValidationFailed extends RuntimeException {
+    public static final class ValidationFailed extends RuntimeException {
         ValidationFailed(String message) {
             super(message);
         }

@@ -171,6 +171,16 @@ public final class JdbcSnowflakeAdmin implements SnowflakeAdmin, AutoCloseable {
     }
 
     @Override
+    public String ping() {
+        return run("ping", null, c -> {
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT CURRENT_ROLE()")) {
+                rs.next();
+                return rs.getString(1);
+            }
+        });
+    }
+
+    @Override
     public String validate(String user, String role, Secret secret) {
         Properties p = base();
         p.put("user", Identifiers.normalize(user));

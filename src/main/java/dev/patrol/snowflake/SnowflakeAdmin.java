@@ -44,6 +44,9 @@ public interface SnowflakeAdmin {
     /** Logs in as the user with the secret and returns {@code CURRENT_ROLE()}. */
     String validate(String user, String role, Secret secret);
 
+    /** A cheap round trip as the rotator (readiness): returns the rotator's current role. */
+    String ping();
+
     /** The account identifier the records name. */
     String account();
 }

@@ -78,9 +78,35 @@ public final class CallerAuthorizer {
         }
     }
 
+    private final Map<String, Entry2> names = new ConcurrentHashMap<>();
+
+    private record Entry2(String name, Instant expires) {}
+
+    /**
+     * Who the caller is, for the audit trail: the token's display name (and entity id when it has
+     * one) from {@code lookup-self} with the caller's token, cached like capabilities.
+     */
+    public String displayName(String callerToken) {
+        String key = hash(callerToken);
+        Instant now = clock.instant();
+        Entry2 e = names.get(key);
+        if (e != null && e.expires().isAfter(now)) return e.name();
+        String name;
+        try {
+            var self = session.forToken(callerToken).auth().lookupSelf();
+            name = self.getDisplayName() == null || self.getDisplayName().isEmpty() ? "token:" + key.substring(0, 12) : self.getDisplayName();
+        } catch (VaultException ex) {
+            name = "token:" + key.substring(0, 12);
+        }
+        if (names.size() >= MAX_ENTRIES) names.entrySet().removeIf(x -> !x.getValue().expires().isAfter(now));
+        if (names.size() < MAX_ENTRIES) names.put(key, new Entry2(name, now.plus(ttl)));
+        return name;
+    }
+
     /** Forgets cached answers (e.g. after a policy change in tests). */
     public void clear() {
         cache.clear();
+        names.clear();
     }
 
     static String hash(String token) {

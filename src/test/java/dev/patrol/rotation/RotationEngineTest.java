@@ -240,6 +240,7 @@ class RotationEngineTest {
                 return role;
             }
             public String account() { return real.account(); }
+            public String ping() { return real.ping(); }
         };
     }
 

@@ -1,0 +1,423 @@
+package dev.patrol.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.patrol.audit.AuditLog;
+import dev.patrol.config.PatrolConfig;
+import dev.patrol.registry.Connection;
+import dev.patrol.registry.ConnectionRegistry;
+import dev.patrol.rotation.Intent;
+import dev.patrol.rotation.RotationEngine;
+import dev.patrol.rotation.RotationJob;
+import dev.patrol.rotation.State;
+import dev.patrol.vault.CasConflictException;
+import dev.patrol.vault.SecretStore;
+import dev.patrol.vault.TokenRecord;
+import dev.patrol.vault.Versioned;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * patrol's REST API (design §4): connection state, the current secret, rotate-now, and the incident
+ * operations. Callers authenticate with their own Vault token; every operation names the Vault path
+ * and capability it needs. Responses that carry a secret are {@code Cache-Control: no-store}.
+ */
+@Path("/api/v1")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "connections", description = "Registered CLI connections and their secrets")
+public class ConnectionsResource {
+
+    static final String TOML = "application/toml";
+    static final int MAX_BODY = 16 * 1024;
+    static final String REVOKE_ALL_PHRASE = "REVOKE ALL";
+
+    @Inject
+    Callers callers;
+    @Inject
+    ConnectionRegistry registry;
+    @Inject
+    SecretStore store;
+    @Inject
+    RotationJob rotation;
+    @Inject
+    PatrolConfig config;
+    @Inject
+    AuditLog audit;
+    @Inject
+    RequestIds requestIds;
+    @Inject
+    ObjectMapper json;
+
+    /** Reads the record and the state at once, so a secret costs one Vault round trip of latency. */
+    private static final ExecutorService READS = Executors.newFixedThreadPool(16, new java.util.concurrent.ThreadFactory() {
+        private final AtomicInteger n = new AtomicInteger();
+
+        @Override
+        public Thread newThread(Runnable r) {
+            Thread t = new Thread(r, "patrol-api-read-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        }
+    });
+
+    // ---------------------------------------------------------------- paths and checks
+
+    String recordPath(String name) {
+        return config.vault().kvMount() + "/data/" + config.vault().pathPrefix() + "/" + name;
+    }
+
+    String listPath() {
+        return config.vault().kvMount() + "/metadata/" + config.vault().pathPrefix();
+    }
+
+    /** A name that cannot be a connection is not looked up anywhere (it would otherwise reach a Vault path). */
+    static String checkName(String name) {
+        if (name == null || !Connection.NAME.matcher(name).matches()) {
+            throw ApiException.notFound("No connection by that name: names match " + Connection.NAME.pattern() + ".");
+        }
+        return name;
+    }
+
+    Connection connection(String name) {
+        return registry.find(name).orElseThrow(() -> ApiException.notFound("No connection named " + name + " is registered."));
+    }
+
+    void audit(Callers.Caller caller, String action, String connection, String outcome, String detail) {
+        audit.record(new AuditLog.Event("api." + action, callers.displayName(caller), connection, null, null, outcome,
+                (detail == null ? "" : detail + "; ") + "request " + requestIds.current()));
+    }
+
+    // ---------------------------------------------------------------- state
+
+    @GET
+    @Path("/connections")
+    @Operation(summary = "List connections", description = "Registered connections and their token state, without secrets. "
+            + "Needs 'list' on <kv-mount>/metadata/<path-prefix>.")
+    @APIResponse(responseCode = "200", description = "The connections")
+    @APIResponse(responseCode = "401", description = "No valid Vault token")
+    @APIResponse(responseCode = "403", description = "The token lacks the capability")
+    @APIResponse(responseCode = "503", description = "Vault unavailable")
+    public List<Map<String, Object>> list(@Context HttpHeaders headers) {
+        Callers.Caller caller = callers.require(headers, listPath(), "list");
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Connection c : registry.all()) out.add(describe(c));
+        audit(caller, "list", "*", "success", null);
+        return out;
+    }
+
+    @GET
+    @Path("/connections/{name}")
+    @Operation(summary = "One connection's state", description = "Token name, role, creation and expiry, suspension and "
+            + "guardrail state; never the secret. Needs 'read' on <kv-mount>/data/<path-prefix>/{name}.")
+    @APIResponse(responseCode = "200", description = "The connection's state")
+    @APIResponse(responseCode = "401", description = "No valid Vault token")
+    @APIResponse(responseCode = "403", description = "The token lacks the capability")
+    @APIResponse(responseCode = "404", description = "No such connection")
+    @APIResponse(responseCode = "503", description = "Vault unavailable")
+    public Map<String, Object> get(@PathParam("name") String name, @Context HttpHeaders headers) {
+        checkName(name);
+        Callers.Caller caller = callers.require(headers, recordPath(name), "read");
+        Connection c = connection(name);
+        Map<String, Object> d = describe(c);
+        audit(caller, "get", name, "success", null);
+        return d;
+    }
+
+    private Map<String, Object> describe(Connection c) {
+        Optional<Versioned<TokenRecord>> record = store.current(c.name());
+        Map<String, String> state = store.state(c.name()).map(Versioned::value).orElse(Map.of());
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", c.name());
+        m.put("user", c.user());
+        m.put("role", c.role());
+        c.warehouse().ifPresent(w -> m.put("warehouse", w));
+        m.put("has_secret", record.isPresent());
+        record.ifPresent(r -> {
+            m.put("token_name", r.value().tokenName());
+            m.put("version", r.version());
+            m.put("created_at", r.value().createdAt().toString());
+            m.put("expires_at", r.value().expiresAt().toString());
+        });
+        m.put("suspended", "true".equals(state.get(State.SUSPENDED)));
+        if (state.get(State.SUSPENDED_REASON) != null) m.put("suspended_reason", state.get(State.SUSPENDED_REASON));
+        if (state.get(State.BLOCKED_REASON) != null) m.put("blocked_reason", state.get(State.BLOCKED_REASON));
+        m.put("change_pending", Intent.from(state).isPresent());
+        return m;
+    }
+
+    // ---------------------------------------------------------------- the secret
+
+    @GET
+    @Path("/connections/{name}/token")
+    @Produces({MediaType.APPLICATION_JSON, TOML})
+    @Operation(summary = "The current secret", description = "The current PAT with the connection parameters a client needs. "
+            + "With 'Accept: application/toml' the ready [name] section of connections.toml. Needs 'read' on "
+            + "<kv-mount>/data/<path-prefix>/{name}. Never cached (Cache-Control: no-store).")
+    @APIResponse(responseCode = "200", description = "The secret and connection parameters")
+    @APIResponse(responseCode = "401", description = "No valid Vault token")
+    @APIResponse(responseCode = "403", description = "The token lacks the capability")
+    @APIResponse(responseCode = "404", description = "No such connection, or no secret yet")
+    @APIResponse(responseCode = "406", description = "Neither JSON nor TOML is acceptable")
+    @APIResponse(responseCode = "423", description = "The connection is suspended (incident response)")
+    @APIResponse(responseCode = "503", description = "Vault unavailable")
+    public Response token(@PathParam("name") String name, @Context HttpHeaders headers) {
+        checkName(name);
+        Callers.Caller caller = callers.require(headers, recordPath(name), "read");
+        Connection c = connection(name);
+        CompletableFuture<Optional<Versioned<Map<String, String>>>> stateRead = CompletableFuture.supplyAsync(() -> store.state(name), READS);
+        Optional<Versioned<TokenRecord>> record = store.current(name);
+        Map<String, String> state = join(stateRead).map(Versioned::value).orElse(Map.of());
+        if ("true".equals(state.get(State.SUSPENDED))) {
+            audit(caller, "token", name, "refused", "suspended");
+            throw ApiException.locked("Connection " + name + " is suspended: " + state.getOrDefault(State.SUSPENDED_REASON, "incident response") + ".");
+        }
+        if (record.isEmpty()) {
+            audit(caller, "token", name, "refused", "no secret yet");
+            throw ApiException.notFound("Connection " + name + " has no secret yet; patrol mints one on its next sweep.");
+        }
+        TokenRecord r = record.get().value();
+        audit(caller, "token", name, "success", "token " + r.tokenName());
+        boolean toml = headers.getAcceptableMediaTypes().stream().anyMatch(t -> t.isCompatible(MediaType.valueOf(TOML)) && !t.isWildcardType());
+        Object entity;
+        String type;
+        if (toml) {
+            Map<String, String> values = new LinkedHashMap<>();
+            if (r.account() != null) values.put("account", r.account());
+            values.put("user", r.user());
+            values.put("password", r.token());
+            values.put("role", r.role());
+            for (String k : List.of("warehouse", "database", "schema", "host", "port", "protocol")) {
+                if (r.parameters().get(k) != null) values.put(k, r.parameters().get(k));
+            }
+            entity = TomlSection.render(name, "patrol: token " + r.tokenName() + ", expires " + r.expiresAt(), values);
+            type = TOML + "; charset=utf-8";
+        } else {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("connection", name);
+            m.put("account", r.account());
+            m.put("user", r.user());
+            m.put("role", r.role());
+            m.put("token", r.token());
+            m.put("token_name", r.tokenName());
+            m.put("created_at", r.createdAt().toString());
+            m.put("expires_at", r.expiresAt().toString());
+            m.putAll(r.parameters());
+            entity = m;
+            type = MediaType.APPLICATION_JSON;
+        }
+        return Response.ok(entity, type).header("Cache-Control", "no-store").header("Pragma", "no-cache").build();
+    }
+
+    private static <T> T join(CompletableFuture<T> f) {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ApiException.unavailable("interrupted");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) throw re;
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    // ---------------------------------------------------------------- rotate now
+
+    @POST
+    @Path("/connections/{name}/rotate")
+    @Operation(summary = "Rotate now", description = "Rotates the connection's secret now, whether or not it is due. "
+            + "'expire-previous-after=0h' expires the previous secret at once (a suspected leak); the default keeps "
+            + "it for the grace window. Needs 'update' on patrol/connections/{name}/rotate.")
+    @APIResponse(responseCode = "200", description = "Rotated (or minted, or repaired); the new token's name and expiry")
+    @APIResponse(responseCode = "400", description = "Bad expire-previous-after")
+    @APIResponse(responseCode = "401", description = "No valid Vault token")
+    @APIResponse(responseCode = "403", description = "The token lacks the capability")
+    @APIResponse(responseCode = "404", description = "No such connection")
+    @APIResponse(responseCode = "409", description = "A guardrail refuses, or another change is in progress")
+    @APIResponse(responseCode = "423", description = "The connection is suspended")
+    @APIResponse(responseCode = "502", description = "Snowflake refused the rotation")
+    @APIResponse(responseCode = "503", description = "Vault or Snowflake unavailable")
+    public Map<String, Object> rotate(@PathParam("name") String name,
+            @Parameter(description = "Hours the previous secret stays valid, e.g. 0h") @QueryParam("expire-previous-after") String expireAfter,
+            @Context HttpHeaders headers) {
+        checkName(name);
+        Callers.Caller caller = callers.require(headers, "patrol/connections/" + name + "/rotate", "update");
+        Connection c = connection(name);
+        OptionalInt hours = hours(expireAfter, c);
+        RotationEngine.Outcome o;
+        try {
+            o = rotation.engine().process(c, hours.isPresent() ? hours : OptionalInt.of(c.graceHours()));
+        } catch (CasConflictException e) {
+            audit(caller, "rotate", name, "refused", "change in progress");
+            throw ApiException.conflict("Another change to " + name + " is in progress; try again in a moment.");
+        }
+        switch (o.result()) {
+            case SUSPENDED -> {
+                audit(caller, "rotate", name, "refused", "suspended");
+                throw ApiException.locked("Connection " + name + " is suspended.");
+            }
+            case BLOCKED -> {
+                audit(caller, "rotate", name, "refused", o.detail());
+                throw ApiException.conflict("Not rotating " + name + ": " + o.detail() + ".");
+            }
+            default -> {
+            }
+        }
+        audit(caller, "rotate", name, "success", o.result().name().toLowerCase() + (hours.isPresent() ? ", previous expires in " + hours.getAsInt() + "h" : ""));
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("connection", name);
+        m.put("result", o.result().name().toLowerCase());
+        m.put("detail", o.detail());
+        store.current(name).ifPresent(r -> {
+            m.put("token_name", r.value().tokenName());
+            m.put("expires_at", r.value().expiresAt().toString());
+        });
+        return m;
+    }
+
+    static OptionalInt hours(String text, Connection c) {
+        if (text == null || text.isBlank()) return OptionalInt.empty();
+        String t = text.trim().toLowerCase(java.util.Locale.ROOT);
+        if (!t.matches("\\d{1,4}h?")) throw ApiException.badRequest("expire-previous-after must be whole hours, e.g. 0h or 24h.");
+        int h = Integer.parseInt(t.replace("h", ""));
+        if (h > c.graceHours()) {
+            throw ApiException.badRequest("expire-previous-after may shorten the grace window (" + c.graceHours() + "h), not extend it.");
+        }
+        return OptionalInt.of(h);
+    }
+
+    // ---------------------------------------------------------------- incident response (issue: incident engine)
+
+    @POST
+    @Path("/connections/{name}/revoke")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Revoke (incident)", description = "Removes every PAT of the connection's user, destroys the Vault "
+            + "record's versions and suspends the connection. Body {\"reason\": \"...\"}. Needs 'update' on "
+            + "patrol/connections/{name}/revoke.")
+    @APIResponse(responseCode = "400", description = "Malformed body or missing reason")
+    @APIResponse(responseCode = "401", description = "No valid Vault token")
+    @APIResponse(responseCode = "403", description = "The token lacks the capability")
+    @APIResponse(responseCode = "404", description = "No such connection")
+    @APIResponse(responseCode = "413", description = "Body larger than 16 KiB")
+    @APIResponse(responseCode = "415", description = "Not application/json")
+    @APIResponse(responseCode = "501", description = "The incident engine is not built yet")
+    public Response revoke(@PathParam("name") String name, byte[] body, @Context HttpHeaders headers) {
+        checkName(name);
+        Callers.Caller caller = callers.require(headers, "patrol/connections/" + name + "/revoke", "update");
+        connection(name);
+        reason(parse(body));
+        audit(caller, "revoke", name, "refused", "not implemented");
+        throw ApiException.notImplemented("Revocation is not built yet (incident engine); meanwhile run "
+                + "ALTER USER <user> REMOVE PAT <name> for each token in Snowflake.");
+    }
+
+    @POST
+    @Path("/connections/{name}/resume")
+    @Operation(summary = "Resume after an incident", description = "Lifts the suspension and mints a fresh secret. Needs "
+            + "'update' on patrol/connections/{name}/revoke.")
+    @APIResponse(responseCode = "401", description = "No valid Vault token")
+    @APIResponse(responseCode = "403", description = "The token lacks the capability")
+    @APIResponse(responseCode = "404", description = "No such connection")
+    @APIResponse(responseCode = "501", description = "The incident engine is not built yet")
+    public Response resume(@PathParam("name") String name, @Context HttpHeaders headers) {
+        checkName(name);
+        Callers.Caller caller = callers.require(headers, "patrol/connections/" + name + "/revoke", "update");
+        connection(name);
+        audit(caller, "resume", name, "refused", "not implemented");
+        throw ApiException.notImplemented("Resume is not built yet (incident engine).");
+    }
+
+    @POST
+    @Path("/revoke-all")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Break glass: revoke every connection", description = "Body {\"reason\": \"...\", \"confirm\": "
+            + "\"REVOKE ALL\"}. Needs 'sudo' on patrol/revoke-all.")
+    @APIResponse(responseCode = "400", description = "Malformed body, missing reason or wrong confirm phrase")
+    @APIResponse(responseCode = "401", description = "No valid Vault token")
+    @APIResponse(responseCode = "403", description = "The token lacks the capability")
+    @APIResponse(responseCode = "413", description = "Body larger than 16 KiB")
+    @APIResponse(responseCode = "415", description = "Not application/json")
+    @APIResponse(responseCode = "501", description = "The incident engine is not built yet")
+    public Response revokeAll(byte[] body, @Context HttpHeaders headers) {
+        Callers.Caller caller = callers.require(headers, "patrol/revoke-all", "sudo");
+        JsonNode b = parse(body);
+        reason(b);
+        if (!REVOKE_ALL_PHRASE.equals(b.path("confirm").asText(null))) {
+            audit(caller, "revoke-all", "*", "refused", "confirm phrase missing or wrong");
+            throw ApiException.badRequest("Confirm with \"confirm\": \"" + REVOKE_ALL_PHRASE + "\".");
+        }
+        audit(caller, "revoke-all", "*", "refused", "not implemented");
+        throw ApiException.notImplemented("Revoke-all is not built yet (incident engine).");
+    }
+
+    @GET
+    @Path("/drift")
+    @Operation(summary = "Drift report", description = "Tokens patrol did not make and users that drifted. Needs 'read' on patrol/reports.")
+    @APIResponse(responseCode = "401", description = "No valid Vault token")
+    @APIResponse(responseCode = "403", description = "The token lacks the capability")
+    @APIResponse(responseCode = "501", description = "Drift detection is not built yet")
+    public Response drift(@Context HttpHeaders headers) {
+        callers.require(headers, "patrol/reports", "read");
+        throw ApiException.notImplemented("Drift detection is not built yet.");
+    }
+
+    @GET
+    @Path("/posture")
+    @Operation(summary = "Posture report", description = "The account settings the pattern rests on. Needs 'read' on patrol/reports.")
+    @APIResponse(responseCode = "401", description = "No valid Vault token")
+    @APIResponse(responseCode = "403", description = "The token lacks the capability")
+    @APIResponse(responseCode = "501", description = "Posture checks are not built yet")
+    public Response posture(@Context HttpHeaders headers) {
+        callers.require(headers, "patrol/reports", "read");
+        throw ApiException.notImplemented("Posture checks are not built yet.");
+    }
+
+    // ---------------------------------------------------------------- bodies
+
+    JsonNode parse(byte[] body) {
+        if (body == null || body.length == 0) throw ApiException.badRequest("A JSON object is required.");
+        if (body.length > MAX_BODY) throw new ApiException(413, "Payload too large", "Bodies are limited to " + MAX_BODY + " bytes.");
+        try {
+            JsonNode n = json.readTree(body);
+            if (n == null || !n.isObject()) throw ApiException.badRequest("A JSON object is required.");
+            return n;
+        } catch (IOException e) {
+            throw ApiException.badRequest("The body is not valid JSON.");
+        }
+    }
+
+    static String reason(JsonNode body) {
+        JsonNode r = body.get("reason");
+        if (r == null || !r.isTextual() || r.asText().isBlank()) throw ApiException.badRequest("\"reason\" (a non-empty string) is required.");
+        String reason = r.asText().trim();
+        if (reason.length() > 500) throw ApiException.badRequest("\"reason\" is limited to 500 characters.");
+        if (reason.chars().anyMatch(ch -> ch < 0x20 || ch == 0x7f)) throw ApiException.badRequest("\"reason\" must not contain control characters.");
+        return reason;
+    }
+}
