@@ -69,6 +69,11 @@ public class ProblemMappers {
     }
 
     @ServerExceptionMapper
+    public Response tokenLimit(dev.patrol.rotation.RotationEngine.TokenLimitReached e) {
+        return problem(409, "Token limit reached", e.getMessage() + ".");
+    }
+
+    @ServerExceptionMapper
     public Response unexpected(RuntimeException e) {
         Log.errorf("Unexpected failure (%s)", e.getClass().getName());
         return problem(500, "Internal error", "patrol failed unexpectedly; see its log for the request id.");

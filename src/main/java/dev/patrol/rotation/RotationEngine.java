@@ -57,6 +57,13 @@ public final class RotationEngine implements AutoCloseable {
         }
     }
 
+    /** Thrown when a new token would be the user's 16th: nothing changed, someone must make room. */
+    public static final class TokenLimitReached extends RuntimeException {
+        TokenLimitReached(String message) {
+            super(message);
+        }
+    }
+
     /** Thrown when a new secret does not log in with the registered role. */
     public static final class ValidationFailed extends RuntimeException {
         ValidationFailed(String message) {
@@ -161,7 +168,10 @@ public final class RotationEngine implements AutoCloseable {
     }
 
     static String describe(RuntimeException e) {
-        if (e instanceof SnowflakeException || e instanceof VaultClientException || e instanceof ValidationFailed) return e.getMessage();
+        if (e instanceof SnowflakeException || e instanceof VaultClientException || e instanceof ValidationFailed
+                || e instanceof TokenLimitReached) {
+            return e.getMessage();
+        }
         return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
     }
 
@@ -331,8 +341,8 @@ public final class RotationEngine implements AutoCloseable {
     private void ensureRoom(Connection c, List<PatInfo> pats, int needed) {
         long live = pats.stream().filter(p -> !"EXPIRED".equals(p.status())).count();
         if (live + needed > MAX_TOKENS) {
-            throw new SnowflakeException("make room for a new token", c.user(), 0, null, "user holds " + live
-                    + " live tokens; Snowflake allows " + MAX_TOKENS + " and none of them is patrol's to remove", null);
+            throw new TokenLimitReached("user " + c.user() + " holds " + live + " live tokens; Snowflake allows " + MAX_TOKENS
+                    + " and none of them is patrol's to remove");
         }
     }
 
