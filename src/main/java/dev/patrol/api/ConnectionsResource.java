@@ -74,6 +74,8 @@ public class ConnectionsResource {
     RequestIds requestIds;
     @Inject
     ObjectMapper json;
+    @Inject
+    StateCache stateCache;
 
     /** Reads the record and the state at once, so a secret costs one Vault round trip of latency. */
     private static final ExecutorService READS = Executors.newFixedThreadPool(16, new java.util.concurrent.ThreadFactory() {
@@ -191,9 +193,11 @@ public class ConnectionsResource {
         checkName(name);
         Callers.Caller caller = callers.require(headers, recordPath(name), "read");
         Connection c = connection(name);
-        CompletableFuture<Optional<Versioned<Map<String, String>>>> stateRead = CompletableFuture.supplyAsync(() -> store.state(name), READS);
+        Map<String, String> cachedState = stateCache.fresh(name);
+        CompletableFuture<Map<String, String>> stateRead = cachedState != null ? CompletableFuture.completedFuture(cachedState)
+                : CompletableFuture.supplyAsync(() -> stateCache.load(name), READS);
         Optional<Versioned<TokenRecord>> record = store.current(name);
-        Map<String, String> state = join(stateRead).map(Versioned::value).orElse(Map.of());
+        Map<String, String> state = join(stateRead);
         if ("true".equals(state.get(State.SUSPENDED))) {
             audit(caller, "token", name, "refused", "suspended");
             throw ApiException.locked("Connection " + name + " is suspended: " + state.getOrDefault(State.SUSPENDED_REASON, "incident response") + ".");
