@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.patrol.audit.AuditLog;
 import dev.patrol.config.PatrolConfig;
+import dev.patrol.incident.IncidentResponse;
+import dev.patrol.incident.Incidents;
 import dev.patrol.registry.Connection;
 import dev.patrol.registry.ConnectionRegistry;
 import dev.patrol.rotation.Intent;
@@ -76,6 +78,8 @@ public class ConnectionsResource {
     ObjectMapper json;
     @Inject
     StateCache stateCache;
+    @Inject
+    Incidents incidents;
 
     /** Reads the record and the state at once, so a secret costs one Vault round trip of latency. */
     private static final ExecutorService READS = Executors.newFixedThreadPool(16, new java.util.concurrent.ThreadFactory() {
@@ -316,68 +320,127 @@ public class ConnectionsResource {
         return OptionalInt.of(h);
     }
 
-    // ---------------------------------------------------------------- incident response (issue: incident engine)
+    // ---------------------------------------------------------------- incident response
 
     @POST
     @Path("/connections/{name}/revoke")
     @Consumes(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Revoke (incident)", description = "Removes every PAT of the connection's user, destroys the Vault "
-            + "record's versions and suspends the connection. Body {\"reason\": \"...\"}. Needs 'update' on "
-            + "patrol/connections/{name}/revoke.")
+    @Operation(summary = "Revoke (incident)", description = "Suspends the connection, removes every PAT of its user in "
+            + "Snowflake (patrol's and any other), optionally disables the user (disable-user=true; needs OWNERSHIP of the "
+            + "user), and destroys every version of the Vault record (metadata kept). Body {\"reason\": \"...\"}. "
+            + "Needs 'update' on patrol/connections/{name}/revoke.")
+    @APIResponse(responseCode = "200", description = "Revoked; what was removed")
     @APIResponse(responseCode = "400", description = "Malformed body or missing reason")
     @APIResponse(responseCode = "401", description = "No valid Vault token")
     @APIResponse(responseCode = "403", description = "The token lacks the capability")
     @APIResponse(responseCode = "404", description = "No such connection")
     @APIResponse(responseCode = "413", description = "Body larger than 16 KiB")
     @APIResponse(responseCode = "415", description = "Not application/json")
-    @APIResponse(responseCode = "501", description = "The incident engine is not built yet")
-    public Response revoke(@PathParam("name") String name, byte[] body, @Context HttpHeaders headers) {
+    @APIResponse(responseCode = "502", description = "Partly done: the problem lists what failed (and was retried)")
+    public Response revoke(@PathParam("name") String name, @QueryParam("disable-user") boolean disableUser, byte[] body,
+            @Context HttpHeaders headers) {
         checkName(name);
         Callers.Caller caller = callers.require(headers, "patrol/connections/" + name + "/revoke", "update");
-        connection(name);
-        reason(parse(body));
-        audit(caller, "revoke", name, "refused", "not implemented");
-        throw ApiException.notImplemented("Revocation is not built yet (incident engine); meanwhile run "
-                + "ALTER USER <user> REMOVE PAT <name> for each token in Snowflake.");
+        Connection c = connection(name);
+        String reason = reason(parse(body));
+        IncidentResponse.Revocation r = incidents.response().revoke(c, reason, callers.displayName(caller), disableUser);
+        stateCache.load(name);
+        audit(caller, "revoke", name, r.complete() ? "success" : "partial", reason);
+        Map<String, Object> result = revocation(r);
+        return r.complete() ? Response.ok(result).build()
+                : partial("Revocation incomplete", "Some steps of revoking " + name + " failed; see failures.", List.of(result));
     }
 
     @POST
     @Path("/connections/{name}/resume")
-    @Operation(summary = "Resume after an incident", description = "Lifts the suspension and mints a fresh secret. Needs "
-            + "'update' on patrol/connections/{name}/revoke.")
+    @Operation(summary = "Resume after an incident", description = "Lifts the suspension and mints a fresh secret at once. "
+            + "A user disabled during the revocation must be enabled in Snowflake first. Needs 'update' on "
+            + "patrol/connections/{name}/revoke.")
+    @APIResponse(responseCode = "200", description = "Resumed; the new token's name and expiry")
     @APIResponse(responseCode = "401", description = "No valid Vault token")
     @APIResponse(responseCode = "403", description = "The token lacks the capability")
     @APIResponse(responseCode = "404", description = "No such connection")
-    @APIResponse(responseCode = "501", description = "The incident engine is not built yet")
-    public Response resume(@PathParam("name") String name, @Context HttpHeaders headers) {
+    @APIResponse(responseCode = "409", description = "A guardrail refuses to mint")
+    @APIResponse(responseCode = "503", description = "Vault or Snowflake unavailable")
+    public Map<String, Object> resume(@PathParam("name") String name, @Context HttpHeaders headers) {
         checkName(name);
         Callers.Caller caller = callers.require(headers, "patrol/connections/" + name + "/revoke", "update");
-        connection(name);
-        audit(caller, "resume", name, "refused", "not implemented");
-        throw ApiException.notImplemented("Resume is not built yet (incident engine).");
+        Connection c = connection(name);
+        RotationEngine.Outcome o = incidents.response().resume(c, callers.displayName(caller));
+        stateCache.load(name);
+        if (o.result() == RotationEngine.Result.BLOCKED) {
+            audit(caller, "resume", name, "refused", o.detail());
+            throw ApiException.conflict("Resumed, but not minting for " + name + ": " + o.detail() + ".");
+        }
+        audit(caller, "resume", name, "success", o.result().name().toLowerCase());
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("connection", name);
+        m.put("result", o.result().name().toLowerCase());
+        store.current(name).ifPresent(r -> {
+            m.put("token_name", r.value().tokenName());
+            m.put("expires_at", r.value().expiresAt().toString());
+        });
+        return m;
     }
 
     @POST
     @Path("/revoke-all")
     @Consumes(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Break glass: revoke every connection", description = "Body {\"reason\": \"...\", \"confirm\": "
-            + "\"REVOKE ALL\"}. Needs 'sudo' on patrol/revoke-all.")
+    @Operation(summary = "Break glass: revoke every connection", description = "Revokes every registered connection in "
+            + "parallel, one result each; idempotent. Body {\"reason\": \"...\", \"confirm\": \"REVOKE ALL\"}. "
+            + "Needs 'sudo' on patrol/revoke-all.")
+    @APIResponse(responseCode = "200", description = "Every connection revoked")
     @APIResponse(responseCode = "400", description = "Malformed body, missing reason or wrong confirm phrase")
     @APIResponse(responseCode = "401", description = "No valid Vault token")
     @APIResponse(responseCode = "403", description = "The token lacks the capability")
     @APIResponse(responseCode = "413", description = "Body larger than 16 KiB")
     @APIResponse(responseCode = "415", description = "Not application/json")
-    @APIResponse(responseCode = "501", description = "The incident engine is not built yet")
-    public Response revokeAll(byte[] body, @Context HttpHeaders headers) {
+    @APIResponse(responseCode = "502", description = "Partly done: the problem lists each connection's result")
+    public Response revokeAll(@QueryParam("disable-user") boolean disableUsers, byte[] body, @Context HttpHeaders headers) {
         Callers.Caller caller = callers.require(headers, "patrol/revoke-all", "sudo");
         JsonNode b = parse(body);
-        reason(b);
+        String reason = reason(b);
         if (!REVOKE_ALL_PHRASE.equals(b.path("confirm").asText(null))) {
             audit(caller, "revoke-all", "*", "refused", "confirm phrase missing or wrong");
             throw ApiException.badRequest("Confirm with \"confirm\": \"" + REVOKE_ALL_PHRASE + "\".");
         }
-        audit(caller, "revoke-all", "*", "refused", "not implemented");
-        throw ApiException.notImplemented("Revoke-all is not built yet (incident engine).");
+        List<IncidentResponse.Revocation> all = incidents.response().revokeAll(reason, callers.displayName(caller), disableUsers);
+        all.forEach(r -> stateCache.load(r.connection()));
+        boolean complete = all.stream().allMatch(IncidentResponse.Revocation::complete);
+        audit(caller, "revoke-all", "*", complete ? "success" : "partial", reason);
+        List<Map<String, Object>> results = all.stream().map(ConnectionsResource::revocation).toList();
+        if (!complete) {
+            long failed = all.stream().filter(r -> !r.complete()).count();
+            return partial("Revocation incomplete", failed + " of " + all.size() + " connections were not fully revoked; see results.", results);
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("complete", true);
+        m.put("results", results);
+        return Response.ok(m).build();
+    }
+
+    static Map<String, Object> revocation(IncidentResponse.Revocation r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("connection", r.connection());
+        m.put("complete", r.complete());
+        m.put("suspended", r.suspended());
+        m.put("removed_tokens", r.removedTokens());
+        m.put("secret_destroyed", r.secretDestroyed());
+        if (r.userDisabled() != null) m.put("user_disabled", r.userDisabled());
+        m.put("failures", r.failures());
+        return m;
+    }
+
+    /** A 502 problem document that also carries the per-connection results. */
+    Response partial(String title, String detail, List<Map<String, Object>> results) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("type", "https://patrol.dev/problems/revocation-incomplete");
+        m.put("title", title);
+        m.put("status", 502);
+        m.put("detail", detail);
+        m.put("request_id", requestIds.current());
+        m.put("results", results);
+        return Response.status(502).type(Problem.MEDIA_TYPE).header("Cache-Control", "no-store").entity(m).build();
     }
 
     @GET

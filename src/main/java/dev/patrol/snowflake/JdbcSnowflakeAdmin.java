@@ -171,6 +171,17 @@ public final class JdbcSnowflakeAdmin implements SnowflakeAdmin, AutoCloseable {
     }
 
     @Override
+    public void disableUser(String user) {
+        String sql = "ALTER USER " + Identifiers.quoted(user) + " SET DISABLED = TRUE";
+        run("disable user", user, c -> {
+            try (Statement s = c.createStatement()) {
+                s.execute(sql);
+            }
+            return null;
+        });
+    }
+
+    @Override
     public String ping() {
         return run("ping", null, c -> {
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT CURRENT_ROLE()")) {

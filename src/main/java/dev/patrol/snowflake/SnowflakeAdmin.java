@@ -41,6 +41,9 @@ public interface SnowflakeAdmin {
     /** Removes a token; a token that is already gone is not an error. */
     void removePat(String user, String tokenName);
 
+    /** {@code ALTER USER ... SET DISABLED = TRUE}: ends every session and token of the user (needs OWNERSHIP). */
+    void disableUser(String user);
+
     /** Logs in as the user with the secret and returns {@code CURRENT_ROLE()}. */
     String validate(String user, String role, Secret secret);
 

@@ -43,6 +43,16 @@ class ApiBadInputTest {
     RotationJob rotation;
     @Inject
     SecretStore store;
+    @Inject
+    dev.patrol.incident.Incidents incidents;
+    @Inject
+    dev.patrol.registry.ConnectionRegistry registry;
+
+    /** A generated request may be a valid revocation; leave the shared connection as it was. */
+    @org.junit.jupiter.api.AfterEach
+    void resume() {
+        incidents.response().resume(registry.find("analyst_cli").orElseThrow(), "test");
+    }
 
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 

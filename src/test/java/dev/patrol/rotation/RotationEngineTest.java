@@ -241,6 +241,7 @@ class RotationEngineTest {
             }
             public String account() { return real.account(); }
             public String ping() { return real.ping(); }
+            public void disableUser(String u) { real.disableUser(u); }
         };
     }
 
