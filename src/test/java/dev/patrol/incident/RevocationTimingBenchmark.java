@@ -1,0 +1,77 @@
+package dev.patrol.incident;
+
+import dev.patrol.audit.AuditLog;
+import dev.patrol.registry.Connection;
+import dev.patrol.registry.ConnectionRegistry;
+import dev.patrol.rotation.RotationEngine;
+import dev.patrol.rotation.RotationPlanner;
+import dev.patrol.rotation.RotationTestAccess;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Benchmark, not a test: {@code ./mvnw verify -Pbench}. Time from the revocation call until the
+ * revoked secret can no longer log in to the emulator, for one connection and for 200 (revoke-all).
+ * Measured on the engine, without HTTP in front; the API adds one request's worth.
+ */
+@Tag("benchmark")
+class RevocationTimingBenchmark {
+
+    @Test
+    void revokeOneAndRevokeAll() throws Exception {
+        int n = Integer.getInteger("bench.connections", 200);
+        try (RotationTestAccess.Fixture f = RotationTestAccess.fixture()) {
+            List<Connection> connections = new ArrayList<>();
+            List<String> setup = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                String user = "INC_CLI_" + i, role = "INC_ROLE_" + i;
+                setup.add("CREATE ROLE " + role);
+                setup.add("CREATE USER " + user + " TYPE = SERVICE DEFAULT_ROLE = " + role + " NETWORK_POLICY = PATROL_CLI_NETWORK_POLICY");
+                setup.add("GRANT ROLE " + role + " TO USER " + user);
+                setup.add("GRANT MODIFY PROGRAMMATIC AUTHENTICATION METHODS ON USER " + user + " TO ROLE PATROL_ROTATOR_ROLE");
+                setup.add("GRANT MONITOR ON USER " + user + " TO ROLE PATROL_ROTATOR_ROLE");
+                connections.add(RotationTestAccess.connection("inc-" + i, user, role));
+            }
+            f.snowflake().runScriptAs("ADMIN", "ACCOUNTADMIN", setup);
+            RotationEngine engine = f.engine(connections, RotationPlanner.Strategy.ROTATE, 16);
+            engine.sweep();
+            try (IncidentResponse incidents = new IncidentResponse(f.admin(), f.store(), new ConnectionRegistry(connections), engine,
+                    new AuditLog(f.clock()), f.clock(), 16)) {
+                Connection one = connections.get(0);
+                String secret = f.store().current(one.name()).orElseThrow().value().token();
+                f.loginRole(one.user(), secret);
+                long start = System.nanoTime();
+                IncidentResponse.Revocation r = incidents.revoke(one, "benchmark", "bench", false);
+                double revokeMs = (System.nanoTime() - start) / 1e6;
+                assertThrows(SQLException.class, () -> f.loginRole(one.user(), secret));
+                double deadMs = (System.nanoTime() - start) / 1e6;
+                assertTrue(r.complete());
+
+                List<String> secrets = new ArrayList<>();
+                for (Connection c : connections.subList(1, n)) secrets.add(f.store().current(c.name()).orElseThrow().value().token());
+                start = System.nanoTime();
+                List<IncidentResponse.Revocation> all = incidents.revokeAll("benchmark", "bench", false);
+                double allMs = (System.nanoTime() - start) / 1e6;
+                for (int i = 1; i < n; i++) {
+                    Connection c = connections.get(i);
+                    String s = secrets.get(i - 1);
+                    assertThrows(SQLException.class, () -> f.loginRole(c.user(), s));
+                }
+                double allDeadMs = (System.nanoTime() - start) / 1e6;
+                assertEquals(n, all.stream().filter(IncidentResponse.Revocation::complete).count());
+                System.out.printf("%nRevocation timing: one connection: revoke call %.1f ms, secret refused at %.1f ms; "
+                        + "%d connections (revoke-all, 16 at once): call %.0f ms, every secret refused by %.0f ms (after checking each)%n",
+                        revokeMs, deadMs, n, allMs, allDeadMs);
+            }
+        }
+    }
+}
