@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.patrol.audit.AuditLog;
 import dev.patrol.config.PatrolConfig;
+import dev.patrol.drift.Drift;
+import dev.patrol.drift.DriftDetector;
 import dev.patrol.incident.IncidentResponse;
 import dev.patrol.incident.Incidents;
 import dev.patrol.registry.Connection;
@@ -80,6 +82,8 @@ public class ConnectionsResource {
     StateCache stateCache;
     @Inject
     Incidents incidents;
+    @Inject
+    Drift drift;
 
     /** Reads the record and the state at once, so a secret costs one Vault round trip of latency. */
     private static final ExecutorService READS = Executors.newFixedThreadPool(16, new java.util.concurrent.ThreadFactory() {
@@ -445,13 +449,21 @@ public class ConnectionsResource {
 
     @GET
     @Path("/drift")
-    @Operation(summary = "Drift report", description = "Tokens patrol did not make and users that drifted. Needs 'read' on patrol/reports.")
+    @Operation(summary = "Drift report", description = "Scans the registered users now: tokens patrol did not make, tokens "
+            + "without a role restriction or restricted to another role, users at or near the 15-token limit, users no longer "
+            + "TYPE=SERVICE or holding other roles; with the action taken per finding. Needs 'read' on patrol/reports.")
+    @APIResponse(responseCode = "200", description = "The findings")
     @APIResponse(responseCode = "401", description = "No valid Vault token")
     @APIResponse(responseCode = "403", description = "The token lacks the capability")
-    @APIResponse(responseCode = "501", description = "Drift detection is not built yet")
-    public Response drift(@Context HttpHeaders headers) {
-        callers.require(headers, "patrol/reports", "read");
-        throw ApiException.notImplemented("Drift detection is not built yet.");
+    @APIResponse(responseCode = "503", description = "Vault or Snowflake unavailable")
+    public Map<String, Object> drift(@Context HttpHeaders headers) {
+        Callers.Caller caller = callers.require(headers, "patrol/reports", "read");
+        DriftDetector.Report r = drift.scan();
+        audit(caller, "drift", "*", "success", r.findings().size() + " findings");
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("scanned_at", r.scannedAt().toString());
+        m.put("findings", r.findings());
+        return m;
     }
 
     @GET

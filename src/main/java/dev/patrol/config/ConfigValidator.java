@@ -28,6 +28,10 @@ public class ConfigValidator {
 
     static final Set<String> STRATEGIES = Set.of("rotate", "add-remove");
     static final Set<String> AUTH_METHODS = Set.of("token", "approle", "kubernetes");
+    static final Set<String> TOKEN_KINDS = Set.of("foreign-token", "unrestricted-token", "wrong-role-token");
+    static final Set<String> DRIFT_KINDS = Set.of("foreign-token", "unrestricted-token", "wrong-role-token", "token-limit",
+            "user-missing", "user-not-service", "user-disabled", "role-missing", "extra-roles");
+    static final Set<String> DRIFT_ACTIONS = Set.of("report", "disable", "remove");
 
     @Inject
     PatrolConfig config;
@@ -81,6 +85,13 @@ public class ConfigValidator {
         if (config.rotation().concurrency() < 1 || config.rotation().concurrency() > 64) {
             problems.add("patrol.rotation.concurrency is " + config.rotation().concurrency() + "; expected 1 to 64");
         }
+        config.drift().actions().forEach((kind, action) -> {
+            if (!DRIFT_KINDS.contains(kind)) problems.add("patrol.drift.actions." + kind + ": unknown finding; expected one of " + DRIFT_KINDS);
+            else if (!DRIFT_ACTIONS.contains(action)) problems.add("patrol.drift.actions." + kind + " is '" + action + "'; expected report, disable or remove");
+            else if (!action.equals("report") && !TOKEN_KINDS.contains(kind)) {
+                problems.add("patrol.drift.actions." + kind + ": only token findings can be disabled or removed");
+            }
+        });
         if (!config.devservices().enabled()) required(config, problems);
         if (config.devservices().enabled()) {
             config.snowflake().url().filter(u -> !isLoopback(u)).ifPresent(u -> problems.add("patrol.devservices.enabled=true "

@@ -28,6 +28,16 @@ public interface PatrolConfig {
 
     Devservices devservices();
 
+    Drift drift();
+
+    interface Drift {
+        /**
+         * What to do per kind of finding: {@code report} (default), {@code disable} or {@code remove}.
+         * Only token findings (foreign-token, unrestricted-token, wrong-role-token) can be acted on.
+         */
+        Map<String, String> actions();
+    }
+
     interface Snowflake {
         /** Account identifier ({@code ORG-ACCOUNT} or locator). */
         Optional<String> account();

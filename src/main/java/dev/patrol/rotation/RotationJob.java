@@ -43,6 +43,9 @@ public class RotationJob {
     AuditLog audit;
     @Inject
     MeterRegistry meters;
+    /** Lazy: the drift detector needs nothing from the sweep but its schedule. */
+    @Inject
+    jakarta.enterprise.inject.Instance<dev.patrol.drift.Drift> drift;
 
     private RotationEngine engine;
 
@@ -63,6 +66,13 @@ public class RotationJob {
         RotationEngine.SweepReport report = engine.sweep();
         report.outcomes().stream().filter(o -> o.result() != RotationEngine.Result.UNCHANGED)
                 .forEach(o -> Log.infof("Connection %s: %s (%s)", o.connection(), o.result().name().toLowerCase(), o.detail()));
+        if (report.ran()) {
+            try {
+                drift.get().scan();
+            } catch (RuntimeException e) {
+                Log.warnf("Drift scan failed: %s", e.getMessage());
+            }
+        }
     }
 
     public RotationEngine engine() {

@@ -171,6 +171,17 @@ public final class JdbcSnowflakeAdmin implements SnowflakeAdmin, AutoCloseable {
     }
 
     @Override
+    public void disablePat(String user, String tokenName) {
+        String sql = "ALTER USER " + Identifiers.quoted(user) + " MODIFY PAT " + Identifiers.quoted(tokenName) + " SET DISABLED = TRUE";
+        run("disable pat", user, c -> {
+            try (Statement s = c.createStatement()) {
+                s.execute(sql);
+            }
+            return null;
+        });
+    }
+
+    @Override
     public void disableUser(String user) {
         String sql = "ALTER USER " + Identifiers.quoted(user) + " SET DISABLED = TRUE";
         run("disable user", user, c -> {

@@ -41,6 +41,9 @@ public interface SnowflakeAdmin {
     /** Removes a token; a token that is already gone is not an error. */
     void removePat(String user, String tokenName);
 
+    /** {@code ALTER USER ... MODIFY PAT ... SET DISABLED = TRUE}: the token stays listed but cannot log in. */
+    void disablePat(String user, String tokenName);
+
     /** {@code ALTER USER ... SET DISABLED = TRUE}: ends every session and token of the user (needs OWNERSHIP). */
     void disableUser(String user);
 

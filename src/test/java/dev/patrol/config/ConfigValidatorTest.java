@@ -93,6 +93,17 @@ class ConfigValidatorTest {
     }
 
     @Test
+    void driftActionsAreChecked() {
+        String all = String.join("\n", ConfigValidator.problems(config(Map.of("patrol.devservices.enabled", "true",
+                "patrol.drift.actions.foreign-token", "remove", "patrol.drift.actions.extra-roles", "remove",
+                "patrol.drift.actions.unrestricted-token", "explode", "patrol.drift.actions.bogus", "report"))));
+        assertTrue(all.contains("patrol.drift.actions.extra-roles: only token findings"), all);
+        assertTrue(all.contains("patrol.drift.actions.unrestricted-token is 'explode'"), all);
+        assertTrue(all.contains("patrol.drift.actions.bogus: unknown finding"), all);
+        assertTrue(!all.contains("foreign-token"), all);
+    }
+
+    @Test
     void loopbackUrlsAreFineWithDevServices() {
         assertEquals(List.of(), ConfigValidator.problems(config(Map.of("patrol.devservices.enabled", "true",
                 "patrol.snowflake.url", "http://127.0.0.1:8123", "patrol.vault.address", "http://localhost:8200"))));

@@ -242,6 +242,7 @@ class RotationEngineTest {
             public String account() { return real.account(); }
             public String ping() { return real.ping(); }
             public void disableUser(String u) { real.disableUser(u); }
+            public void disablePat(String u, String n) { real.disablePat(u, n); }
         };
     }
 

@@ -28,6 +28,8 @@ public final class RotationTestAccess {
 
         String loginRole(String user, String secret) throws SQLException;
 
+        List<java.util.Map<String, String>> sql(String sql);
+
         @Override
         void close();
     }
@@ -45,6 +47,7 @@ public final class RotationTestAccess {
             public AdjustableClock clock() { return f.clock; }
             public RotationEngine engine(List<Connection> c, RotationPlanner.Strategy s, int n) { return f.engine(c, s, n); }
             public String loginRole(String user, String secret) throws SQLException { return f.loginRole(user, secret); }
+            public List<java.util.Map<String, String>> sql(String sql) { return f.sql(sql); }
             public void close() { f.close(); }
         };
     }

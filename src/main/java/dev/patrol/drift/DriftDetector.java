@@ -1,0 +1,125 @@
+package dev.patrol.drift;
+
+import dev.patrol.audit.AuditLog;
+import dev.patrol.registry.Connection;
+import dev.patrol.registry.ConnectionRegistry;
+import dev.patrol.rotation.RotationPlanner;
+import dev.patrol.snowflake.SnowflakeAdmin;
+import dev.patrol.snowflake.SnowflakeAdmin.PatInfo;
+import dev.patrol.snowflake.SnowflakeAdmin.UserFacts;
+import dev.patrol.snowflake.SnowflakeException;
+import dev.patrol.vault.SecretStore;
+import dev.patrol.vault.TokenRecord;
+import dev.patrol.vault.Versioned;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Drift on the registered CLI users (design §6): tokens patrol did not make, tokens without a role
+ * restriction or restricted to another role, users at or near Snowflake's 15-token limit, users
+ * that are no longer TYPE=SERVICE or hold other roles. Each finding is reported (audit event,
+ * metric, GET /drift) and, for token findings, optionally acted on ({@code disable} or {@code remove}).
+ * The token patrol currently records is never acted on: that would cut off the developers.
+ */
+public final class DriftDetector {
+
+    /** One finding. {@code token} is a token's name, never a secret. */
+    public record Finding(String kind, String connection, String user, String token, String detail, String action, String outcome) {}
+
+    public record Report(Instant scannedAt, List<Finding> findings) {}
+
+    static final Set<String> TOKEN_KINDS = Set.of("foreign-token", "unrestricted-token", "wrong-role-token");
+    static final int NEAR_LIMIT = 13;
+
+    private final SnowflakeAdmin snowflake;
+    private final SecretStore store;
+    private final ConnectionRegistry registry;
+    private final AuditLog audit;
+    private final Clock clock;
+    private final Map<String, String> actions;
+
+    public DriftDetector(SnowflakeAdmin snowflake, SecretStore store, ConnectionRegistry registry, AuditLog audit, Clock clock,
+            Map<String, String> actions) {
+        this.snowflake = snowflake;
+        this.store = store;
+        this.registry = registry;
+        this.audit = audit;
+        this.clock = clock;
+        this.actions = Map.copyOf(actions);
+    }
+
+    public Report scan() {
+        List<Finding> out = new ArrayList<>();
+        for (Connection c : registry.all()) {
+            try {
+                scan(c, out);
+            } catch (SnowflakeException e) {
+                out.add(new Finding("scan-failed", c.name(), c.user(), null, e.getMessage(), "report", "reported"));
+            }
+        }
+        return new Report(clock.instant(), List.copyOf(out));
+    }
+
+    private void scan(Connection c, List<Finding> out) {
+        UserFacts f = snowflake.describeUser(c.user());
+        if (!f.exists()) {
+            add(out, c, "user-missing", null, "user " + c.user() + " does not exist or the rotator cannot see it");
+            return;
+        }
+        if (!"SERVICE".equals(f.type())) add(out, c, "user-not-service", null, "TYPE is " + (f.type() == null ? "NULL (PERSON)" : f.type()));
+        if (f.disabled()) add(out, c, "user-disabled", null, "the user is disabled");
+        if (!f.roles().contains(c.role())) add(out, c, "role-missing", null, "the registered role " + c.role() + " is not granted");
+        Set<String> extra = new TreeSet<>(f.roles());
+        extra.remove(c.role());
+        extra.remove("PUBLIC");
+        if (!extra.isEmpty()) add(out, c, "extra-roles", null, "also holds " + String.join(", ", extra));
+
+        String recorded = store.current(c.name()).map(Versioned::value).map(TokenRecord::tokenName).orElse(null);
+        List<PatInfo> live = snowflake.listPats(c.user()).stream().filter(p -> !"EXPIRED".equals(p.status())).toList();
+        for (PatInfo p : live) {
+            boolean ours = RotationPlanner.ours(p, c)
+                    && (p.rotatedTo() != null || (p.comment() != null && p.comment().startsWith(RotationPlanner.COMMENT_PREFIX)));
+            if (!ours) add(out, c, "foreign-token", p, "token " + p.name() + " was not made by patrol", recorded);
+            if (p.roleRestriction() == null) {
+                add(out, c, "unrestricted-token", p, "token " + p.name() + " has no role restriction", recorded);
+            } else if (!p.roleRestriction().equals(c.role())) {
+                add(out, c, "wrong-role-token", p, "token " + p.name() + " is restricted to " + p.roleRestriction() + ", not " + c.role(), recorded);
+            }
+        }
+        if (live.size() >= NEAR_LIMIT) add(out, c, "token-limit", null, live.size() + " of Snowflake's 15 tokens in use");
+    }
+
+    private void add(List<Finding> out, Connection c, String kind, String token, String detail) {
+        Finding f = new Finding(kind, c.name(), c.user(), token, detail, "report", "reported");
+        out.add(f);
+        audit.record(new AuditLog.Event("drift", "patrol", c.name(), c.user(), token, kind, detail));
+    }
+
+    private void add(List<Finding> out, Connection c, String kind, PatInfo p, String detail, String recorded) {
+        String action = actions.getOrDefault(kind, "report");
+        String outcome = "reported";
+        if (!action.equals("report") && TOKEN_KINDS.contains(kind)) {
+            if (p.name().equals(recorded)) {
+                outcome = "not acted on: it is the secret patrol hands out";
+            } else {
+                try {
+                    if (action.equals("remove")) snowflake.removePat(c.user(), p.name());
+                    else if (!"DISABLED".equals(p.status())) snowflake.disablePat(c.user(), p.name());
+                    outcome = action.equals("remove") ? "removed" : "disabled";
+                } catch (SnowflakeException e) {
+                    outcome = action + " failed: " + e.getMessage();
+                }
+            }
+        }
+        Finding f = new Finding(kind, c.name(), c.user(), p.name(), detail, action, outcome);
+        out.add(f);
+        audit.record(new AuditLog.Event("drift", "patrol", c.name(), c.user(), p.name(), kind + ": " + outcome, detail));
+    }
+
+}

@@ -1,0 +1,89 @@
+package dev.patrol.drift;
+
+import dev.patrol.audit.AuditLog;
+import dev.patrol.registry.Connection;
+import dev.patrol.registry.ConnectionRegistry;
+import dev.patrol.rotation.RotationPlanner;
+import dev.patrol.rotation.RotationTestAccess;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Drift findings and actions against the Snowflake emulator (issue 7, drift). */
+class DriftDetectorTest {
+
+    final RotationTestAccess.Fixture f = RotationTestAccess.fixture();
+    final Connection cli = RotationTestAccess.connection("analyst_cli", "ANALYST_CLI", "ANALYST_CLI_ROLE");
+
+    @AfterEach
+    void stop() {
+        f.close();
+    }
+
+    DriftDetector detector(Map<String, String> actions) {
+        return new DriftDetector(f.admin(), f.store(), new ConnectionRegistry(List.of(cli)), new AuditLog(f.clock()), f.clock(), actions);
+    }
+
+    Set<String> kinds(DriftDetector.Report r) {
+        return r.findings().stream().map(DriftDetector.Finding::kind).collect(Collectors.toSet());
+    }
+
+    List<String> tokens() {
+        return f.sql("SHOW USER PATS FOR USER ANALYST_CLI").stream().map(m -> m.get("name") + ":" + m.get("status")).toList();
+    }
+
+    @Test
+    void aCleanConnectionHasNoFindings() {
+        f.engine(List.of(cli), RotationPlanner.Strategy.ROTATE, 2).sweep();
+        assertEquals(List.of(), detector(Map.of()).scan().findings());
+    }
+
+    @Test
+    void foreignUnrestrictedAndWrongRoleTokensAreReported() {
+        f.engine(List.of(cli), RotationPlanner.Strategy.ROTATE, 2).sweep();
+        f.sql("ALTER USER ANALYST_CLI ADD PAT HANDMADE ROLE_RESTRICTION = 'ANALYST_CLI_ROLE'");
+        f.sql("ALTER USER ANALYST_CLI ADD PAT PUBLIC_ONLY ROLE_RESTRICTION = 'PUBLIC'");
+        f.sql("ALTER AUTHENTICATION POLICY PATROL_ADMIN.POLICIES.SERVICE_USERS_PAT SET PAT_POLICY = (REQUIRE_ROLE_RESTRICTION_FOR_SERVICE_USERS = FALSE)");
+        f.sql("ALTER USER ANALYST_CLI ADD PAT OPEN_ENDED");
+        DriftDetector.Report r = detector(Map.of()).scan();
+        Map<String, Set<String>> byToken = r.findings().stream().filter(x -> x.token() != null)
+                .collect(Collectors.groupingBy(DriftDetector.Finding::token, Collectors.mapping(DriftDetector.Finding::kind, Collectors.toSet())));
+        assertEquals(Set.of("foreign-token"), byToken.get("HANDMADE"));
+        assertEquals(Set.of("foreign-token", "wrong-role-token"), byToken.get("PUBLIC_ONLY"));
+        assertEquals(Set.of("foreign-token", "unrestricted-token"), byToken.get("OPEN_ENDED"));
+        assertFalse(byToken.containsKey("PATROL_ANALYST_CLI"), "patrol's own token is clean");
+        assertTrue(r.findings().stream().allMatch(x -> x.outcome().equals("reported")), "default action: report");
+        assertEquals(4, tokens().size(), "nothing was touched");
+    }
+
+    @Test
+    void actionsRemoveOrDisableButNeverTheRecordedSecret() {
+        f.engine(List.of(cli), RotationPlanner.Strategy.ROTATE, 2).sweep();
+        f.sql("ALTER USER ANALYST_CLI ADD PAT HANDMADE ROLE_RESTRICTION = 'ANALYST_CLI_ROLE'");
+        f.sql("ALTER USER ANALYST_CLI ADD PAT PUBLIC_ONLY ROLE_RESTRICTION = 'PUBLIC'");
+        DriftDetector.Report r = detector(Map.of("foreign-token", "remove", "wrong-role-token", "disable")).scan();
+        assertTrue(tokens().contains("PATROL_ANALYST_CLI:ACTIVE"));
+        assertFalse(tokens().stream().anyMatch(t -> t.startsWith("HANDMADE")));
+        assertTrue(r.findings().stream().anyMatch(x -> x.token().equals("HANDMADE") && x.outcome().equals("removed")));
+    }
+
+    @Test
+    void userDriftAndTheTokenLimit() {
+        f.engine(List.of(cli), RotationPlanner.Strategy.ROTATE, 2).sweep();
+        for (int i = 0; i < 12; i++) f.sql("ALTER USER ANALYST_CLI ADD PAT T" + i + " ROLE_RESTRICTION = 'ANALYST_CLI_ROLE'");
+        f.sql("GRANT ROLE SYSADMIN TO USER ANALYST_CLI");
+        f.sql("ALTER USER ANALYST_CLI SET TYPE = PERSON");
+        Set<String> kinds = kinds(detector(Map.of()).scan());
+        assertTrue(kinds.containsAll(Set.of("token-limit", "extra-roles", "user-not-service", "foreign-token")), kinds.toString());
+        f.sql("DROP USER ANALYST_CLI");
+        assertEquals(Set.of("user-missing"), kinds(detector(Map.of()).scan()));
+    }
+}
