@@ -100,7 +100,7 @@ class ConfigValidatorTest {
         assertTrue(all.contains("patrol.drift.actions.extra-roles: only token findings"), all);
         assertTrue(all.contains("patrol.drift.actions.unrestricted-token is 'explode'"), all);
         assertTrue(all.contains("patrol.drift.actions.bogus: unknown finding"), all);
-        assertTrue(!all.contains("foreign-token"), all);
+        assertTrue(!all.contains("patrol.drift.actions.foreign-token"), all);
     }
 
     @Test
