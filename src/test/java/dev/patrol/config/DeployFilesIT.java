@@ -1,0 +1,78 @@
+package dev.patrol.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
+import org.junit.jupiter.api.Test;
+
+import java.io.StringReader;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * After {@code package} (Failsafe): every path the Dockerfile copies exists, and the Kubernetes
+ * files parse and name only configuration keys patrol has.
+ */
+class DeployFilesIT {
+
+    @Test
+    void everyPathTheDockerfileCopiesExists() throws Exception {
+        String dockerfile = Files.readString(Path.of("deploy/docker/Dockerfile"));
+        Matcher copy = Pattern.compile("(?m)^COPY (?:--\\S+ )*(\\S+) \\S+$").matcher(dockerfile);
+        int copies = 0;
+        while (copy.find()) {
+            copies++;
+            String source = copy.group(1);
+            if (source.contains("*")) {
+                Path dir = Path.of(source.substring(0, source.lastIndexOf('/')));
+                try (DirectoryStream<Path> matches = Files.newDirectoryStream(dir, source.substring(source.lastIndexOf('/') + 1))) {
+                    assertTrue(matches.iterator().hasNext(), source + " matches nothing");
+                }
+            } else {
+                assertTrue(Files.exists(Path.of(source)), source + " does not exist after package");
+            }
+            assertTrue(source.startsWith("target/quarkus-app/"), source + " is not in the build context .dockerignore leaves");
+        }
+        assertEquals(4, copies);
+        assertTrue(Files.readString(Path.of(".dockerignore")).contains("!target/quarkus-app/"));
+        assertTrue(dockerfile.contains("USER 185"), "runs as non-root");
+    }
+
+    @Test
+    void kubernetesFilesParseAndUseOnlyKnownKeys() throws Exception {
+        ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
+        List<JsonNode> docs = new ArrayList<>();
+        try (YAMLParser parser = new YAMLFactory().createParser(Path.of("deploy/kubernetes/patrol.yaml").toFile())) {
+            docs.addAll(yaml.readValues(parser, JsonNode.class).readAll());
+        }
+        TreeSet<String> kinds = new TreeSet<>();
+        docs.forEach(d -> kinds.add(d.path("kind").asText()));
+        assertEquals(new TreeSet<>(List.of("ConfigMap", "Deployment", "Service", "ServiceAccount")), kinds);
+        JsonNode deployment = docs.stream().filter(d -> d.path("kind").asText().equals("Deployment")).findFirst().orElseThrow();
+        assertEquals(2, deployment.path("spec").path("replicas").asInt());
+        JsonNode container = deployment.path("spec").path("template").path("spec").path("containers").get(0);
+        assertEquals("/q/health/ready", container.path("readinessProbe").path("httpGet").path("path").asText());
+        assertEquals("/q/health/live", container.path("livenessProbe").path("httpGet").path("path").asText());
+        assertTrue(container.path("securityContext").path("readOnlyRootFilesystem").asBoolean());
+        assertFalse(container.path("securityContext").path("allowPrivilegeEscalation").asBoolean(true));
+
+        JsonNode configMap = docs.stream().filter(d -> d.path("kind").asText().equals("ConfigMap")).findFirst().orElseThrow();
+        Properties props = new Properties();
+        props.load(new StringReader(configMap.path("data").path("application.properties").asText()));
+        TreeSet<String> mapped = ConfigKeys.all();
+        assertTrue(props.size() > 10);
+        for (String key : props.stringPropertyNames()) assertTrue(ConfigKeys.known(mapped, key), key + " is not a patrol configuration key");
+    }
+}
