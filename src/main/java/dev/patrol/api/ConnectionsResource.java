@@ -6,6 +6,8 @@ import dev.patrol.audit.AuditLog;
 import dev.patrol.config.PatrolConfig;
 import dev.patrol.drift.Drift;
 import dev.patrol.drift.DriftDetector;
+import dev.patrol.drift.Posture;
+import dev.patrol.drift.PostureChecker;
 import dev.patrol.incident.IncidentResponse;
 import dev.patrol.incident.Incidents;
 import dev.patrol.registry.Connection;
@@ -84,6 +86,8 @@ public class ConnectionsResource {
     Incidents incidents;
     @Inject
     Drift drift;
+    @Inject
+    Posture posture;
 
     /** Reads the record and the state at once, so a secret costs one Vault round trip of latency. */
     private static final ExecutorService READS = Executors.newFixedThreadPool(16, new java.util.concurrent.ThreadFactory() {
@@ -468,13 +472,23 @@ public class ConnectionsResource {
 
     @GET
     @Path("/posture")
-    @Operation(summary = "Posture report", description = "The account settings the pattern rests on. Needs 'read' on patrol/reports.")
+    @Operation(summary = "Posture report", description = "The account settings the pattern rests on: person users cannot "
+            + "use PATs, service users need a role restriction, network-policy evaluation is enforced, each CLI user is a "
+            + "service user with one role and a network policy. Each check with its evidence (statement, value seen) and "
+            + "the SQL that fixes it. Needs 'read' on patrol/reports.")
+    @APIResponse(responseCode = "200", description = "The checks (PASS, FAIL or UNKNOWN each)")
     @APIResponse(responseCode = "401", description = "No valid Vault token")
     @APIResponse(responseCode = "403", description = "The token lacks the capability")
-    @APIResponse(responseCode = "501", description = "Posture checks are not built yet")
-    public Response posture(@Context HttpHeaders headers) {
-        callers.require(headers, "patrol/reports", "read");
-        throw ApiException.notImplemented("Posture checks are not built yet.");
+    @APIResponse(responseCode = "503", description = "Snowflake unavailable")
+    public Map<String, Object> posture(@Context HttpHeaders headers) {
+        Callers.Caller caller = callers.require(headers, "patrol/reports", "read");
+        PostureChecker.Report r = posture.check();
+        audit(caller, "posture", "*", "success", r.failures() + " failing");
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("checked_at", r.checkedAt().toString());
+        m.put("failing", r.failures());
+        m.put("checks", r.checks());
+        return m;
     }
 
     // ---------------------------------------------------------------- bodies

@@ -30,6 +30,16 @@ public interface PatrolConfig {
 
     Drift drift();
 
+    Posture posture();
+
+    interface Posture {
+        /**
+         * A role of the rotator's user to run the posture checks with; reading authentication
+         * policies needs more than the rotator's own role. Without it those checks say UNKNOWN.
+         */
+        Optional<String> role();
+    }
+
     interface Drift {
         /**
          * What to do per kind of finding: {@code report} (default), {@code disable} or {@code remove}.

@@ -193,6 +193,22 @@ public final class JdbcSnowflakeAdmin implements SnowflakeAdmin, AutoCloseable {
     }
 
     @Override
+    public List<java.util.Map<String, String>> read(String sql) {
+        return run("read", null, c -> {
+            List<java.util.Map<String, String>> out = new ArrayList<>();
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+                int n = rs.getMetaData().getColumnCount();
+                while (rs.next()) {
+                    java.util.Map<String, String> row = new java.util.LinkedHashMap<>();
+                    for (int i = 1; i <= n; i++) row.put(rs.getMetaData().getColumnLabel(i), rs.getString(i));
+                    out.add(row);
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
     public String ping() {
         return run("ping", null, c -> {
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT CURRENT_ROLE()")) {

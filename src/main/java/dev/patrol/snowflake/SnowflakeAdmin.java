@@ -50,6 +50,12 @@ public interface SnowflakeAdmin {
     /** Logs in as the user with the secret and returns {@code CURRENT_ROLE()}. */
     String validate(String user, String role, Secret secret);
 
+    /**
+     * Runs a read-only statement patrol composed itself (posture checks) and returns its rows by
+     * column name. Identifiers in it must come from {@link Identifiers}.
+     */
+    List<java.util.Map<String, String>> read(String sql);
+
     /** A cheap round trip as the rotator (readiness): returns the rotator's current role. */
     String ping();
 

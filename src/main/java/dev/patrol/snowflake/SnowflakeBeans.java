@@ -40,11 +40,16 @@ public class SnowflakeBeans {
     @Produces
     @Singleton
     SnowflakeAdmin snowflakeAdmin(PatrolConfig config, DevServices dev, SnowflakeEndpoint endpoint) {
+        return new JdbcSnowflakeAdmin(endpoint.jdbc(), credentials(config, dev, null), config.rotation().concurrency());
+    }
+
+    /** The rotator's login (user, key) with its own role, or with {@code role} when given (posture checks). */
+    public static Properties credentials(PatrolConfig config, DevServices dev, String role) {
         PatrolConfig.Snowflake sf = config.snowflake();
         Properties creds = new Properties();
         boolean seeded = sf.user().isEmpty() && dev.enabled();
         creds.put("user", Identifiers.normalize(seeded ? SnowflakeSeed.ROTATOR_USER : sf.user().orElseThrow()));
-        creds.put("role", Identifiers.normalize(seeded ? SnowflakeSeed.ROTATOR_ROLE
+        creds.put("role", Identifiers.normalize(role != null ? role : seeded ? SnowflakeSeed.ROTATOR_ROLE
                 : sf.role().orElseThrow(() -> new ConfigurationException("patrol.snowflake.role is required"))));
         if (seeded) {
             creds.put("privateKey", parsePkcs8(dev.rotatorPrivateKeyPem().orElseThrow()));
@@ -59,7 +64,7 @@ public class SnowflakeBeans {
                 throw new ConfigurationException("patrol.snowflake.private-key-file cannot be read: " + e.getMessage());
             }
         }
-        return new JdbcSnowflakeAdmin(endpoint.jdbc(), creds, config.rotation().concurrency());
+        return creds;
     }
 
     void close(@Disposes SnowflakeAdmin admin) {

@@ -132,6 +132,7 @@ class ApiTest {
         problem(as(tokens.breakglass()).contentType("application/json").body("{\"reason\":\"x\"}").post("/api/v1/revoke-all"), 400);
         as(tokens.oncall()).get("/api/v1/drift").then().statusCode(200).body("scanned_at", notNullValue());
         problem(as(tokens.developer()).get("/api/v1/posture"), 403);
+        as(tokens.oncall()).get("/api/v1/posture").then().statusCode(200).body("checks.check", hasItem("cli-user-has-network-policy"));
     }
 
     @Test

@@ -243,6 +243,7 @@ class RotationEngineTest {
             public String ping() { return real.ping(); }
             public void disableUser(String u) { real.disableUser(u); }
             public void disablePat(String u, String n) { real.disablePat(u, n); }
+            public List<Map<String, String>> read(String sql) { return real.read(sql); }
         };
     }
 

@@ -1724,6 +1724,7 @@ final class SqlInterpreter {
             if (c.accept("NETWORK", "RULES")) return showNetworkRules();
             if (c.accept("DATABASES")) return showDatabases();
             if (c.accept("WAREHOUSES")) return showWarehouses();
+            if (c.accept("PARAMETERS")) return showParameters();
             throw SnowflakeError.unsupported("SHOW " + c.peek().text().toUpperCase(Locale.ROOT));
         }
 
@@ -2000,6 +2001,32 @@ final class SqlInterpreter {
             for (Database d : account.databases.values()) {
                 if (!(owns(d) || onObject("USAGE", "DATABASE", d.name, d))) continue;
                 r.row(Result.timestamp(d.createdOn), d.name, "N", d.name.equals(session.database) ? "Y" : "N", d.owner, d.comment);
+            }
+            return r;
+        }
+
+        /** {@code SHOW PARAMETERS [LIKE '...'] IN USER <u> | IN ACCOUNT}: the parameters the emulator models (NETWORK_POLICY). */
+        Result showParameters() {
+            Pattern like = likePattern();
+            c.expect("IN");
+            String level;
+            String value;
+            if (c.accept("ACCOUNT")) {
+                level = "ACCOUNT";
+                value = account.accountNetworkPolicy;
+            } else {
+                c.expect("USER");
+                String name = c.identifier();
+                User u = user(name);
+                if (!canInspect(u)) throw SnowflakeError.insufficientPrivileges("user", name);
+                level = "USER";
+                value = u.networkPolicy;
+            }
+            c.expectEnd();
+            Result r = new Result(Result.SHOW).text("key", "value", "default", "level", "description", "type");
+            if (likes(like, "NETWORK_POLICY")) {
+                r.row("NETWORK_POLICY", value == null ? "" : value, "", value == null ? "" : level,
+                        "Network policy that applies (user level overrides account level)", "STRING");
             }
             return r;
         }

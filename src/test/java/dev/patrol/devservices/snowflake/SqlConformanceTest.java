@@ -203,6 +203,18 @@ class SqlConformanceTest {
     }
 
     @Test
+    void showParametersGivesTheNetworkPolicyOfAUserAndTheAccount() throws Exception {
+        assertEquals("PATROL_CLI_NETWORK_POLICY", sql("SHOW PARAMETERS LIKE 'network_policy' IN USER ANALYST_CLI").get(0).get("value"));
+        assertEquals("USER", sql("SHOW PARAMETERS LIKE 'NETWORK_POLICY' IN USER ANALYST_CLI").get(0).get("level"));
+        assertEquals("", sql("SHOW PARAMETERS LIKE 'NETWORK_POLICY' IN ACCOUNT").get(0).get("value"));
+        assertEquals(0, sql("SHOW PARAMETERS LIKE 'TIMEZONE' IN ACCOUNT").size());
+        try (Connection r = f.rotator()) {
+            assertEquals(1, rows(r, "SHOW PARAMETERS LIKE 'NETWORK_POLICY' IN USER ANALYST_CLI").size(), "MONITOR suffices");
+            assertSnowflakeError(3001, "42501", () -> rows(r, "SHOW PARAMETERS IN USER ADMIN"));
+        }
+    }
+
+    @Test
     void badSqlGetsSnowflakesErrorsNeverATrace() {
         SQLException e = assertSnowflakeError(1003, "42000", () -> sql("SELEKT 1"));
         assertTrue(e.getMessage().startsWith("SQL compilation error:"), e.getMessage());

@@ -1,0 +1,194 @@
+package dev.patrol.drift;
+
+import dev.patrol.registry.Connection;
+import dev.patrol.registry.ConnectionRegistry;
+import dev.patrol.snowflake.Identifiers;
+import dev.patrol.snowflake.SnowflakeAdmin;
+import dev.patrol.snowflake.SnowflakeException;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The account settings the whole pattern rests on (design §6, snowflake-pat.md §3): person users
+ * cannot use PATs, service users must use a role restriction, network-policy evaluation for PATs is
+ * enforced, and each CLI user is a service user with exactly one role and a network policy. Each
+ * result carries its evidence (the statement and the value seen) and the SQL that fixes it.
+ *
+ * <p>Reading authentication policies needs more than the rotator's grants (APPLY AUTHENTICATION
+ * POLICY or the policies' ownership, UNCONFIRMED which is the least). Without it those checks say
+ * UNKNOWN with the grant that would let them run; {@code patrol.posture.role} names a role of the
+ * rotator's user to run them with.
+ */
+public final class PostureChecker {
+
+    public enum Status { PASS, FAIL, UNKNOWN }
+
+    public record Evidence(String statement, String value) {}
+
+    public record Check(String check, String subject, Status status, String detail, Evidence evidence, String fix) {}
+
+    public record Report(Instant checkedAt, List<Check> checks) {
+        public long failures() {
+            return checks.stream().filter(c -> c.status() == Status.FAIL).count();
+        }
+    }
+
+    /** The PAT rules a policy sets (or Snowflake's defaults when no policy applies). */
+    record PatRules(String policy, String methods, boolean requireServiceRestriction, String networkEvaluation) {}
+
+    private static final String ATTACHED = "SHOW AUTHENTICATION POLICIES ON ACCOUNT";
+
+    private final SnowflakeAdmin snowflake;
+    private final ConnectionRegistry registry;
+    private final Clock clock;
+    private final String checkRole;
+
+    public PostureChecker(SnowflakeAdmin snowflake, ConnectionRegistry registry, Clock clock, String checkRole) {
+        this.snowflake = snowflake;
+        this.registry = registry;
+        this.clock = clock;
+        this.checkRole = checkRole;
+    }
+
+    public Report check() {
+        List<Check> out = new ArrayList<>();
+        policyChecks(out);
+        for (Connection c : registry.all()) userChecks(c, out);
+        return new Report(clock.instant(), List.copyOf(out));
+    }
+
+    // ---------------------------------------------------------------- account-wide policies
+
+    private void policyChecks(List<Check> out) {
+        List<Map<String, String>> attached;
+        try {
+            attached = snowflake.read(ATTACHED);
+        } catch (SnowflakeException e) {
+            String why = "cannot read the account's authentication policies (" + e.code() + ")";
+            String grant = "GRANT APPLY AUTHENTICATION POLICY ON ACCOUNT TO ROLE " + checkRole
+                    + ";  -- or run the posture check with a role that holds it (patrol.posture.role)";
+            for (String check : List.of("person-users-cannot-use-pats", "service-users-need-role-restriction", "network-policy-evaluation-enforced")) {
+                out.add(new Check(check, "account", Status.UNKNOWN, why, new Evidence(ATTACHED, "error " + e.code()), grant));
+            }
+            return;
+        }
+        Optional<PatRules> person = rules(attached, "PERSON_USERS", out);
+        Optional<PatRules> service = rules(attached, "SERVICE_USERS", out);
+        if (person == null || service == null) return;
+
+        String personFix = "CREATE AUTHENTICATION POLICY IF NOT EXISTS PATROL_ADMIN.POLICIES.PERSON_USERS_NO_PAT "
+                + "AUTHENTICATION_METHODS = ('PASSWORD', 'SAML', 'OAUTH', 'KEYPAIR');\nALTER ACCOUNT SET AUTHENTICATION POLICY "
+                + "PATROL_ADMIN.POLICIES.PERSON_USERS_NO_PAT FOR ALL PERSON USERS FORCE;";
+        if (person.isEmpty()) {
+            out.add(new Check("person-users-cannot-use-pats", "account", Status.FAIL, "no authentication policy applies to person users, "
+                    + "so they may create and use unrestricted PATs", new Evidence(ATTACHED, "no policy for PERSON_USERS or ACCOUNT"), personFix));
+        } else {
+            PatRules p = person.get();
+            boolean allows = p.methods().contains("ALL") || p.methods().contains("PROGRAMMATIC_ACCESS_TOKEN");
+            out.add(new Check("person-users-cannot-use-pats", "account", allows ? Status.FAIL : Status.PASS,
+                    allows ? "the person users' policy " + p.policy() + " allows PATs" : "the person users' policy " + p.policy() + " excludes PATs",
+                    new Evidence("DESCRIBE AUTHENTICATION POLICY " + p.policy(), "AUTHENTICATION_METHODS=" + p.methods()),
+                    allows ? "ALTER AUTHENTICATION POLICY " + p.policy() + " SET AUTHENTICATION_METHODS = ('PASSWORD', 'SAML', 'OAUTH', 'KEYPAIR');" : null));
+        }
+        PatRules s = service.orElse(new PatRules("(none: Snowflake's defaults)", "[ALL]", true, "ENFORCED_REQUIRED"));
+        String where = service.isPresent() ? "DESCRIBE AUTHENTICATION POLICY " + s.policy() : ATTACHED;
+        out.add(new Check("service-users-need-role-restriction", "account", s.requireServiceRestriction() ? Status.PASS : Status.FAIL,
+                s.requireServiceRestriction() ? "service users' PATs must name a role" : "service users may create unrestricted PATs",
+                new Evidence(where, "REQUIRE_ROLE_RESTRICTION_FOR_SERVICE_USERS=" + s.requireServiceRestriction()),
+                s.requireServiceRestriction() ? null : "ALTER AUTHENTICATION POLICY " + s.policy()
+                        + " SET PAT_POLICY = (REQUIRE_ROLE_RESTRICTION_FOR_SERVICE_USERS = TRUE NETWORK_POLICY_EVALUATION = ENFORCED_REQUIRED);"));
+        boolean enforced = s.networkEvaluation().equals("ENFORCED_REQUIRED");
+        out.add(new Check("network-policy-evaluation-enforced", "account", enforced ? Status.PASS : Status.FAIL,
+                enforced ? "PATs need a network policy and it is enforced" : "PATs work without (or around) a network policy",
+                new Evidence(where, "NETWORK_POLICY_EVALUATION=" + s.networkEvaluation()),
+                enforced ? null : "ALTER AUTHENTICATION POLICY " + s.policy()
+                        + " SET PAT_POLICY = (REQUIRE_ROLE_RESTRICTION_FOR_SERVICE_USERS = TRUE NETWORK_POLICY_EVALUATION = ENFORCED_REQUIRED);"));
+    }
+
+    /**
+     * The policy for a user type: one attached for that type, else the account-wide one; empty when
+     * none; null when it could not be read (an UNKNOWN was recorded).
+     */
+    private Optional<PatRules> rules(List<Map<String, String>> attached, String scope, List<Check> out) {
+        Map<String, String> chosen = null;
+        for (String wanted : List.of(scope, "ACCOUNT")) {
+            for (Map<String, String> row : attached) {
+                String options = row.getOrDefault("options", "");
+                if (options.contains("\"" + wanted + "\"")) {
+                    chosen = row;
+                    break;
+                }
+            }
+            if (chosen != null) break;
+        }
+        if (chosen == null) return Optional.empty();
+        String name = Identifiers.quoted(chosen.get("database_name")) + "." + Identifiers.quoted(chosen.get("schema_name")) + "."
+                + Identifiers.quoted(chosen.get("name"));
+        try {
+            String methods = "[ALL]", pat = "";
+            for (Map<String, String> row : snowflake.read("DESCRIBE AUTHENTICATION POLICY " + name)) {
+                if ("AUTHENTICATION_METHODS".equals(row.get("property"))) methods = row.get("value");
+                if ("PAT_POLICY".equals(row.get("property"))) pat = row.get("value");
+            }
+            boolean require = !pat.contains("REQUIRE_ROLE_RESTRICTION_FOR_SERVICE_USERS=false");
+            String evaluation = pat.contains("NETWORK_POLICY_EVALUATION=") ? pat.replaceAll(".*NETWORK_POLICY_EVALUATION=([A-Z_]+).*", "$1")
+                    : "ENFORCED_REQUIRED";
+            return Optional.of(new PatRules(name.replace("\"", ""), methods, require, evaluation));
+        } catch (SnowflakeException e) {
+            out.add(new Check("policy-readable", name, Status.UNKNOWN, "cannot describe the policy (" + e.code() + ")",
+                    new Evidence("DESCRIBE AUTHENTICATION POLICY " + name, "error " + e.code()),
+                    "GRANT APPLY AUTHENTICATION POLICY ON ACCOUNT TO ROLE " + checkRole + ";"));
+            return null;
+        }
+    }
+
+    // ---------------------------------------------------------------- per CLI user
+
+    private void userChecks(Connection c, List<Check> out) {
+        String user = Identifiers.quoted(c.user());
+        try {
+            SnowflakeAdmin.UserFacts f = snowflake.describeUser(c.user());
+            if (!f.exists()) {
+                out.add(new Check("cli-user-is-service-with-one-role", c.user(), Status.FAIL, "the user does not exist (or the rotator cannot see it)",
+                        new Evidence("DESCRIBE USER " + user, "does not exist"), "run deploy/snowflake/add-cli-user.sql for " + c.user()));
+                return;
+            }
+            Set<String> extra = new TreeSet<>(f.roles());
+            extra.remove(c.role());
+            extra.remove("PUBLIC");
+            boolean service = "SERVICE".equals(f.type());
+            boolean ok = service && extra.isEmpty() && f.roles().contains(c.role());
+            StringBuilder fix = new StringBuilder();
+            if (!service) fix.append("ALTER USER ").append(user).append(" SET TYPE = SERVICE;\n");
+            for (String r : extra) fix.append("REVOKE ROLE ").append(Identifiers.quoted(r)).append(" FROM USER ").append(user).append(";\n");
+            if (!f.roles().contains(c.role())) fix.append("GRANT ROLE ").append(Identifiers.quoted(c.role())).append(" TO USER ").append(user).append(";\n");
+            out.add(new Check("cli-user-is-service-with-one-role", c.user(), ok ? Status.PASS : Status.FAIL,
+                    ok ? "TYPE=SERVICE with only " + c.role() : "TYPE=" + f.type() + ", roles " + f.roles(),
+                    new Evidence("DESCRIBE USER " + user + "; SHOW GRANTS TO USER " + user, "TYPE=" + f.type() + " roles=" + f.roles()),
+                    ok ? null : fix.toString().trim()));
+            String statement = "SHOW PARAMETERS LIKE 'NETWORK_POLICY' IN USER " + user;
+            List<Map<String, String>> rows = snowflake.read(statement);
+            String np = rows.isEmpty() ? "" : rows.get(0).getOrDefault("value", "");
+            if (np.isEmpty()) {
+                List<Map<String, String>> acct = snowflake.read("SHOW PARAMETERS LIKE 'NETWORK_POLICY' IN ACCOUNT");
+                np = acct.isEmpty() ? "" : acct.get(0).getOrDefault("value", "");
+                statement += "; SHOW PARAMETERS LIKE 'NETWORK_POLICY' IN ACCOUNT";
+            }
+            out.add(new Check("cli-user-has-network-policy", c.user(), np.isEmpty() ? Status.FAIL : Status.PASS,
+                    np.isEmpty() ? "no network policy applies: its PATs cannot be used (or the requirement was relaxed)" : "network policy " + np,
+                    new Evidence(statement, np.isEmpty() ? "(none)" : np),
+                    np.isEmpty() ? "ALTER USER " + user + " SET NETWORK_POLICY = PATROL_CLI_NETWORK_POLICY;" : null));
+        } catch (SnowflakeException e) {
+            out.add(new Check("cli-user-readable", c.user(), Status.UNKNOWN, "cannot inspect the user (" + e.code() + ")",
+                    new Evidence("DESCRIBE USER " + user, "error " + e.code()),
+                    "GRANT MONITOR ON USER " + user + " TO ROLE " + checkRole + ";"));
+        }
+    }
+}

@@ -1,0 +1,93 @@
+package dev.patrol.drift;
+
+import dev.patrol.drift.PostureChecker.Status;
+import dev.patrol.registry.Connection;
+import dev.patrol.registry.ConnectionRegistry;
+import dev.patrol.rotation.RotationTestAccess;
+import dev.patrol.snowflake.JdbcSnowflakeAdmin;
+import dev.patrol.snowflake.SnowflakeEndpoint;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Posture of a correctly and an incorrectly set up account (issue 7), against the emulator. */
+class PostureCheckerTest {
+
+    final RotationTestAccess.Fixture f = RotationTestAccess.fixture();
+    final Connection cli = RotationTestAccess.connection("analyst_cli", "ANALYST_CLI", "ANALYST_CLI_ROLE");
+
+    @AfterEach
+    void stop() {
+        f.close();
+    }
+
+    /** The checks run as SECURITYADMIN, a role that may read authentication policies. */
+    PostureChecker.Report asSecurityAdmin() {
+        Properties p = new Properties();
+        p.put("user", "ADMIN");
+        p.put("password", "patrol-dev");
+        p.put("role", "SECURITYADMIN");
+        SnowflakeEndpoint endpoint = new SnowflakeEndpoint("PATROLDEV", Optional.of(f.snowflake().url()));
+        try (JdbcSnowflakeAdmin admin = new JdbcSnowflakeAdmin(endpoint.jdbc(), p, 2)) {
+            return new PostureChecker(admin, new ConnectionRegistry(List.of(cli)), f.clock(), "SECURITYADMIN").check();
+        }
+    }
+
+    static Map<String, PostureChecker.Check> byName(PostureChecker.Report r) {
+        return r.checks().stream().collect(Collectors.toMap(PostureChecker.Check::check, c -> c, (a, b) -> a));
+    }
+
+    @Test
+    void theSetupScriptLeavesAnAccountThatPasses() {
+        PostureChecker.Report r = asSecurityAdmin();
+        assertEquals(5, r.checks().size(), r.toString());
+        for (PostureChecker.Check c : r.checks()) {
+            assertEquals(Status.PASS, c.status(), c.toString());
+            assertNull(c.fix());
+            assertTrue(c.evidence().statement().length() > 0);
+        }
+    }
+
+    @Test
+    void anIncorrectlySetUpAccountFailsWithEvidenceAndFixes() {
+        f.sql("ALTER ACCOUNT UNSET AUTHENTICATION POLICY FOR ALL PERSON USERS");
+        f.sql("ALTER AUTHENTICATION POLICY PATROL_ADMIN.POLICIES.SERVICE_USERS_PAT SET PAT_POLICY = "
+                + "(REQUIRE_ROLE_RESTRICTION_FOR_SERVICE_USERS = FALSE NETWORK_POLICY_EVALUATION = NOT_ENFORCED)");
+        f.sql("ALTER USER ANALYST_CLI UNSET NETWORK_POLICY");
+        f.sql("GRANT ROLE SYSADMIN TO USER ANALYST_CLI");
+        Map<String, PostureChecker.Check> r = byName(asSecurityAdmin());
+        assertEquals(Status.FAIL, r.get("person-users-cannot-use-pats").status());
+        assertTrue(r.get("person-users-cannot-use-pats").fix().contains("FOR ALL PERSON USERS"));
+        assertEquals(Status.FAIL, r.get("service-users-need-role-restriction").status());
+        assertEquals("REQUIRE_ROLE_RESTRICTION_FOR_SERVICE_USERS=false", r.get("service-users-need-role-restriction").evidence().value());
+        assertEquals(Status.FAIL, r.get("network-policy-evaluation-enforced").status());
+        assertEquals("NETWORK_POLICY_EVALUATION=NOT_ENFORCED", r.get("network-policy-evaluation-enforced").evidence().value());
+        assertEquals(Status.FAIL, r.get("cli-user-has-network-policy").status());
+        assertTrue(r.get("cli-user-has-network-policy").fix().startsWith("ALTER USER \"ANALYST_CLI\" SET NETWORK_POLICY"));
+        assertEquals(Status.FAIL, r.get("cli-user-is-service-with-one-role").status());
+        assertEquals("REVOKE ROLE \"SYSADMIN\" FROM USER \"ANALYST_CLI\";", r.get("cli-user-is-service-with-one-role").fix());
+        // a person policy that allows PATs fails too
+        f.sql("CREATE AUTHENTICATION POLICY PATROL_ADMIN.POLICIES.LAX AUTHENTICATION_METHODS = ('ALL')");
+        f.sql("ALTER ACCOUNT SET AUTHENTICATION POLICY PATROL_ADMIN.POLICIES.LAX FOR ALL PERSON USERS");
+        assertEquals(Status.FAIL, byName(asSecurityAdmin()).get("person-users-cannot-use-pats").status());
+    }
+
+    @Test
+    void theLeastPrivilegedRotatorCannotReadPoliciesAndSaysSo() {
+        PostureChecker.Report r = new PostureChecker(f.admin(), new ConnectionRegistry(List.of(cli)), f.clock(), "PATROL_ROTATOR_ROLE").check();
+        Map<String, PostureChecker.Check> m = byName(r);
+        assertEquals(Status.UNKNOWN, m.get("person-users-cannot-use-pats").status());
+        assertTrue(m.get("person-users-cannot-use-pats").fix().contains("GRANT APPLY AUTHENTICATION POLICY ON ACCOUNT TO ROLE PATROL_ROTATOR_ROLE"));
+        assertEquals(Status.PASS, m.get("cli-user-is-service-with-one-role").status());
+        assertEquals(Status.PASS, m.get("cli-user-has-network-policy").status());
+    }
+}
