@@ -48,6 +48,20 @@ class SetupScriptTest {
             assertEquals(2, attached.size());
             assertEquals(List.of("ANALYST_CLI_ROLE"), rows(admin, "SHOW GRANTS TO USER ANALYST_CLI").stream().map(r -> r.get("role")).toList());
             assertEquals(1, rows(admin, "SHOW USER PATS FOR USER ANALYST_CLI").size());
+            // and patrol's posture check passes on the result
+            java.util.Properties p = new java.util.Properties();
+            p.put("user", "ADMIN");
+            p.put("password", EmulatorFixture.ADMIN_PASSWORD);
+            p.put("role", "SECURITYADMIN");
+            var endpoint = new dev.patrol.snowflake.SnowflakeEndpoint("PATROLDEV", java.util.Optional.of(f.emulator.url()));
+            try (var securityAdmin = new dev.patrol.snowflake.JdbcSnowflakeAdmin(endpoint.jdbc(), p, 1)) {
+                var cli = new dev.patrol.registry.Connection("analyst_cli", "ANALYST_CLI", "ANALYST_CLI_ROLE", java.util.Optional.empty(),
+                        java.util.Optional.empty(), java.util.Optional.empty(), java.time.Duration.ofDays(7), java.time.Duration.ofHours(24), 30);
+                var report = new dev.patrol.drift.PostureChecker(securityAdmin, new dev.patrol.registry.ConnectionRegistry(List.of(cli)),
+                        f.clock, "SECURITYADMIN").check();
+                assertEquals(0, report.failures(), report.toString());
+                assertTrue(report.checks().stream().allMatch(c -> c.status() == dev.patrol.drift.PostureChecker.Status.PASS), report.toString());
+            }
         }
     }
 
