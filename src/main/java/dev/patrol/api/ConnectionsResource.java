@@ -81,7 +81,7 @@ public class ConnectionsResource {
     @Inject
     ObjectMapper json;
     @Inject
-    StateCache stateCache;
+    FetchCache fetchCache;
     @Inject
     Incidents incidents;
     @Inject
@@ -205,10 +205,10 @@ public class ConnectionsResource {
         checkName(name);
         Callers.Caller caller = callers.require(headers, recordPath(name), "read");
         Connection c = connection(name);
-        Map<String, String> cachedState = stateCache.fresh(name);
+        Map<String, String> cachedState = fetchCache.fresh(name);
         CompletableFuture<Map<String, String>> stateRead = cachedState != null ? CompletableFuture.completedFuture(cachedState)
-                : CompletableFuture.supplyAsync(() -> stateCache.load(name), READS);
-        Optional<Versioned<TokenRecord>> record = store.current(name);
+                : CompletableFuture.supplyAsync(() -> fetchCache.load(name), READS);
+        Optional<Versioned<TokenRecord>> record = fetchCache.record(name);
         Map<String, String> state = join(stateRead);
         if ("true".equals(state.get(State.SUSPENDED))) {
             audit(caller, "token", name, "refused", "suspended");
@@ -305,6 +305,7 @@ public class ConnectionsResource {
             default -> {
             }
         }
+        fetchCache.refresh(name);
         audit(caller, "rotate", name, "success", o.result().name().toLowerCase() + (hours.isPresent() ? ", previous expires in " + hours.getAsInt() + "h" : ""));
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("connection", name);
@@ -352,7 +353,7 @@ public class ConnectionsResource {
         Connection c = connection(name);
         String reason = reason(parse(body));
         IncidentResponse.Revocation r = incidents.response().revoke(c, reason, callers.displayName(caller), disableUser);
-        stateCache.load(name);
+        fetchCache.refresh(name);
         audit(caller, "revoke", name, r.complete() ? "success" : "partial", reason);
         Map<String, Object> result = revocation(r);
         return r.complete() ? Response.ok(result).build()
@@ -375,7 +376,7 @@ public class ConnectionsResource {
         Callers.Caller caller = callers.require(headers, "patrol/connections/" + name + "/revoke", "update");
         Connection c = connection(name);
         RotationEngine.Outcome o = incidents.response().resume(c, callers.displayName(caller));
-        stateCache.load(name);
+        fetchCache.refresh(name);
         if (o.result() == RotationEngine.Result.BLOCKED) {
             audit(caller, "resume", name, "refused", o.detail());
             throw ApiException.conflict("Resumed, but not minting for " + name + ": " + o.detail() + ".");
@@ -413,7 +414,7 @@ public class ConnectionsResource {
             throw ApiException.badRequest("Confirm with \"confirm\": \"" + REVOKE_ALL_PHRASE + "\".");
         }
         List<IncidentResponse.Revocation> all = incidents.response().revokeAll(reason, callers.displayName(caller), disableUsers);
-        all.forEach(r -> stateCache.load(r.connection()));
+        all.forEach(r -> fetchCache.refresh(r.connection()));
         boolean complete = all.stream().allMatch(IncidentResponse.Revocation::complete);
         audit(caller, "revoke-all", "*", complete ? "success" : "partial", reason);
         List<Map<String, Object>> results = all.stream().map(ConnectionsResource::revocation).toList();

@@ -116,6 +116,8 @@ class ApiTest {
         String after = store.current("analyst_cli").orElseThrow().value().token();
         assertNotEquals(before, after);
         assertTrue(!r.asString().contains(after), "rotate answers never carry the secret");
+        assertEquals(after, as(tokens.developer()).get("/api/v1/connections/analyst_cli/token").jsonPath().getString("token"),
+                "this replica's own rotation is served at once");
         problem(as(tokens.oncall()).post("/api/v1/connections/analyst_cli/rotate?expire-previous-after=soon"), 400);
         problem(as(tokens.oncall()).post("/api/v1/connections/analyst_cli/rotate?expire-previous-after=999h"), 400);
         as(tokens.oncall()).post("/api/v1/connections/analyst_cli/rotate").then().statusCode(200).body("result", equalTo("rotated"));
