@@ -39,6 +39,28 @@ public interface VaultLogin {
         }
     }
 
+    /** A credential read from its file at each login (operators and kubelets rotate them). */
+    static String credentialFile(Path file, String operation, String what) {
+        try {
+            return Files.readString(file).trim();
+        } catch (IOException e) {
+            throw new VaultClientException(operation, file.toString(), -1, List.of("cannot read " + what), e);
+        }
+    }
+
+    interface LoginCall {
+        AuthResponse call() throws VaultException;
+    }
+
+    static Grant grant(String operation, String path, LoginCall call) {
+        try {
+            AuthResponse r = call.call();
+            return new Grant(r.getAuthClientToken(), Duration.ofSeconds(r.getAuthLeaseDuration()), r.isAuthRenewable());
+        } catch (VaultException e) {
+            throw failure(operation, path, e);
+        }
+    }
+
     static VaultClientException failure(String operation, String path, VaultException e) {
         int status = e.getHttpStatusCode() <= 0 ? -1 : e.getHttpStatusCode();
         return new VaultClientException(operation, path, status, status < 0 ? List.of("no answer") : VaultErrors.from(e.getMessage()), e);
@@ -76,18 +98,8 @@ public interface VaultLogin {
     record AppRole(String mount, String roleId, Path secretIdFile) implements VaultLogin {
         @Override
         public Grant login(String address, HttpClient http) {
-            String secretId;
-            try {
-                secretId = Files.readString(secretIdFile).trim();
-            } catch (IOException e) {
-                throw new VaultClientException("login (approle)", secretIdFile.toString(), -1, List.of("cannot read the secret-id file"), e);
-            }
-            try {
-                AuthResponse r = client(address, http, null).auth().loginByAppRole(mount, roleId, secretId);
-                return new Grant(r.getAuthClientToken(), Duration.ofSeconds(r.getAuthLeaseDuration()), r.isAuthRenewable());
-            } catch (VaultException e) {
-                throw failure("login (approle)", "auth/" + mount + "/login", e);
-            }
+            String secretId = credentialFile(secretIdFile, "login (approle)", "the secret-id file");
+            return grant("login (approle)", "auth/" + mount + "/login", () -> client(address, http, null).auth().loginByAppRole(mount, roleId, secretId));
         }
 
         @Override
@@ -105,18 +117,8 @@ public interface VaultLogin {
     record Kubernetes(String mount, String role, Path jwtFile) implements VaultLogin {
         @Override
         public Grant login(String address, HttpClient http) {
-            String jwt;
-            try {
-                jwt = Files.readString(jwtFile).trim();
-            } catch (IOException e) {
-                throw new VaultClientException("login (kubernetes)", jwtFile.toString(), -1, List.of("cannot read the service-account token"), e);
-            }
-            try {
-                AuthResponse r = client(address, http, null).auth().loginByKubernetes(role, jwt, "auth/" + mount);
-                return new Grant(r.getAuthClientToken(), Duration.ofSeconds(r.getAuthLeaseDuration()), r.isAuthRenewable());
-            } catch (VaultException e) {
-                throw failure("login (kubernetes)", "auth/" + mount + "/login", e);
-            }
+            String jwt = credentialFile(jwtFile, "login (kubernetes)", "the service-account token");
+            return grant("login (kubernetes)", "auth/" + mount + "/login", () -> client(address, http, null).auth().loginByKubernetes(role, jwt, "auth/" + mount));
         }
 
         @Override

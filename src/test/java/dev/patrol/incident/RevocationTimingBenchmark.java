@@ -30,18 +30,7 @@ class RevocationTimingBenchmark {
     void revokeOneAndRevokeAll() throws Exception {
         int n = Integer.getInteger("bench.connections", 200);
         try (RotationTestAccess.Fixture f = RotationTestAccess.fixture()) {
-            List<Connection> connections = new ArrayList<>();
-            List<String> setup = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                String user = "INC_CLI_" + i, role = "INC_ROLE_" + i;
-                setup.add("CREATE ROLE " + role);
-                setup.add("CREATE USER " + user + " TYPE = SERVICE DEFAULT_ROLE = " + role + " NETWORK_POLICY = PATROL_CLI_NETWORK_POLICY");
-                setup.add("GRANT ROLE " + role + " TO USER " + user);
-                setup.add("GRANT MODIFY PROGRAMMATIC AUTHENTICATION METHODS ON USER " + user + " TO ROLE PATROL_ROTATOR_ROLE");
-                setup.add("GRANT MONITOR ON USER " + user + " TO ROLE PATROL_ROTATOR_ROLE");
-                connections.add(RotationTestAccess.connection("inc-" + i, user, role));
-            }
-            f.snowflake().runScriptAs("ADMIN", "ACCOUNTADMIN", setup);
+            List<Connection> connections = RotationTestAccess.addCliUsers(f.snowflake(), "INC", n);
             RotationEngine engine = f.engine(connections, RotationPlanner.Strategy.ROTATE, 16);
             engine.sweep();
             try (IncidentResponse incidents = new IncidentResponse(f.admin(), f.store(), new ConnectionRegistry(connections), engine,

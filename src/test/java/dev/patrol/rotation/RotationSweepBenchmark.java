@@ -29,18 +29,7 @@ class RotationSweepBenchmark {
         int latencyMs = Integer.getInteger("bench.latencyMs", 20);
         int concurrency = Integer.getInteger("bench.concurrency", 16);
         try (RotationFixture f = new RotationFixture()) {
-            List<Connection> connections = new ArrayList<>();
-            List<String> setup = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                String user = "BENCH_CLI_" + i, role = "BENCH_ROLE_" + i;
-                setup.add("CREATE ROLE " + role);
-                setup.add("CREATE USER " + user + " TYPE = SERVICE DEFAULT_ROLE = " + role + " NETWORK_POLICY = PATROL_CLI_NETWORK_POLICY");
-                setup.add("GRANT ROLE " + role + " TO USER " + user);
-                setup.add("GRANT MODIFY PROGRAMMATIC AUTHENTICATION METHODS ON USER " + user + " TO ROLE PATROL_ROTATOR_ROLE");
-                setup.add("GRANT MONITOR ON USER " + user + " TO ROLE PATROL_ROTATOR_ROLE");
-                connections.add(RotationFixture.connection("bench-" + i, user, role));
-            }
-            f.snowflake.runScriptAs("ADMIN", "ACCOUNTADMIN", setup);
+            List<Connection> connections = RotationTestAccess.addCliUsers(f.snowflake, "BENCH", n);
             f.snowflake.faults().statementLatency(Duration.ofMillis(latencyMs));
             RotationEngine engine = f.engine(connections, Strategy.ROTATE, concurrency);
 

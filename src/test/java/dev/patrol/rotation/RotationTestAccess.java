@@ -34,6 +34,23 @@ public final class RotationTestAccess {
         void close();
     }
 
+    /** Creates {@code n} CLI users ({@code <prefix>_CLI_i} with role {@code <prefix>_ROLE_i}) set up as setup.sql would. */
+    public static List<Connection> addCliUsers(SnowflakeEmulator snowflake, String prefix, int n) {
+        List<Connection> connections = new java.util.ArrayList<>();
+        List<String> setup = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            String user = prefix + "_CLI_" + i, role = prefix + "_ROLE_" + i;
+            setup.add("CREATE ROLE " + role);
+            setup.add("CREATE USER " + user + " TYPE = SERVICE DEFAULT_ROLE = " + role + " NETWORK_POLICY = PATROL_CLI_NETWORK_POLICY");
+            setup.add("GRANT ROLE " + role + " TO USER " + user);
+            setup.add("GRANT MODIFY PROGRAMMATIC AUTHENTICATION METHODS ON USER " + user + " TO ROLE PATROL_ROTATOR_ROLE");
+            setup.add("GRANT MONITOR ON USER " + user + " TO ROLE PATROL_ROTATOR_ROLE");
+            connections.add(RotationFixture.connection(prefix.toLowerCase(java.util.Locale.ROOT) + "-" + i, user, role));
+        }
+        snowflake.runScriptAs("ADMIN", "ACCOUNTADMIN", setup);
+        return connections;
+    }
+
     public static Connection connection(String name, String user, String role) {
         return RotationFixture.connection(name, user, role);
     }

@@ -5,14 +5,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import dev.patrol.devservices.EmulatorServer;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -29,9 +27,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.GZIPInputStream;
 
@@ -45,11 +40,6 @@ import java.util.zip.GZIPInputStream;
  */
 public final class SnowflakeEmulator implements AutoCloseable {
 
-    static {
-        // The JDK server writes headers and body separately; without TCP_NODELAY, Nagle and delayed
-        // ACKs add ~40 ms to small answers on loopback. Read once, when the server classes load.
-        System.setProperty("sun.net.httpserver.nodelay", System.getProperty("sun.net.httpserver.nodelay", "true"));
-    }
 
     public static final String SERVER_VERSION = "9.99.0";
     private static final Duration SESSION_VALIDITY = Duration.ofHours(1);
@@ -76,32 +66,18 @@ public final class SnowflakeEmulator implements AutoCloseable {
     private final AtomicLong statementCount = new AtomicLong();
     private final List<RecordedStatement> statements = Collections.synchronizedList(new ArrayList<>());
     private final List<RecordedLogin> loginLog = Collections.synchronizedList(new ArrayList<>());
-    private final HttpServer server;
-    private final ExecutorService executor;
+    private final EmulatorServer server;
 
-    private SnowflakeEmulator(String accountName, String host, int port, Clock clock) throws IOException {
+    private SnowflakeEmulator(String accountName, String host, int port, Clock clock) {
         this.account = new Account(accountName.toUpperCase(java.util.Locale.ROOT), clock);
         this.interpreter = new SqlInterpreter(account);
         this.logins = new LoginService(account);
-        AtomicInteger threads = new AtomicInteger();
-        this.executor = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "snowflake-emulator-" + threads.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        this.server = HttpServer.create(new InetSocketAddress(InetAddress.getByName(host), port), 256);
-        server.createContext("/", this::handle);
-        server.setExecutor(executor);
-        server.start();
+        this.server = EmulatorServer.start("snowflake-emulator", host, port, this::handle);
     }
 
     /** Starts an emulated account on {@code host:port} (port 0 picks a free one). */
     public static SnowflakeEmulator start(String accountName, String host, int port, Clock clock) {
-        try {
-            return new SnowflakeEmulator(accountName, host, port, clock);
-        } catch (IOException e) {
-            throw new IllegalStateException("Snowflake emulator could not listen on " + host + ":" + port + ": " + e.getMessage(), e);
-        }
+        return new SnowflakeEmulator(accountName, host, port, clock);
     }
 
     public String accountName() {
@@ -109,11 +85,11 @@ public final class SnowflakeEmulator implements AutoCloseable {
     }
 
     public String host() {
-        return server.getAddress().getAddress().getHostAddress();
+        return server.host();
     }
 
     public int port() {
-        return server.getAddress().getPort();
+        return server.port();
     }
 
     /** The base URL, e.g. {@code http://127.0.0.1:43123}. */
@@ -188,10 +164,8 @@ public final class SnowflakeEmulator implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() {
-        if (executor.isShutdown()) return;
-        server.stop(0);
-        executor.shutdownNow();
+    public void close() {
+        server.close();
     }
 
     // ---------------------------------------------------------------- HTTP

@@ -5,12 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import dev.patrol.devservices.EmulatorServer;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -28,9 +26,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An in-process HashiCorp Vault for development and tests: KV v2, tokens, ACL policies,
@@ -43,11 +38,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class VaultEmulator implements AutoCloseable {
 
-    static {
-        // The JDK server writes headers and body separately; without TCP_NODELAY, Nagle and delayed
-        // ACKs add ~40 ms to small answers on loopback. Read once, when the server classes load.
-        System.setProperty("sun.net.httpserver.nodelay", System.getProperty("sun.net.httpserver.nodelay", "true"));
-    }
 
     public static final String VERSION = "1.19.0+patrol-emulator";
     static final Duration DEFAULT_TTL = Duration.ofHours(768);
@@ -133,43 +123,29 @@ public final class VaultEmulator implements AutoCloseable {
     private final Map<String, KubernetesRole> kubernetesRoles = new TreeMap<>();
     private final VaultFaults faults = new VaultFaults();
     private final List<RecordedRequest> requests = Collections.synchronizedList(new ArrayList<>());
-    private final HttpServer server;
-    private final ExecutorService executor;
+    private final EmulatorServer server;
 
-    private VaultEmulator(String host, int port, String rootToken, Clock clock) throws IOException {
+    private VaultEmulator(String host, int port, String rootToken, Clock clock) {
         this.clock = clock;
         this.rootToken = rootToken;
         kvMounts.put("secret", new KvStore(json, clock));
         policies.put("default", AclPolicy.parse("default", DEFAULT_POLICY));
         tokens.put(rootToken, new Token(rootToken, newId("acc."), List.of("root"), clock.instant(), null, null, false, "root",
                 Map.of(), "auth/token/root", true));
-        AtomicInteger threads = new AtomicInteger();
-        executor = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "vault-emulator-" + threads.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getByName(host), port), 256);
-        server.createContext("/", this::handle);
-        server.setExecutor(executor);
-        server.start();
+        server = EmulatorServer.start("vault-emulator", host, port, this::handle);
     }
 
     /** Starts a Vault with KV v2 mounted at {@code secret/} and the given root token. */
     public static VaultEmulator start(String host, int port, String rootToken, Clock clock) {
-        try {
-            return new VaultEmulator(host, port, rootToken, clock);
-        } catch (IOException e) {
-            throw new IllegalStateException("Vault emulator could not listen on " + host + ":" + port + ": " + e.getMessage(), e);
-        }
+        return new VaultEmulator(host, port, rootToken, clock);
     }
 
     public String address() {
-        return "http://" + server.getAddress().getAddress().getHostAddress() + ":" + server.getAddress().getPort();
+        return "http://" + server.host() + ":" + server.port();
     }
 
     public int port() {
-        return server.getAddress().getPort();
+        return server.port();
     }
 
     public String rootToken() {
@@ -237,10 +213,8 @@ public final class VaultEmulator implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() {
-        if (executor.isShutdown()) return;
-        server.stop(0);
-        executor.shutdownNow();
+    public void close() {
+        server.close();
     }
 
     // ---------------------------------------------------------------- HTTP
