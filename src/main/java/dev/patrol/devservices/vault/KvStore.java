@@ -8,7 +8,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -289,9 +288,5 @@ final class KvStore {
 
     private static String jsonType(JsonNode n) {
         return n.isTextual() ? "string" : n.isArray() ? "[]interface {}" : n.isNumber() ? "json.Number" : n.isBoolean() ? "bool" : "unknown";
-    }
-
-    Map<String, Key> keysView() {
-        return new LinkedHashMap<>(keys);
     }
 }
