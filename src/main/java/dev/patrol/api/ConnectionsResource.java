@@ -16,6 +16,7 @@ import dev.patrol.rotation.Intent;
 import dev.patrol.rotation.RotationEngine;
 import dev.patrol.rotation.RotationJob;
 import dev.patrol.rotation.State;
+import dev.patrol.rotation.Workers;
 import dev.patrol.vault.CasConflictException;
 import dev.patrol.vault.SecretStore;
 import dev.patrol.vault.TokenRecord;
@@ -47,8 +48,6 @@ import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * patrol's REST API (design §4): connection state, the current secret, rotate-now, and the incident
@@ -90,16 +89,7 @@ public class ConnectionsResource {
     Posture posture;
 
     /** Reads the record and the state at once, so a secret costs one Vault round trip of latency. */
-    private static final ExecutorService READS = Executors.newFixedThreadPool(16, new java.util.concurrent.ThreadFactory() {
-        private final AtomicInteger n = new AtomicInteger();
-
-        @Override
-        public Thread newThread(Runnable r) {
-            Thread t = new Thread(r, "patrol-api-read-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        }
-    });
+    private static final ExecutorService READS = Workers.pool("patrol-api-read", 16);
 
     // ---------------------------------------------------------------- paths and checks
 

@@ -5,6 +5,7 @@ import dev.patrol.registry.Connection;
 import dev.patrol.registry.ConnectionRegistry;
 import dev.patrol.rotation.RotationEngine;
 import dev.patrol.rotation.State;
+import dev.patrol.rotation.Workers;
 import dev.patrol.snowflake.SnowflakeAdmin;
 import dev.patrol.snowflake.SnowflakeAdmin.PatInfo;
 import dev.patrol.snowflake.SnowflakeException;
@@ -23,9 +24,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Incident response (design §4, §6): revoke one connection, revoke all (break glass), resume.
@@ -62,12 +61,7 @@ public final class IncidentResponse implements AutoCloseable {
         this.rotation = rotation;
         this.audit = audit;
         this.clock = clock;
-        AtomicInteger n = new AtomicInteger();
-        this.workers = Executors.newFixedThreadPool(concurrency, r -> {
-            Thread t = new Thread(r, "patrol-incident-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        this.workers = Workers.pool("patrol-incident", concurrency);
     }
 
     public Revocation revoke(Connection c, String reason, String actor, boolean disableUser) {
@@ -155,7 +149,7 @@ public final class IncidentResponse implements AutoCloseable {
                 }
             }
             if (stubborn.isEmpty()) return;
-            sleep(Duration.ofMillis(100L * round));
+            Workers.sleep(Duration.ofMillis(100L * round));
         }
         throw new IllegalStateException("tokens still present: " + String.join(", ", stubborn));
     }
@@ -170,19 +164,11 @@ public final class IncidentResponse implements AutoCloseable {
             } catch (SnowflakeException | VaultClientException | IllegalStateException e) {
                 last = e;
                 if (e instanceof SnowflakeException se && !se.transientFailure()) break;
-                sleep(Duration.ofMillis(100L * i));
+                Workers.sleep(Duration.ofMillis(100L * i));
             }
         }
         failures.add(step + ": " + (last == null ? "failed" : last.getMessage()));
         return false;
-    }
-
-    private static void sleep(Duration d) {
-        try {
-            Thread.sleep(d.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     @Override

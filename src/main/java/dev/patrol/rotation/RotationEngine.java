@@ -30,9 +30,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The rotation engine (design §5): for each registered connection, check the guardrails, plan,
@@ -101,12 +99,7 @@ public final class RotationEngine implements AutoCloseable {
         this.metrics = metrics;
         this.lock = new SweepLock(store, holder, lockTtl, clock);
         this.endpointParameters = Map.copyOf(endpointParameters);
-        AtomicInteger n = new AtomicInteger();
-        this.workers = Executors.newFixedThreadPool(concurrency, r -> {
-            Thread t = new Thread(r, "patrol-rotation-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        this.workers = Workers.pool("patrol-rotation", concurrency);
     }
 
     // ---------------------------------------------------------------- sweep
@@ -371,16 +364,8 @@ public final class RotationEngine implements AutoCloseable {
                 throw e;
             } catch (VaultClientException e) {
                 if (!e.unavailable() || attempt >= 3) throw e;
-                sleep(Duration.ofMillis(200L * attempt * attempt));
+                Workers.sleep(Duration.ofMillis(200L * attempt * attempt));
             }
-        }
-    }
-
-    private static void sleep(Duration d) {
-        try {
-            Thread.sleep(d.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 
