@@ -21,6 +21,7 @@ import dev.patrol.vault.CasConflictException;
 import dev.patrol.vault.SecretStore;
 import dev.patrol.vault.TokenRecord;
 import dev.patrol.vault.Versioned;
+import dev.patrol.vault.VaultPaths;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -87,6 +88,8 @@ public class ConnectionsResource {
     Drift drift;
     @Inject
     Posture posture;
+    @Inject
+    VaultPaths paths;
 
     /** Reads the record and the state at once, so a secret costs one Vault round trip of latency. */
     private static final ExecutorService READS = Workers.pool("patrol-api-read", 16);
@@ -94,11 +97,11 @@ public class ConnectionsResource {
     // ---------------------------------------------------------------- paths and checks
 
     String recordPath(String name) {
-        return config.vault().kvMount() + "/data/" + config.vault().pathPrefix() + "/" + name;
+        return paths.record(name);
     }
 
     String listPath() {
-        return config.vault().kvMount() + "/metadata/" + config.vault().pathPrefix();
+        return paths.records();
     }
 
     /** A name that cannot be a connection is not looked up anywhere (it would otherwise reach a Vault path). */
@@ -273,7 +276,7 @@ public class ConnectionsResource {
             @Parameter(description = "Hours the previous secret stays valid, e.g. 0h") @QueryParam("expire-previous-after") String expireAfter,
             @Context HttpHeaders headers) {
         checkName(name);
-        Callers.Caller caller = callers.require(headers, "patrol/connections/" + name + "/rotate", "update");
+        Callers.Caller caller = callers.require(headers, VaultPaths.rotate(name), "update");
         Connection c = connection(name);
         OptionalInt hours = hours(expireAfter, c);
         RotationEngine.Outcome o;
@@ -339,7 +342,7 @@ public class ConnectionsResource {
     public Response revoke(@PathParam("name") String name, @QueryParam("disable-user") boolean disableUser, byte[] body,
             @Context HttpHeaders headers) {
         checkName(name);
-        Callers.Caller caller = callers.require(headers, "patrol/connections/" + name + "/revoke", "update");
+        Callers.Caller caller = callers.require(headers, VaultPaths.revoke(name), "update");
         Connection c = connection(name);
         String reason = reason(parse(body));
         IncidentResponse.Revocation r = incidents.response().revoke(c, reason, callers.displayName(caller), disableUser);
@@ -363,7 +366,7 @@ public class ConnectionsResource {
     @APIResponse(responseCode = "503", description = "Vault or Snowflake unavailable")
     public Map<String, Object> resume(@PathParam("name") String name, @Context HttpHeaders headers) {
         checkName(name);
-        Callers.Caller caller = callers.require(headers, "patrol/connections/" + name + "/revoke", "update");
+        Callers.Caller caller = callers.require(headers, VaultPaths.revoke(name), "update");
         Connection c = connection(name);
         RotationEngine.Outcome o = incidents.response().resume(c, callers.displayName(caller));
         fetchCache.refresh(name);
@@ -396,7 +399,7 @@ public class ConnectionsResource {
     @APIResponse(responseCode = "415", description = "Not application/json")
     @APIResponse(responseCode = "502", description = "Partly done: the problem lists each connection's result")
     public Response revokeAll(@QueryParam("disable-user") boolean disableUsers, byte[] body, @Context HttpHeaders headers) {
-        Callers.Caller caller = callers.require(headers, "patrol/revoke-all", "sudo");
+        Callers.Caller caller = callers.require(headers, VaultPaths.REVOKE_ALL, "sudo");
         JsonNode b = parse(body);
         String reason = reason(b);
         if (!REVOKE_ALL_PHRASE.equals(b.path("confirm").asText(null))) {
@@ -452,7 +455,7 @@ public class ConnectionsResource {
     @APIResponse(responseCode = "403", description = "The token lacks the capability")
     @APIResponse(responseCode = "503", description = "Vault or Snowflake unavailable")
     public Map<String, Object> drift(@Context HttpHeaders headers) {
-        Callers.Caller caller = callers.require(headers, "patrol/reports", "read");
+        Callers.Caller caller = callers.require(headers, VaultPaths.REPORTS, "read");
         DriftDetector.Report r = drift.scan();
         audit(caller, "drift", "*", "success", r.findings().size() + " findings");
         Map<String, Object> m = new LinkedHashMap<>();
@@ -472,7 +475,7 @@ public class ConnectionsResource {
     @APIResponse(responseCode = "403", description = "The token lacks the capability")
     @APIResponse(responseCode = "503", description = "Snowflake unavailable")
     public Map<String, Object> posture(@Context HttpHeaders headers) {
-        Callers.Caller caller = callers.require(headers, "patrol/reports", "read");
+        Callers.Caller caller = callers.require(headers, VaultPaths.REPORTS, "read");
         PostureChecker.Report r = posture.check();
         audit(caller, "posture", "*", "success", r.failures() + " failing");
         Map<String, Object> m = new LinkedHashMap<>();

@@ -7,7 +7,12 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.spi.ObserverMethod;
 import jakarta.inject.Inject;
 
+import io.quarkus.runtime.LaunchMode;
+
+import java.net.InetAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
+import java.util.Arrays;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,15 +24,13 @@ import dev.patrol.registry.Connection;
 import dev.patrol.snowflake.Identifiers;
 
 /**
- * Refuses to start on an inconsistent configuration, naming every problem at once (design §2),
+ * Refuses to start on an inconsistent configuration, naming every problem at once,
  * before anything else starts (dev services included).
  */
 @Startup(ObserverMethod.DEFAULT_PRIORITY - 100)
 @ApplicationScoped
 public class ConfigValidator {
 
-    static final Set<String> STRATEGIES = Set.of("rotate", "add-remove");
-    static final Set<String> AUTH_METHODS = Set.of("token", "approle", "kubernetes");
     static final Set<String> TOKEN_KINDS = Set.of("foreign-token", "unrestricted-token", "wrong-role-token");
     static final Set<String> DRIFT_KINDS = Set.of("foreign-token", "unrestricted-token", "wrong-role-token", "token-limit",
             "user-missing", "user-not-service", "user-disabled", "role-missing", "extra-roles");
@@ -38,21 +41,15 @@ public class ConfigValidator {
 
     @PostConstruct
     void validate() {
-        List<String> problems = problems(config);
+        List<String> problems = problems(config, LaunchMode.current());
         if (!problems.isEmpty()) {
             throw new ConfigurationException("patrol configuration is inconsistent:\n  - " + String.join("\n  - ", problems));
         }
     }
 
-    static List<String> problems(PatrolConfig config) {
+    static List<String> problems(PatrolConfig config, LaunchMode launchMode) {
         List<String> problems = new ArrayList<>();
         PatrolConfig.Rotation r = config.rotation();
-        if (!STRATEGIES.contains(r.strategy())) {
-            problems.add("patrol.rotation.strategy is '" + r.strategy() + "'; expected one of " + STRATEGIES);
-        }
-        if (!AUTH_METHODS.contains(config.vault().auth().method())) {
-            problems.add("patrol.vault.auth.method is '" + config.vault().auth().method() + "'; expected one of " + AUTH_METHODS);
-        }
         if (!r.checkEvery().equals("off")) {
             try {
                 if (parseInterval(r.checkEvery()).compareTo(Duration.ofSeconds(1)) < 0) {
@@ -92,13 +89,15 @@ public class ConfigValidator {
                 problems.add("patrol.drift.actions." + kind + ": only token findings can be disabled or removed");
             }
         });
-        if (!config.devservices().enabled()) required(config, problems);
         if (config.devservices().enabled()) {
-            config.snowflake().url().filter(u -> !isLoopback(u)).ifPresent(u -> problems.add("patrol.devservices.enabled=true "
-                    + "together with a real Snowflake URL (" + u + "); dev services would hide the real account"));
-            config.vault().address().filter(u -> !isLoopback(u)).ifPresent(u -> problems.add("patrol.devservices.enabled=true "
-                    + "together with a real Vault address (" + u + ")"));
+            devServices(config, launchMode, problems);
+        } else {
+            required(config, problems);
         }
+        config.snowflake().url().filter(u -> !secureOrLoopback(u))
+                .ifPresent(u -> problems.add("patrol.snowflake.url " + u + " is plain http to a host that is not loopback; secrets would travel in clear"));
+        config.vault().address().filter(u -> !secureOrLoopback(u))
+                .ifPresent(u -> problems.add("patrol.vault.address " + u + " is plain http to a host that is not loopback; tokens would travel in clear"));
         return problems;
     }
 
@@ -117,23 +116,20 @@ public class ConfigValidator {
         PatrolConfig.Vault v = config.vault();
         if (v.address().isEmpty()) problems.add("patrol.vault.address is required");
         switch (v.auth().method()) {
-            case "token" -> {
+            case TOKEN -> {
                 if (v.token().isEmpty()) problems.add("patrol.vault.token is required for patrol.vault.auth.method=token");
             }
-            case "approle" -> {
+            case APPROLE -> {
                 if (v.approle().roleId().isEmpty()) problems.add("patrol.vault.approle.role-id is required for AppRole login");
                 if (v.approle().secretIdFile().isEmpty()) problems.add("patrol.vault.approle.secret-id-file is required for AppRole login");
             }
-            case "kubernetes" -> {
+            case KUBERNETES -> {
                 if (v.kubernetes().role().isEmpty()) problems.add("patrol.vault.kubernetes.role is required for Kubernetes login");
-            }
-            default -> {
-                // reported above
             }
         }
     }
 
-    /** A new secret must outlive one rotation period plus the grace its predecessor keeps (design §2). */
+    /** A new secret must outlive one rotation period plus the grace its predecessor keeps. */
     private static void lifetime(String prefix, Duration period, Duration grace, int days, List<String> problems) {
         if (days < 1 || days > 365) problems.add(prefix + ".days-to-expiry is " + days + "; Snowflake allows 1 to 365");
         if (period.isNegative() || period.isZero()) problems.add(prefix + ".period must be positive");
@@ -147,11 +143,56 @@ public class ConfigValidator {
         }
     }
 
-    private static boolean isLoopback(String url) {
+    /**
+     * Dev services exist only in dev and test builds, and never run next to a real system: a
+     * configured account, URL, key or Vault credential would otherwise be silently ignored, or
+     * worse, used beside an emulator that holds its secrets.
+     */
+    private static void devServices(PatrolConfig config, LaunchMode launchMode, List<String> problems) {
+        if (!launchMode.isDevOrTest()) {
+            problems.add("patrol.devservices.enabled=true, but this production build contains no emulators; run them with "
+                    + "java -jar patrol-emulators.jar (or ./mvnw quarkus:dev), and point patrol at real systems here");
+        }
+        List<String> real = new ArrayList<>();
+        PatrolConfig.Snowflake sf = config.snowflake();
+        PatrolConfig.Vault v = config.vault();
+        if (sf.account().isPresent()) real.add("patrol.snowflake.account");
+        if (sf.url().isPresent()) real.add("patrol.snowflake.url");
+        if (sf.user().isPresent()) real.add("patrol.snowflake.user");
+        if (sf.privateKeyFile().isPresent()) real.add("patrol.snowflake.private-key-file");
+        if (sf.privateKeyPassphrase().isPresent()) real.add("patrol.snowflake.private-key-passphrase");
+        if (v.address().isPresent()) real.add("patrol.vault.address");
+        if (v.token().isPresent()) real.add("patrol.vault.token");
+        if (v.approle().roleId().isPresent()) real.add("patrol.vault.approle.role-id");
+        if (v.approle().secretIdFile().isPresent()) real.add("patrol.vault.approle.secret-id-file");
+        if (v.kubernetes().role().isPresent()) real.add("patrol.vault.kubernetes.role");
+        if (!real.isEmpty()) {
+            problems.add("patrol.devservices.enabled=true together with real Snowflake or Vault settings (" + String.join(", ", real)
+                    + "); dev services never run next to a real account or Vault: turn them off or remove those settings");
+        }
+    }
+
+    /** https, or http to a loopback host. */
+    static boolean secureOrLoopback(String url) {
         try {
-            String host = URI.create(url).getHost();
-            return host != null && (host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]") || host.equals("::1"));
+            URI u = URI.create(url);
+            if ("https".equalsIgnoreCase(u.getScheme())) return true;
+            return u.getHost() != null && isLoopbackHost(u.getHost());
         } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /**
+     * A host every one of whose addresses is in 127.0.0.0/8 or ::1. Names are resolved, so
+     * {@code 127.evil.example} is not loopback however it is spelled; a name that does not resolve is not either.
+     */
+    public static boolean isLoopbackHost(String host) {
+        String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        try {
+            InetAddress[] all = InetAddress.getAllByName(h);
+            return all.length > 0 && Arrays.stream(all).allMatch(InetAddress::isLoopbackAddress);
+        } catch (UnknownHostException | SecurityException e) {
             return false;
         }
     }

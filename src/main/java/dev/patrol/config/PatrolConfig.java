@@ -10,7 +10,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
- * patrol's whole configuration (design §2). Every key also works as an environment variable, e.g.
+ * patrol's whole configuration. Every key also works as an environment variable, e.g.
  * {@code PATROL_VAULT_ADDRESS}. The README's configuration reference is kept in sync with this
  * interface by a test.
  */
@@ -94,7 +94,11 @@ public interface PatrolConfig {
         interface Auth {
             /** {@code token}, {@code approle} or {@code kubernetes}. */
             @WithDefault("token")
-            String method();
+            Method method();
+
+            enum Method {
+                TOKEN, APPROLE, KUBERNETES
+            }
         }
 
         interface Approle {
@@ -138,7 +142,14 @@ public interface PatrolConfig {
 
         /** {@code rotate} (Snowflake's native ROTATE) or {@code add-remove}. */
         @WithDefault("rotate")
-        String strategy();
+        Strategy strategy();
+
+        enum Strategy {
+            /** {@code ALTER USER ... ROTATE PAT}: the secret changes, the token name stays, the old secret lives on for the grace. */
+            ROTATE,
+            /** A new token under a fresh name, the old one removed after the grace. */
+            ADD_REMOVE
+        }
 
         /** How many connections a sweep works on at once (and the size of the rotator's session pool). */
         @WithDefault("8")
@@ -169,13 +180,13 @@ public interface PatrolConfig {
     }
 
     interface Devservices {
-        /** Start the embedded emulators instead of real Snowflake and Vault ({@code true} in dev and test). */
+        /**
+         * Start the embedded emulators instead of real Snowflake and Vault ({@code true} in dev and
+         * test). Only dev and test builds contain them: the production application refuses to start
+         * with this set, and so does any build where a real Snowflake or Vault is also configured.
+         */
         @WithDefault("false")
         boolean enabled();
-
-        /** Run only the emulators, on fixed ports, for crash and replica tests (design §8). */
-        @WithDefault("false")
-        boolean standalone();
 
         DevSnowflake snowflake();
 
@@ -195,7 +206,7 @@ public interface PatrolConfig {
             @WithDefault("patrol-dev")
             String adminPassword();
 
-            /** Where standalone mode writes the rotator's private key (PEM), for other patrol processes. */
+            /** Where the emulators write the rotator's private key (PEM, mode 0600), for patrol processes started separately. */
             Optional<Path> rotatorKeyFile();
         }
 
@@ -204,8 +215,8 @@ public interface PatrolConfig {
             @WithDefault("0")
             int port();
 
-            @WithDefault("patrol-dev-root")
-            String rootToken();
+            /** The emulated Vault's root token; random per start when absent. */
+            Optional<String> rootToken();
         }
     }
 }

@@ -1,7 +1,6 @@
 package dev.patrol.drift;
 
 import dev.patrol.config.PatrolConfig;
-import dev.patrol.devservices.DevServices;
 import dev.patrol.registry.ConnectionRegistry;
 import dev.patrol.snowflake.JdbcSnowflakeAdmin;
 import dev.patrol.snowflake.SnowflakeAdmin;
@@ -24,7 +23,9 @@ public class Posture {
     @Inject
     PatrolConfig config;
     @Inject
-    DevServices dev;
+    SnowflakeBeans snowflakeBeans;
+    @Inject
+    dev.patrol.snowflake.RotatorLogin login;
     @Inject
     SnowflakeEndpoint endpoint;
     @Inject
@@ -46,10 +47,10 @@ public class Posture {
         SnowflakeAdmin admin = rotator;
         String role = config.posture().role().orElse(null);
         if (role != null) {
-            own = new JdbcSnowflakeAdmin(endpoint.jdbc(), SnowflakeBeans.credentials(config, dev, role), 1);
+            own = snowflakeBeans.openWithRole(endpoint, login, role);
             admin = own;
         }
-        String checkRole = role != null ? role : SnowflakeBeans.credentials(config, dev, null).getProperty("role");
+        String checkRole = role != null ? role : login.role();
         checker = new PostureChecker(admin, registry, clock, checkRole);
         Gauge.builder("patrol.posture.failures", failing, AtomicLong::get).description("Posture checks failing").register(meters);
         Gauge.builder("patrol.posture.unknown", unknown, AtomicLong::get).description("Posture checks that could not run").register(meters);
@@ -62,8 +63,4 @@ public class Posture {
         return r;
     }
 
-    @PreDestroy
-    void close() {
-        if (own != null) own.close();
-    }
 }

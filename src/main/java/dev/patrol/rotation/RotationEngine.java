@@ -1,5 +1,6 @@
 package dev.patrol.rotation;
 
+import dev.patrol.config.PatrolConfig.Rotation.Strategy;
 import dev.patrol.audit.AuditLog;
 import dev.patrol.registry.Connection;
 import dev.patrol.registry.ConnectionRegistry;
@@ -87,7 +88,7 @@ public final class RotationEngine implements AutoCloseable {
 
     private record Backoff(int failures, Instant next) {}
 
-    public RotationEngine(SnowflakeAdmin snowflake, SecretStore store, ConnectionRegistry registry, RotationPlanner.Strategy strategy,
+    public RotationEngine(SnowflakeAdmin snowflake, SecretStore store, ConnectionRegistry registry, Strategy strategy,
             int concurrency, String holder, Duration lockTtl, Clock clock, AuditLog audit, RotationMetrics metrics,
             Map<String, String> endpointParameters) {
         this.snowflake = snowflake;

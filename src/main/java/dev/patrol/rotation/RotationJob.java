@@ -1,5 +1,6 @@
 package dev.patrol.rotation;
 
+import dev.patrol.config.PatrolConfig.Rotation.Strategy;
 import dev.patrol.audit.AuditLog;
 import dev.patrol.config.PatrolConfig;
 import dev.patrol.registry.ConnectionRegistry;
@@ -55,14 +56,13 @@ public class RotationJob {
         Duration interval = config.rotation().checkEvery().equals("off") ? Duration.ofMinutes(5)
                 : dev.patrol.config.ConfigValidator.parseInterval(config.rotation().checkEvery());
         Duration lockTtl = interval.multipliedBy(2).compareTo(Duration.ofMinutes(10)) > 0 ? interval.multipliedBy(2) : Duration.ofMinutes(10);
-        engine = new RotationEngine(snowflake, store, registry, RotationPlanner.Strategy.of(config.rotation().strategy()),
+        engine = new RotationEngine(snowflake, store, registry, config.rotation().strategy(),
                 config.rotation().concurrency(), holder, lockTtl, clock, audit, new RotationMetrics(meters, clock), endpoint.clientParameters());
     }
 
     @Scheduled(identity = "rotation-sweep", every = "${patrol.rotation.check-every}", delayed = "2s",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void scheduledSweep() {
-        if (config.devservices().standalone()) return;
         RotationEngine.SweepReport report = engine.sweep();
         report.outcomes().stream().filter(o -> o.result() != RotationEngine.Result.UNCHANGED)
                 .forEach(o -> Log.infof("Connection %s: %s (%s)", o.connection(), o.result().name().toLowerCase(), o.detail()));

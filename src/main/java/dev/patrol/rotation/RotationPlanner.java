@@ -1,5 +1,6 @@
 package dev.patrol.rotation;
 
+import dev.patrol.config.PatrolConfig.Rotation.Strategy;
 import dev.patrol.registry.Connection;
 import dev.patrol.snowflake.SnowflakeAdmin.PatInfo;
 import dev.patrol.vault.TokenRecord;
@@ -21,13 +22,6 @@ import java.util.Optional;
  * token name are ever removed; anything else on the user is drift, reported elsewhere.
  */
 public final class RotationPlanner {
-
-    public enum Strategy { ROTATE, ADD_REMOVE;
-
-        public static Strategy of(String config) {
-            return config.equals("add-remove") ? ADD_REMOVE : ROTATE;
-        }
-    }
 
     public enum Kind { NOTHING, MINT, ROTATE, REPLACE, REPAIR, SUSPENDED, BLOCKED }
 

@@ -23,67 +23,39 @@ import java.util.Optional;
 public final class VaultSecretStore implements SecretStore {
 
     private final VaultSession session;
-    private final String mount;
-    private final String prefix;
+    private final VaultPaths paths;
 
-    public VaultSecretStore(VaultSession session, String kvMount, String pathPrefix) {
+    public VaultSecretStore(VaultSession session, VaultPaths paths) {
         this.session = session;
-        this.mount = trim(kvMount);
-        this.prefix = trim(pathPrefix);
-    }
-
-    private static String trim(String s) {
-        return s.replaceAll("^/+|/+$", "");
-    }
-
-    /** The driver's KV v2 path for a record (it inserts {@code data/} itself). */
-    String recordPath(String connection) {
-        return mount + "/" + prefix + "/" + connection;
-    }
-
-    String statePath(String name) {
-        return mount + "/" + prefix + "-state/" + name;
-    }
-
-    /** The API path, as policies and capability checks name it. */
-    public String recordApiPath(String connection) {
-        return mount + "/data/" + prefix + "/" + connection;
-    }
-
-    public String listApiPath() {
-        return mount + "/metadata/" + prefix;
-    }
-
-    private String metadataPath(String kvPath) {
-        return mount + "/metadata/" + kvPath.substring(mount.length() + 1);
+        this.paths = paths;
     }
 
     // --- records ---
 
     @Override
     public Optional<Versioned<TokenRecord>> current(String connection) {
-        return read(recordPath(connection), null).map(v -> new Versioned<>(TokenRecord.fromFields(v.value()), v.version(), v.createdTime()));
+        return read(paths.recordForDriver(connection), paths.record(connection), null).map(v -> new Versioned<>(TokenRecord.fromFields(v.value()), v.version(), v.createdTime()));
     }
 
     @Override
     public Optional<Versioned<TokenRecord>> version(String connection, long version) {
-        return read(recordPath(connection), version).map(v -> new Versioned<>(TokenRecord.fromFields(v.value()), v.version(), v.createdTime()));
+        return read(paths.recordForDriver(connection), paths.record(connection), version).map(v -> new Versioned<>(TokenRecord.fromFields(v.value()), v.version(), v.createdTime()));
     }
 
     @Override
     public long currentVersion(String connection) {
-        return metadata(recordPath(connection)).map(m -> m.getLong("current_version", 0)).orElse(0L);
+        return metadata(paths.recordMetadata(connection)).map(m -> m.getLong("current_version", 0)).orElse(0L);
     }
 
     @Override
     public long write(String connection, TokenRecord record, long expectedVersion) {
-        return write(recordPath(connection), record.toFields(), expectedVersion);
+        return write(paths.recordForDriver(connection), paths.record(connection), record.toFields(), expectedVersion);
     }
 
     @Override
     public void destroyAll(String connection) {
-        String path = recordPath(connection);
-        Optional<JsonObject> meta = metadata(path);
+        String path = paths.recordForDriver(connection);
+        Optional<JsonObject> meta = metadata(paths.recordMetadata(connection));
         if (meta.isEmpty()) return;
         List<Integer> versions = new ArrayList<>();
         JsonValue vs = meta.get().get("versions");
@@ -96,7 +68,7 @@ public final class VaultSecretStore implements SecretStore {
         try {
             session.kv().logical().destroy(path, versions.stream().mapToInt(Integer::intValue).toArray());
         } catch (VaultException e) {
-            throw VaultLogin.failure("destroy", mount + "/destroy/" + prefix + "/" + connection, e);
+            throw VaultLogin.failure("destroy", paths.kvMount() + "/destroy/" + paths.pathPrefix() + "/" + connection, e);
         }
     }
 
@@ -104,32 +76,31 @@ public final class VaultSecretStore implements SecretStore {
 
     @Override
     public Optional<Versioned<Map<String, String>>> state(String name) {
-        return read(statePath(name), null);
+        return read(paths.stateForDriver(name), paths.state(name), null);
     }
 
     @Override
     public long writeState(String name, Map<String, String> state, long expectedVersion) {
-        return write(statePath(name), state, expectedVersion);
+        return write(paths.stateForDriver(name), paths.state(name), state, expectedVersion);
     }
 
     @Override
     public List<String> connections() {
-        String path = mount + "/" + prefix;
+        String path = paths.kvMount() + "/" + paths.pathPrefix();
         try {
             LogicalResponse r = session.kv().logical().list(path);
             int status = r.getRestResponse().getStatus();
             if (status == 404) return List.of();
-            check("list", listApiPath(), r);
+            check("list", paths.records(), r);
             return r.getListData().stream().filter(k -> !k.endsWith("/")).sorted().toList();
         } catch (VaultException e) {
-            throw VaultLogin.failure("list", listApiPath(), e);
+            throw VaultLogin.failure("list", paths.records(), e);
         }
     }
 
     // --- plumbing ---
 
-    private Optional<Versioned<Map<String, String>>> read(String path, Long version) {
-        String api = mount + "/data/" + path.substring(mount.length() + 1);
+    private Optional<Versioned<Map<String, String>>> read(String path, String api, Long version) {
         try {
             LogicalResponse r = version == null ? session.kv().logical().read(path)
                     : session.kv().logical().read(path, false, version.intValue());
@@ -145,8 +116,7 @@ public final class VaultSecretStore implements SecretStore {
         }
     }
 
-    private long write(String path, Map<String, String> fields, long expectedVersion) {
-        String api = mount + "/data/" + path.substring(mount.length() + 1);
+    private long write(String path, String api, Map<String, String> fields, long expectedVersion) {
         try {
             Map<String, Object> data = new LinkedHashMap<>(fields);
             LogicalResponse r = session.kv().logical().write(path, data, null, new WriteOptions().checkAndSet(expectedVersion).build());
@@ -162,8 +132,7 @@ public final class VaultSecretStore implements SecretStore {
         }
     }
 
-    private Optional<JsonObject> metadata(String kvPath) {
-        String api = metadataPath(kvPath);
+    private Optional<JsonObject> metadata(String api) {
         try {
             LogicalResponse r = session.raw().logical().read(api);
             int status = r.getRestResponse().getStatus();

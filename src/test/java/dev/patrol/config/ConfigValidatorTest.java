@@ -1,5 +1,6 @@
 package dev.patrol.config;
 
+import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.configuration.DurationConverter;
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfig;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -27,7 +29,7 @@ class ConfigValidatorTest {
     @Test
     void defaultsAreConsistent() {
         PatrolConfig c = config(Map.of("patrol.devservices.enabled", "true"));
-        assertEquals(List.of(), ConfigValidator.problems(c));
+        assertEquals(List.of(), ConfigValidator.problems(c, LaunchMode.TEST));
         assertEquals(Duration.ofDays(7), c.rotation().period());
         assertEquals(Duration.ofHours(24), c.rotation().grace());
         assertEquals(30, c.rotation().daysToExpiry());
@@ -38,25 +40,23 @@ class ConfigValidatorTest {
     void everyProblemIsNamed() {
         List<String> problems = ConfigValidator.problems(config(Map.of(
                 "patrol.rotation.period", "30d",
-                "patrol.rotation.strategy", "shuffle",
                 "patrol.rotation.check-every", "soon",
                 "patrol.rotation.grace", "90m",
-                "patrol.vault.auth.method", "ldap",
                 "patrol.devservices.enabled", "true",
                 "patrol.snowflake.url", "https://acme-prod.snowflakecomputing.com",
                 "patrol.connections.x.user", "X",
                 "patrol.connections.x.role", "R",
-                "patrol.connections.x.days-to-expiry", "400")));
+                "patrol.connections.x.days-to-expiry", "400")), LaunchMode.TEST);
         String all = String.join("\n", problems);
-        for (String expected : List.of("strategy", "auth.method", "check-every", "whole hours", "must be shorter than days-to-expiry",
-                "real Snowflake URL", "Snowflake allows 1 to 365")) {
+        for (String expected : List.of("check-every", "whole hours", "must be shorter than days-to-expiry",
+                "together with real Snowflake or Vault settings (patrol.snowflake.url)", "Snowflake allows 1 to 365")) {
             assertTrue(all.contains(expected), () -> "missing '" + expected + "' in:\n" + all);
         }
     }
 
     @Test
     void withoutDevServicesTheRealSystemsMustBeConfigured() {
-        String all = String.join("\n", ConfigValidator.problems(config(Map.of("patrol.vault.auth.method", "approle"))));
+        String all = String.join("\n", ConfigValidator.problems(config(Map.of("patrol.vault.auth.method", "approle")), LaunchMode.TEST));
         for (String key : List.of("patrol.snowflake.account", "patrol.snowflake.user", "patrol.snowflake.role",
                 "patrol.snowflake.private-key-file", "patrol.vault.address", "patrol.vault.approle.role-id", "patrol.vault.approle.secret-id-file")) {
             assertTrue(all.contains(key), () -> "missing " + key + " in:\n" + all);
@@ -64,7 +64,7 @@ class ConfigValidatorTest {
         assertEquals(List.of(), ConfigValidator.problems(config(Map.of("patrol.snowflake.account", "ACME-PROD",
                 "patrol.snowflake.user", "PATROL_ROTATOR", "patrol.snowflake.role", "PATROL_ROTATOR_ROLE",
                 "patrol.snowflake.private-key-file", "/etc/patrol/rotator.p8", "patrol.vault.address", "https://vault:8200",
-                "patrol.vault.token", "s.x"))));
+                "patrol.vault.token", "s.x")), LaunchMode.TEST));
     }
 
     @Test
@@ -72,7 +72,7 @@ class ConfigValidatorTest {
         List<String> problems = ConfigValidator.problems(config(Map.of("patrol.devservices.enabled", "true",
                 "patrol.connections.fast.user", "FAST_CLI",
                 "patrol.connections.fast.role", "FAST_ROLE",
-                "patrol.connections.fast.days-to-expiry", "7")));
+                "patrol.connections.fast.days-to-expiry", "7")), LaunchMode.TEST);
         assertEquals(1, problems.size(), problems.toString());
         assertTrue(problems.get(0).startsWith("patrol.connections.fast"));
     }
@@ -82,7 +82,7 @@ class ConfigValidatorTest {
         String all = String.join("\n", ConfigValidator.problems(config(Map.of("patrol.devservices.enabled", "true",
                 "patrol.connections.Bad_Name.user", "X", "patrol.connections.Bad_Name.role", "R",
                 "patrol.connections.ok.user", "ANALYST\"; DROP USER ADMIN; --", "patrol.connections.ok.role", "ACCOUNTADMIN",
-                "patrol.connections.ok.warehouse", "WH-1"))));
+                "patrol.connections.ok.warehouse", "WH-1")), LaunchMode.TEST));
         for (String expected : List.of("patrol.connections.Bad_Name: connection names must match",
                 "patrol.connections.ok.user is not a plain Snowflake identifier", "patrol.connections.ok.role is ACCOUNTADMIN",
                 "patrol.connections.ok.warehouse is not a plain Snowflake identifier")) {
@@ -96,7 +96,7 @@ class ConfigValidatorTest {
     void driftActionsAreChecked() {
         String all = String.join("\n", ConfigValidator.problems(config(Map.of("patrol.devservices.enabled", "true",
                 "patrol.drift.actions.foreign-token", "remove", "patrol.drift.actions.extra-roles", "remove",
-                "patrol.drift.actions.unrestricted-token", "explode", "patrol.drift.actions.bogus", "report"))));
+                "patrol.drift.actions.unrestricted-token", "explode", "patrol.drift.actions.bogus", "report")), LaunchMode.TEST));
         assertTrue(all.contains("patrol.drift.actions.extra-roles: only token findings"), all);
         assertTrue(all.contains("patrol.drift.actions.unrestricted-token is 'explode'"), all);
         assertTrue(all.contains("patrol.drift.actions.bogus: unknown finding"), all);
@@ -104,9 +104,55 @@ class ConfigValidatorTest {
     }
 
     @Test
-    void loopbackUrlsAreFineWithDevServices() {
-        assertEquals(List.of(), ConfigValidator.problems(config(Map.of("patrol.devservices.enabled", "true",
-                "patrol.snowflake.url", "http://127.0.0.1:8123", "patrol.vault.address", "http://localhost:8200"))));
+    void devServicesNeverRunNextToRealSettings() {
+        // Even loopback addresses: with dev services on, any Snowflake or Vault setting would be ignored or mixed in.
+        List<String> problems = ConfigValidator.problems(config(Map.of("patrol.devservices.enabled", "true",
+                "patrol.snowflake.account", "ACME-PROD", "patrol.vault.address", "http://localhost:8200",
+                "patrol.vault.token", "s.real")), LaunchMode.DEVELOPMENT);
+        assertEquals(1, problems.size(), problems.toString());
+        assertTrue(problems.get(0).contains("patrol.snowflake.account, patrol.vault.address, patrol.vault.token"), problems.get(0));
+    }
+
+    @Test
+    void theProductionBuildRefusesDevServices() {
+        String all = String.join("\n", ConfigValidator.problems(config(Map.of("patrol.devservices.enabled", "true")), LaunchMode.NORMAL));
+        assertTrue(all.contains("this production build contains no emulators"), all);
+    }
+
+    @Test
+    void plainHttpOnlyToLoopback() {
+        Map<String, String> real = new HashMap<>(Map.of("patrol.snowflake.account", "ACME-PROD", "patrol.snowflake.user", "PATROL_ROTATOR",
+                "patrol.snowflake.role", "PATROL_ROTATOR_ROLE", "patrol.snowflake.private-key-file", "/etc/patrol/rotator.p8",
+                "patrol.vault.token", "s.x"));
+        real.put("patrol.snowflake.url", "http://127.0.0.1:8123");
+        real.put("patrol.vault.address", "http://localhost:8200");
+        assertEquals(List.of(), ConfigValidator.problems(config(real), LaunchMode.NORMAL));
+        real.put("patrol.snowflake.url", "http://127.evil.example:8123");
+        real.put("patrol.vault.address", "http://vault.example:8200");
+        String all = String.join("\n", ConfigValidator.problems(config(real), LaunchMode.NORMAL));
+        assertTrue(all.contains("patrol.snowflake.url http://127.evil.example:8123 is plain http"), all);
+        assertTrue(all.contains("patrol.vault.address http://vault.example:8200 is plain http"), all);
+    }
+
+    @Test
+    void loopbackMeansEveryAddressIsLoopback() {
+        assertTrue(ConfigValidator.isLoopbackHost("127.0.0.1"));
+        assertTrue(ConfigValidator.isLoopbackHost("127.8.9.10"));
+        assertTrue(ConfigValidator.isLoopbackHost("[::1]"));
+        assertTrue(ConfigValidator.isLoopbackHost("localhost"));
+        assertFalse(ConfigValidator.isLoopbackHost("127.evil.example"));
+        assertFalse(ConfigValidator.isLoopbackHost("10.0.0.1"));
+        assertFalse(ConfigValidator.isLoopbackHost("0.0.0.0"));
+    }
+
+    @Test
+    void unknownStrategyOrAuthMethodIsRefusedByName() {
+        RuntimeException e = assertThrows(RuntimeException.class,
+                () -> config(Map.of("patrol.rotation.strategy", "shuffle")).rotation().strategy());
+        assertTrue(e.getMessage().contains("patrol.rotation.strategy"), e.getMessage());
+        assertEquals(PatrolConfig.Rotation.Strategy.ADD_REMOVE, config(Map.of("patrol.rotation.strategy", "add-remove")).rotation().strategy());
+        e = assertThrows(RuntimeException.class, () -> config(Map.of("patrol.vault.auth.method", "ldap")).vault().auth().method());
+        assertTrue(e.getMessage().contains("patrol.vault.auth.method"), e.getMessage());
     }
 
     @Test

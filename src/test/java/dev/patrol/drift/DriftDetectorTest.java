@@ -1,5 +1,6 @@
 package dev.patrol.drift;
 
+import dev.patrol.config.PatrolConfig.Rotation.Strategy;
 import dev.patrol.audit.AuditLog;
 import dev.patrol.registry.Connection;
 import dev.patrol.registry.ConnectionRegistry;
@@ -42,13 +43,13 @@ class DriftDetectorTest {
 
     @Test
     void aCleanConnectionHasNoFindings() {
-        f.engine(List.of(cli), RotationPlanner.Strategy.ROTATE, 2).sweep();
+        f.engine(List.of(cli), Strategy.ROTATE, 2).sweep();
         assertEquals(List.of(), detector(Map.of()).scan().findings());
     }
 
     @Test
     void foreignUnrestrictedAndWrongRoleTokensAreReported() {
-        f.engine(List.of(cli), RotationPlanner.Strategy.ROTATE, 2).sweep();
+        f.engine(List.of(cli), Strategy.ROTATE, 2).sweep();
         f.sql("ALTER USER ANALYST_CLI ADD PAT HANDMADE ROLE_RESTRICTION = 'ANALYST_CLI_ROLE'");
         f.sql("ALTER USER ANALYST_CLI ADD PAT PUBLIC_ONLY ROLE_RESTRICTION = 'PUBLIC'");
         f.sql("ALTER AUTHENTICATION POLICY PATROL_ADMIN.POLICIES.SERVICE_USERS_PAT SET PAT_POLICY = (REQUIRE_ROLE_RESTRICTION_FOR_SERVICE_USERS = FALSE)");
@@ -66,7 +67,7 @@ class DriftDetectorTest {
 
     @Test
     void actionsRemoveOrDisableButNeverTheRecordedSecret() {
-        f.engine(List.of(cli), RotationPlanner.Strategy.ROTATE, 2).sweep();
+        f.engine(List.of(cli), Strategy.ROTATE, 2).sweep();
         f.sql("ALTER USER ANALYST_CLI ADD PAT HANDMADE ROLE_RESTRICTION = 'ANALYST_CLI_ROLE'");
         f.sql("ALTER USER ANALYST_CLI ADD PAT PUBLIC_ONLY ROLE_RESTRICTION = 'PUBLIC'");
         DriftDetector.Report r = detector(Map.of("foreign-token", "remove", "wrong-role-token", "disable")).scan();
@@ -77,7 +78,7 @@ class DriftDetectorTest {
 
     @Test
     void userDriftAndTheTokenLimit() {
-        f.engine(List.of(cli), RotationPlanner.Strategy.ROTATE, 2).sweep();
+        f.engine(List.of(cli), Strategy.ROTATE, 2).sweep();
         for (int i = 0; i < 12; i++) f.sql("ALTER USER ANALYST_CLI ADD PAT T" + i + " ROLE_RESTRICTION = 'ANALYST_CLI_ROLE'");
         f.sql("GRANT ROLE SYSADMIN TO USER ANALYST_CLI");
         f.sql("ALTER USER ANALYST_CLI SET TYPE = PERSON");

@@ -1,5 +1,6 @@
 package dev.patrol.incident;
 
+import dev.patrol.config.PatrolConfig.Rotation.Strategy;
 import dev.patrol.audit.AuditLog;
 import dev.patrol.registry.Connection;
 import dev.patrol.registry.ConnectionRegistry;
@@ -31,7 +32,7 @@ class RevocationTimingBenchmark {
         int n = Integer.getInteger("bench.connections", 200);
         try (RotationTestAccess.Fixture f = RotationTestAccess.fixture()) {
             List<Connection> connections = RotationTestAccess.addCliUsers(f.snowflake(), "INC", n);
-            RotationEngine engine = f.engine(connections, RotationPlanner.Strategy.ROTATE, 16);
+            RotationEngine engine = f.engine(connections, Strategy.ROTATE, 16);
             engine.sweep();
             try (IncidentResponse incidents = new IncidentResponse(f.admin(), f.store(), new ConnectionRegistry(connections), engine,
                     new AuditLog(f.clock()), f.clock(), 16)) {

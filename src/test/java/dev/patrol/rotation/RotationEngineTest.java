@@ -2,7 +2,7 @@ package dev.patrol.rotation;
 
 import dev.patrol.registry.Connection;
 import dev.patrol.rotation.RotationEngine.Result;
-import dev.patrol.rotation.RotationPlanner.Strategy;
+import dev.patrol.config.PatrolConfig.Rotation.Strategy;
 import dev.patrol.snowflake.Secret;
 import dev.patrol.snowflake.SnowflakeAdmin;
 import dev.patrol.vault.CasConflictException;

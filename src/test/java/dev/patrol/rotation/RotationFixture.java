@@ -1,5 +1,6 @@
 package dev.patrol.rotation;
 
+import dev.patrol.config.PatrolConfig.Rotation.Strategy;
 import dev.patrol.audit.AuditLog;
 import dev.patrol.devservices.AdjustableClock;
 import dev.patrol.devservices.snowflake.RsaKeys;
@@ -16,6 +17,7 @@ import dev.patrol.vault.SecretStore;
 import dev.patrol.vault.VaultLogin;
 import dev.patrol.vault.VaultSecretStore;
 import dev.patrol.vault.VaultSession;
+import dev.patrol.vault.VaultPaths;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import net.snowflake.client.api.driver.SnowflakeDriver;
 import org.junit.jupiter.api.extension.AfterEachCallback;
@@ -62,7 +64,7 @@ final class RotationFixture implements AutoCloseable, AfterEachCallback {
         admin = jdbc;
         String patrolToken = vault.createToken(List.of("patrol-patrol"), Duration.ofDays(30), "patrol");
         store = new VaultSecretStore(new VaultSession(vault.address(), "secret", VaultSession.defaultHttpClient(),
-                new VaultLogin.FixedToken(patrolToken), clock), "secret", "snowflake-pats");
+                new VaultLogin.FixedToken(patrolToken), clock), new VaultPaths("secret", "snowflake-pats"));
     }
 
     static Connection connection(String name, String user, String role) {
@@ -74,19 +76,19 @@ final class RotationFixture implements AutoCloseable, AfterEachCallback {
         return connection("analyst_cli", "ANALYST_CLI", "ANALYST_CLI_ROLE");
     }
 
-    RotationEngine engine(List<Connection> connections, RotationPlanner.Strategy strategy) {
+    RotationEngine engine(List<Connection> connections, Strategy strategy) {
         return engine(connections, strategy, admin, store);
     }
 
-    RotationEngine engine(List<Connection> connections, RotationPlanner.Strategy strategy, int concurrency) {
+    RotationEngine engine(List<Connection> connections, Strategy strategy, int concurrency) {
         return engine(connections, strategy, admin, store, concurrency);
     }
 
-    RotationEngine engine(List<Connection> connections, RotationPlanner.Strategy strategy, SnowflakeAdmin a, SecretStore s) {
+    RotationEngine engine(List<Connection> connections, Strategy strategy, SnowflakeAdmin a, SecretStore s) {
         return engine(connections, strategy, a, s, 4);
     }
 
-    RotationEngine engine(List<Connection> connections, RotationPlanner.Strategy strategy, SnowflakeAdmin a, SecretStore s, int concurrency) {
+    RotationEngine engine(List<Connection> connections, Strategy strategy, SnowflakeAdmin a, SecretStore s, int concurrency) {
         RotationEngine e = new RotationEngine(a, s, new ConnectionRegistry(connections), strategy, concurrency, "test-" + UUID.randomUUID(),
                 Duration.ofMinutes(10), clock, new AuditLog(clock), new RotationMetrics(meters, clock), endpoint.clientParameters());
         closeables.add(e);

@@ -2,7 +2,7 @@ package dev.patrol.rotation;
 
 import dev.patrol.registry.Connection;
 import dev.patrol.rotation.RotationPlanner.Kind;
-import dev.patrol.rotation.RotationPlanner.Strategy;
+import dev.patrol.config.PatrolConfig.Rotation.Strategy;
 import dev.patrol.snowflake.SnowflakeAdmin.PatInfo;
 import dev.patrol.vault.TokenRecord;
 import org.junit.jupiter.api.Test;

@@ -1,7 +1,7 @@
 package dev.patrol.rotation;
 
 import dev.patrol.registry.Connection;
-import dev.patrol.rotation.RotationPlanner.Strategy;
+import dev.patrol.config.PatrolConfig.Rotation.Strategy;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 

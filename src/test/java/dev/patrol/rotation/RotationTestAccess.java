@@ -1,5 +1,6 @@
 package dev.patrol.rotation;
 
+import dev.patrol.config.PatrolConfig.Rotation.Strategy;
 import dev.patrol.devservices.AdjustableClock;
 import dev.patrol.devservices.snowflake.SnowflakeEmulator;
 import dev.patrol.registry.Connection;
@@ -24,7 +25,7 @@ public final class RotationTestAccess {
 
         AdjustableClock clock();
 
-        RotationEngine engine(List<Connection> connections, RotationPlanner.Strategy strategy, int concurrency);
+        RotationEngine engine(List<Connection> connections, Strategy strategy, int concurrency);
 
         String loginRole(String user, String secret) throws SQLException;
 
@@ -62,7 +63,7 @@ public final class RotationTestAccess {
             public SnowflakeAdmin admin() { return f.admin; }
             public SecretStore store() { return f.store; }
             public AdjustableClock clock() { return f.clock; }
-            public RotationEngine engine(List<Connection> c, RotationPlanner.Strategy s, int n) { return f.engine(c, s, n); }
+            public RotationEngine engine(List<Connection> c, Strategy s, int n) { return f.engine(c, s, n); }
             public String loginRole(String user, String secret) throws SQLException { return f.loginRole(user, secret); }
             public List<java.util.Map<String, String>> sql(String sql) { return f.sql(sql); }
             public void close() { f.close(); }

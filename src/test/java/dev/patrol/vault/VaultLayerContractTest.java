@@ -131,7 +131,7 @@ class VaultLayerContractTest {
     @Test
     void unreachableVaultIsReportedAsUnavailable() {
         VaultSession nowhere = new VaultSession("http://127.0.0.1:1", "secret", vault.http, new VaultLogin.FixedToken("t"), vault.clock);
-        VaultClientException e = assertThrows(VaultClientException.class, () -> new VaultSecretStore(nowhere, "secret", "p").current("c"));
+        VaultClientException e = assertThrows(VaultClientException.class, () -> new VaultSecretStore(nowhere, new VaultPaths("secret", "p")).current("c"));
         assertEquals(-1, e.status());
         assertTrue(e.unavailable());
     }
@@ -179,7 +179,7 @@ class VaultLayerContractTest {
         vault.putPolicy("patrol", "path \"secret/*\" { capabilities = [\"create\", \"read\", \"update\", \"list\"] }");
         String token = vault.createToken("patrol", "1h");
         VaultSession session = vault.session(token);
-        SecretStore store = new VaultSecretStore(session, "secret", vault.prefix);
+        SecretStore store = new VaultSecretStore(session, new VaultPaths("secret", vault.prefix));
         store.write("c", record("s", "T"), 0);
         Instant renewAt = session.renewAt();
         assertEquals(Duration.ofMinutes(40), Duration.between(vault.clock.instant(), renewAt).plusSeconds(1).truncatedTo(ChronoUnit.MINUTES));
@@ -198,7 +198,7 @@ class VaultLayerContractTest {
         Path secretIdFile = dir.resolve("secret-id");
         Files.writeString(secretIdFile, vault.emulator.newSecretId("patrol") + "\n");
         VaultSession session = new VaultSession(vault.address, "secret", vault.http, new VaultLogin.AppRole("approle", roleId, secretIdFile), vault.clock);
-        SecretStore store = new VaultSecretStore(session, "secret", vault.prefix);
+        SecretStore store = new VaultSecretStore(session, new VaultPaths("secret", vault.prefix));
         store.write("c", record("s", "T"), 0);
         session.kv().auth().revokeSelf(); // renewal will fail: the session must log in again
         vault.clock.advance(Duration.ofMinutes(21));

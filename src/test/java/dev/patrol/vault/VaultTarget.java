@@ -46,7 +46,7 @@ final class VaultTarget implements AutoCloseable {
     }
 
     VaultSecretStore store(String token) {
-        return new VaultSecretStore(session(token), "secret", prefix);
+        return new VaultSecretStore(session(token), new VaultPaths("secret", prefix));
     }
 
     /** Sends one request with the root token; returns the status (and fails on a 5xx). */

@@ -18,18 +18,17 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Standalone mode (design §8): the emulators write the rotator's key so other processes can log in. */
+/** The emulators write the rotator's key (0600) when asked, so patrol processes started separately can log in. */
 @QuarkusTest
-@TestProfile(StandaloneModeTest.Standalone.class)
-class StandaloneModeTest {
+@TestProfile(RotatorKeyFileTest.Standalone.class)
+class RotatorKeyFileTest {
 
-    static final Path KEY = Path.of("target", "standalone-test", "rotator.p8");
+    static final Path KEY = Path.of("target", "rotator-key-file-test", "rotator.p8");
 
     public static class Standalone implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("patrol.devservices.standalone", "true",
-                    "patrol.devservices.snowflake.rotator-key-file", KEY.toString());
+            return Map.of("patrol.devservices.snowflake.rotator-key-file", KEY.toString());
         }
     }
 
