@@ -1,0 +1,125 @@
+package dev.patrol.packaged;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * After {@code package} (Failsafe): the production application holds no emulator, refuses to run
+ * dev services, and works against the emulators' own artifact as it would against real systems.
+ */
+class PackagedApplicationIT {
+
+    static final Path WORK = Path.of("target", "packaged-it");
+
+    @Test
+    void theProductionApplicationHoldsNoEmulatorClassAndNoSeedFile() throws IOException {
+        List<String> offending = new ArrayList<>();
+        int entries = 0;
+        try (Stream<Path> files = Files.walk(Path.of("target", "quarkus-app"))) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                String name = f.toString();
+                if (name.contains("devservices")) offending.add(name);
+                if (!name.endsWith(".jar") && !name.endsWith(".dat")) continue;
+                if (name.endsWith(".dat")) {
+                    // the fast-jar class index names every class the application can load
+                    if (new String(Files.readAllBytes(f), java.nio.charset.StandardCharsets.ISO_8859_1).contains("dev/patrol/devservices")) {
+                        offending.add(name + " (index)");
+                    }
+                    continue;
+                }
+                try (ZipFile zip = new ZipFile(f.toFile())) {
+                    for (ZipEntry e : java.util.Collections.list(zip.entries())) {
+                        entries++;
+                        String n = e.getName();
+                        if (n.startsWith("dev/patrol/devservices") || n.startsWith("patrol/snowflake") || n.startsWith("patrol/vault")
+                                || n.endsWith("setup.sql") || n.endsWith(".hcl")) {
+                            offending.add(f.getFileName() + "!" + n);
+                        }
+                    }
+                }
+            }
+        }
+        assertTrue(entries > 1000, "the listing looked at the packaged application (" + entries + " entries)");
+        assertEquals(List.of(), offending, "emulator code or seed data in the production application");
+    }
+
+    @Test
+    void theEmulatorsArtifactHoldsTheEmulatorsAndTheirSeed() throws IOException {
+        try (ZipFile zip = new ZipFile(StandaloneEmulators.JAR.toFile())) {
+            for (String n : List.of("dev/patrol/devservices/EmulatorsMain.class", "dev/patrol/devservices/snowflake/SnowflakeEmulator.class",
+                    "dev/patrol/devservices/vault/VaultEmulator.class", "patrol/snowflake/setup.sql", "patrol/vault/patrol.hcl",
+                    "com/fasterxml/jackson/databind/ObjectMapper.class")) {
+                assertTrue(zip.getEntry(n) != null, n + " missing from " + StandaloneEmulators.JAR);
+            }
+            assertTrue(zip.getEntry("dev/patrol/rotation/RotationEngine.class") == null, "patrol itself is not in the emulators' artifact");
+        }
+    }
+
+    @Test
+    void devServicesNextToARealAccountAreRefusedWithOneClearError() throws Exception {
+        Files.createDirectories(WORK);
+        Map<String, String> env = new HashMap<>();
+        env.put("PATROL_DEVSERVICES_ENABLED", "true");
+        env.put("PATROL_SNOWFLAKE_ACCOUNT", "ACME-PROD");
+        try (PatrolProcess p = PatrolProcess.start(env, WORK.resolve("refused.log"))) {
+            assertTrue(p.process().waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "patrol did not stop");
+            assertFalse(p.process().exitValue() == 0, "patrol must not start");
+            String log = p.log();
+            assertTrue(log.contains("this production build contains no emulators"), log);
+            assertTrue(log.contains("together with real Snowflake or Vault settings (patrol.snowflake.account)"), log);
+            assertFalse(log.contains("Listening on"), log);
+        }
+    }
+
+    @Test
+    void theProductionApplicationRotatesAgainstTheStandaloneEmulatorsAndStopsQuickly() throws Exception {
+        Path dir = WORK.resolve("standalone");
+        try (StandaloneEmulators emulators = StandaloneEmulators.start(dir);
+                PatrolProcess patrol = PatrolProcess.start(emulators.patrolEnvironment(), StandaloneEmulators.seededConnection(), dir.resolve("patrol.log"))) {
+            assertTrue(patrol.awaitReady(Duration.ofSeconds(60)) > 0, () -> "not ready:\n" + safeLog(patrol));
+            HttpClient http = HttpClient.newHttpClient();
+            HttpResponse<String> token = null;
+            // the first sweep runs two seconds after start; wait for its secret (bounded)
+            for (int i = 0; i < 300; i++) {
+                token = http.send(HttpRequest.newBuilder(URI.create(patrol.url("/api/v1/connections/analyst_cli/token")))
+                        .header("X-Vault-Token", emulators.token("developer")).build(), HttpResponse.BodyHandlers.ofString());
+                if (token.statusCode() == 200) break;
+                Thread.sleep(50);
+            }
+            assertEquals(200, token.statusCode(), token.body());
+            assertTrue(token.body().contains("\"role\":\"ANALYST_CLI_ROLE\""), "the minted secret's connection parameters");
+            double stopped = patrol.stop(Duration.ofSeconds(15));
+            assertTrue(stopped > 0, "patrol did not stop within 15 s");
+            String log = patrol.log();
+            assertFalse(log.contains("SEVERE"), "quiet shutdown:\n" + log);
+            assertFalse(log.contains(token.body().replaceAll(".*\"token\":\"([^\"]+)\".*", "$1")), "no secret in the log");
+        }
+    }
+
+    private static String safeLog(PatrolProcess p) {
+        try {
+            return p.log();
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+}
