@@ -5,11 +5,18 @@ public final class ApiException extends RuntimeException {
 
     final int status;
     final String title;
+    /** Seconds a client should wait before retrying (409 while a change is in flight); 0 for none. */
+    int retryAfter;
 
     ApiException(int status, String title, String detail) {
         super(detail, null, false, false);
         this.status = status;
         this.title = title;
+    }
+
+    ApiException retryAfter(int seconds) {
+        this.retryAfter = seconds;
+        return this;
     }
 
     static ApiException unauthorized(String detail) {
@@ -38,9 +45,5 @@ public final class ApiException extends RuntimeException {
 
     static ApiException unavailable(String detail) {
         return new ApiException(503, "Unavailable", detail);
-    }
-
-    static ApiException notImplemented(String detail) {
-        return new ApiException(501, "Not implemented", detail);
     }
 }

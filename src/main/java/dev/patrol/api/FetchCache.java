@@ -1,5 +1,6 @@
 package dev.patrol.api;
 
+import dev.patrol.rotation.ConnectionState;
 import dev.patrol.vault.SecretStore;
 import dev.patrol.vault.Versioned;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -27,7 +28,7 @@ public class FetchCache {
 
     static final Duration TTL = Duration.ofSeconds(2);
 
-    private record Entry(Map<String, String> state, Instant expires) {}
+    private record Entry(ConnectionState state, Instant expires) {}
 
     private record RecordEntry(Optional<Versioned<TokenRecord>> record, Instant expires) {
         @Override
@@ -62,13 +63,13 @@ public class FetchCache {
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
 
     /** The cached state, or null when there is none fresh enough. */
-    Map<String, String> fresh(String connection) {
+    ConnectionState fresh(String connection) {
         Entry e = entries.get(connection);
         return e != null && e.expires().isAfter(clock.instant()) ? e.state() : null;
     }
 
-    Map<String, String> load(String connection) {
-        Map<String, String> state = store.state(connection).map(Versioned::value).orElse(Map.of());
+    ConnectionState load(String connection) {
+        ConnectionState state = ConnectionState.read(store, connection);
         entries.put(connection, new Entry(state, clock.instant().plus(TTL)));
         return state;
     }

@@ -19,7 +19,14 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response api(ApiException e) {
-        return problem(e.status, e.title, e.getMessage());
+        Response r = problem(e.status, e.title, e.getMessage());
+        return e.retryAfter > 0 ? Response.fromResponse(r).header("Retry-After", e.retryAfter).build() : r;
+    }
+
+    @ServerExceptionMapper
+    public Response busy(dev.patrol.incident.IncidentResponse.Busy e) {
+        return Response.fromResponse(problem(409, "Conflict", e.getMessage() + "; retry in a moment."))
+                .header("Retry-After", RotationResource.RETRY_AFTER_SECONDS).build();
     }
 
     @ServerExceptionMapper

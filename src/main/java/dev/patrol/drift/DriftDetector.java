@@ -1,6 +1,16 @@
 package dev.patrol.drift;
 
+import dev.patrol.PatrolException;
 import dev.patrol.audit.AuditLog;
+import dev.patrol.config.PatrolConfig;
+import dev.patrol.rotation.RotationEngine;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.logging.Log;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
 import dev.patrol.registry.Connection;
 import dev.patrol.registry.ConnectionRegistry;
 import dev.patrol.rotation.RotationPlanner;
@@ -19,15 +29,34 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Drift on the registered CLI users (design §6): tokens patrol did not make, tokens without a role
+ * Drift on the registered CLI users: tokens patrol did not make, tokens without a role
  * restriction or restricted to another role, users at or near Snowflake's 15-token limit, users
  * that are no longer TYPE=SERVICE or hold other roles. Each finding is reported (audit event,
  * metric, GET /drift) and, for token findings, optionally acted on ({@code disable} or {@code remove}).
  * The token patrol currently records is never acted on: that would cut off the developers.
  */
+@Singleton
 public final class DriftDetector {
+
+    /** What to do per kind of finding ({@code patrol.drift.actions}); kinds not named are reported. */
+    public record Actions(Map<String, String> byKind) {
+        public Actions {
+            byKind = Map.copyOf(byKind);
+        }
+    }
+
+    @Produces
+    @Singleton
+    static Actions actions(PatrolConfig config) {
+        return new Actions(config.drift().actions());
+    }
+
+    static final List<String> KINDS = List.of("foreign-token", "unrestricted-token", "wrong-role-token", "token-limit",
+            "user-missing", "user-not-service", "user-disabled", "role-missing", "extra-roles", "scan-failed");
 
     /** One finding. {@code token} is a token's name, never a secret. */
     public record Finding(String kind, String connection, String user, String token, String detail, String action, String outcome) {}
@@ -43,18 +72,42 @@ public final class DriftDetector {
     private final AuditLog audit;
     private final Clock clock;
     private final Map<String, String> actions;
+    private final Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
 
+    @Inject
     public DriftDetector(SnowflakeAdmin snowflake, SecretStore store, ConnectionRegistry registry, AuditLog audit, Clock clock,
-            Map<String, String> actions) {
+            Actions actions, MeterRegistry meters) {
         this.snowflake = snowflake;
         this.store = store;
         this.registry = registry;
         this.audit = audit;
         this.clock = clock;
-        this.actions = Map.copyOf(actions);
+        this.actions = actions.byKind();
+        for (String kind : KINDS) {
+            AtomicInteger n = counts.computeIfAbsent(kind, k -> new AtomicInteger());
+            Gauge.builder("patrol.drift.findings", n, AtomicInteger::get).tag("kind", kind)
+                    .description("Findings of the last drift scan").register(meters);
+        }
     }
 
+    /** Every sweep that ran is followed by a scan, so drift shows within one sweep interval. */
+    void afterSweep(@Observes RotationEngine.SweepReport sweep) {
+        try {
+            scan();
+        } catch (RuntimeException e) {
+            Log.warnf("Drift scan failed: %s", PatrolException.safeMessage(e));
+        }
+    }
+
+    /** Scans now; the {@code patrol_drift_findings{kind}} gauges show this scan's counts. */
     public Report scan() {
+        Report r = scanAll();
+        counts.values().forEach(c -> c.set(0));
+        r.findings().forEach(f -> counts.computeIfAbsent(f.kind(), k -> new AtomicInteger()).incrementAndGet());
+        return r;
+    }
+
+    private Report scanAll() {
         List<Finding> out = new ArrayList<>();
         for (Connection c : registry.all()) {
             try {

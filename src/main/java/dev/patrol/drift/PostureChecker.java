@@ -1,6 +1,11 @@
 package dev.patrol.drift;
 
 import dev.patrol.registry.Connection;
+import dev.patrol.snowflake.PostureSession;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
 import dev.patrol.registry.ConnectionRegistry;
 import dev.patrol.snowflake.Identifiers;
 import dev.patrol.snowflake.SnowflakeAdmin;
@@ -14,9 +19,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The account settings the whole pattern rests on (design §6, snowflake-pat.md §3): person users
+ * The account settings the whole pattern rests on: person users
  * cannot use PATs, service users must use a role restriction, network-policy evaluation for PATs is
  * enforced, and each CLI user is a service user with exactly one role and a network policy. Each
  * result carries its evidence (the statement and the value seen) and the SQL that fixes it.
@@ -26,6 +32,7 @@ import java.util.TreeSet;
  * UNKNOWN with the grant that would let them run; {@code patrol.posture.role} names a role of the
  * rotator's user to run them with.
  */
+@Singleton
 public final class PostureChecker {
 
     public enum Status { PASS, FAIL, UNKNOWN }
@@ -49,15 +56,28 @@ public final class PostureChecker {
     private final ConnectionRegistry registry;
     private final Clock clock;
     private final String checkRole;
+    private final AtomicLong failing = new AtomicLong();
+    private final AtomicLong unknown = new AtomicLong();
 
-    public PostureChecker(SnowflakeAdmin snowflake, ConnectionRegistry registry, Clock clock, String checkRole) {
-        this.snowflake = snowflake;
+    @Inject
+    public PostureChecker(PostureSession session, ConnectionRegistry registry, Clock clock, MeterRegistry meters) {
+        this.snowflake = session.admin();
         this.registry = registry;
         this.clock = clock;
-        this.checkRole = checkRole;
+        this.checkRole = session.role();
+        Gauge.builder("patrol.posture.failures", failing, AtomicLong::get).description("Posture checks failing").register(meters);
+        Gauge.builder("patrol.posture.unknown", unknown, AtomicLong::get).description("Posture checks that could not run").register(meters);
     }
 
+    /** Checks now; the {@code patrol_posture_failures} and {@code patrol_posture_unknown} gauges show this run's counts. */
     public Report check() {
+        Report r = checkAll();
+        failing.set(r.failures());
+        unknown.set(r.checks().stream().filter(c -> c.status() == Status.UNKNOWN).count());
+        return r;
+    }
+
+    private Report checkAll() {
         List<Check> out = new ArrayList<>();
         policyChecks(out);
         for (Connection c : registry.all()) userChecks(c, out);

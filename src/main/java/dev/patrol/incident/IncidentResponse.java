@@ -1,10 +1,12 @@
 package dev.patrol.incident;
 
+import dev.patrol.PatrolException;
 import dev.patrol.audit.AuditLog;
 import dev.patrol.registry.Connection;
 import dev.patrol.registry.ConnectionRegistry;
+import dev.patrol.rotation.ConnectionState;
+import dev.patrol.rotation.Intent;
 import dev.patrol.rotation.RotationEngine;
-import dev.patrol.rotation.State;
 import dev.patrol.rotation.Workers;
 import dev.patrol.snowflake.SnowflakeAdmin;
 import dev.patrol.snowflake.SnowflakeAdmin.PatInfo;
@@ -12,27 +14,35 @@ import dev.patrol.snowflake.SnowflakeException;
 import dev.patrol.vault.CasConflictException;
 import dev.patrol.vault.SecretStore;
 import dev.patrol.vault.VaultClientException;
-import dev.patrol.vault.Versioned;
+import io.quarkus.runtime.ShutdownEvent;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.function.Supplier;
 
 /**
- * Incident response (design §4, §6): revoke one connection, revoke all (break glass), resume.
- * Revocation suspends first (so no sweep mints behind it), then removes every PAT of the user in
- * Snowflake (patrol's and any other: the secret may have leaked anywhere), optionally disables the
- * user, and destroys every version of the Vault record (its metadata stays for the audit).
+ * Incident response: revoke one connection, revoke all (break glass), resume.
+ *
+ * <p>A revocation wins over any change in flight. It suspends first, by check-and-set on the
+ * connection's state, so no new change can start and a change in flight cannot claim the right to
+ * store its secret (it removes its own token instead). It then waits out a live lease (bounded),
+ * removes every PAT of the user in Snowflake (patrol's and any other: the secret may have leaked
+ * anywhere) and lists again until none is left, optionally disables the user, and destroys every
+ * version of the Vault record (its metadata stays for the audit), checking that none is readable.
  * Partial failure is reported, never hidden: each step's failures are listed and retried.
  */
+@Singleton
 public final class IncidentResponse implements AutoCloseable {
 
     /** What a revocation did for one connection; {@code complete} only when every step succeeded. */
@@ -43,7 +53,16 @@ public final class IncidentResponse implements AutoCloseable {
         }
     }
 
+    /** Thrown when a connection cannot be resumed now (a change is in flight). */
+    public static final class Busy extends PatrolException {
+        Busy(String message) {
+            super(message);
+        }
+    }
+
     private static final int ATTEMPTS = 3;
+    /** A live change finishes within seconds once it sees the suspension; this is how long a revocation waits for it. */
+    static final Duration WAIT_FOR_CHANGE = Duration.ofSeconds(30);
 
     private final SnowflakeAdmin snowflake;
     private final SecretStore store;
@@ -52,26 +71,39 @@ public final class IncidentResponse implements AutoCloseable {
     private final AuditLog audit;
     private final Clock clock;
     private final ExecutorService workers;
+    private volatile Runnable afterSuspend = () -> {
+    };
 
-    public IncidentResponse(SnowflakeAdmin snowflake, SecretStore store, ConnectionRegistry registry, RotationEngine rotation,
-            AuditLog audit, Clock clock, int concurrency) {
+    @Inject
+    public IncidentResponse(SnowflakeAdmin snowflake, SecretStore store, ConnectionRegistry registry, RotationEngine rotation, AuditLog audit,
+            Clock clock) {
         this.snowflake = snowflake;
         this.store = store;
         this.registry = registry;
         this.rotation = rotation;
         this.audit = audit;
         this.clock = clock;
-        this.workers = Workers.pool("patrol-incident", concurrency);
+        this.workers = Workers.pool("patrol-incident", Math.max(rotation.settings().concurrency(), 16));
+    }
+
+    /** Test seam: runs right after the suspension is written, before anything else is revoked. */
+    public void afterSuspend(Runnable hook) {
+        this.afterSuspend = hook;
     }
 
     public Revocation revoke(Connection c, String reason, String actor, boolean disableUser) {
         List<String> failures = new ArrayList<>();
         boolean suspended = attempt(failures, "suspend in Vault", () -> suspend(c, reason, actor));
+        afterSuspend.run();
+        if (suspended) attempt(failures, "wait for the change in flight", () -> waitForChange(c));
         List<String> removed = new ArrayList<>();
         attempt(failures, "remove tokens in Snowflake", () -> removeAll(c, removed));
         Boolean disabled = null;
         if (disableUser) disabled = attempt(failures, "disable user " + c.user(), () -> snowflake.disableUser(c.user()));
-        boolean destroyed = attempt(failures, "destroy the secret in Vault", () -> store.destroyAll(c.name()));
+        boolean destroyed = attempt(failures, "destroy the secret in Vault", () -> destroy(c));
+        // A change that ignored the lease (its owner stalled past it) could only have added a token
+        // before seeing the suspension; look once more.
+        attempt(failures, "confirm no token is left", () -> removeAll(c, removed));
         Revocation r = new Revocation(c.name(), suspended, List.copyOf(removed), destroyed, disabled, List.copyOf(failures));
         audit.record(new AuditLog.Event("revoke", actor, c.name(), c.user(), null, r.complete() ? "success" : "partial",
                 "reason: " + reason + "; removed " + removed + (failures.isEmpty() ? "" : "; failed: " + failures)));
@@ -96,79 +128,126 @@ public final class IncidentResponse implements AutoCloseable {
         return out;
     }
 
-    /** Lifts the suspension and mints a fresh secret at once. */
+    /**
+     * Lifts the suspension and mints a fresh secret at once. Refused while a change is in flight
+     * (the interrupted change of a revoked connection is repaired by the mint itself once its lease ends).
+     */
     public RotationEngine.Outcome resume(Connection c, String actor) {
         for (int i = 0; ; i++) {
-            Optional<Versioned<Map<String, String>>> s = store.state(c.name());
-            Map<String, String> state = new LinkedHashMap<>(s.map(Versioned::value).orElse(Map.of()));
-            if (!"true".equals(state.get(State.SUSPENDED))) break;
-            state.remove(State.SUSPENDED);
-            state.remove(State.SUSPENDED_REASON);
-            state.put("resumed_by", actor);
-            state.put("resumed_at", clock.instant().toString());
+            ConnectionState s = read(c);
+            if (!s.suspended()) break;
+            Optional<Intent> live = s.intent().filter(x -> x.live(clock.instant()));
+            if (live.isPresent()) throw new Busy("a change to " + c.name() + " by " + live.get().owner() + " is still in flight");
             try {
-                store.writeState(c.name(), state, s.map(Versioned::version).orElse(0L));
+                write(c, s.withSuspension(null));
                 break;
             } catch (CasConflictException e) {
                 if (i >= ATTEMPTS) throw e;
             }
         }
-        RotationEngine.Outcome o = rotation.process(c, OptionalInt.empty());
+        RotationEngine.Outcome o = rotation.process(c, RotationEngine.Request.mintIfNeeded(actor));
         audit.record(new AuditLog.Event("resume", actor, c.name(), c.user(), null, o.result().name().toLowerCase(), o.detail()));
         return o;
     }
 
     private void suspend(Connection c, String reason, String actor) {
         for (int i = 0; ; i++) {
-            Optional<Versioned<Map<String, String>>> s = store.state(c.name());
-            Map<String, String> state = new LinkedHashMap<>(s.map(Versioned::value).orElse(Map.of()));
-            state.put(State.SUSPENDED, "true");
-            state.put(State.SUSPENDED_REASON, reason);
-            state.put("suspended_by", actor);
-            state.put("suspended_at", clock.instant().toString());
+            ConnectionState s = read(c);
             try {
-                store.writeState(c.name(), state, s.map(Versioned::version).orElse(0L));
+                write(c, s.withSuspension(new ConnectionState.Suspension(reason, actor, clock.instant())));
                 return;
             } catch (CasConflictException e) {
-                if (i >= ATTEMPTS) throw e;
+                if (i >= ATTEMPTS * 3) throw e;
             }
         }
     }
 
-    /** Removes every token of the user; a token that fails to go is retried, then reported by name. */
+    /**
+     * Waits until no change holds a live lease on the connection. A change in flight sees the
+     * suspension when it claims the right to store and gives its lease back at once; one whose
+     * owner died leaves a lease that ends by itself. Either way the wait is bounded.
+     */
+    private void waitForChange(Connection c) {
+        long giveUp = System.nanoTime() + WAIT_FOR_CHANGE.toNanos();
+        long pause = 10;
+        while (true) {
+            Optional<Intent> live = read(c).intent().filter(i -> i.live(clock.instant()));
+            if (live.isEmpty()) return;
+            if (System.nanoTime() - giveUp > 0) {
+                throw new IllegalStateException("a change by " + live.get().owner() + " is still in flight; revoke again to finish");
+            }
+            Workers.sleep(Duration.ofMillis(pause));
+            pause = Math.min(pause * 2, 200);
+        }
+    }
+
+    /** Removes every token of the user and lists again until none is left; a token that fails to go is retried, then reported by name. */
     private void removeAll(Connection c, List<String> removed) {
         List<String> stubborn = new ArrayList<>();
         for (int round = 1; round <= ATTEMPTS; round++) {
             stubborn.clear();
-            for (PatInfo p : snowflake.listPats(c.user())) {
+            List<PatInfo> pats = snowflake.listPats(c.user());
+            if (pats.stream().noneMatch(p -> !"EXPIRED".equals(p.status()))) return;
+            for (PatInfo p : pats) {
                 try {
                     snowflake.removePat(c.user(), p.name());
-                    removed.add(p.name());
+                    if (!removed.contains(p.name())) removed.add(p.name());
                 } catch (SnowflakeException e) {
                     stubborn.add(p.name() + " (" + e.code() + ")");
                 }
             }
-            if (stubborn.isEmpty()) return;
-            Workers.sleep(Duration.ofMillis(100L * round));
+            if (!stubborn.isEmpty()) Workers.sleep(Duration.ofMillis(100L * round));
         }
-        throw new IllegalStateException("tokens still present: " + String.join(", ", stubborn));
+        List<PatInfo> left = snowflake.listPats(c.user()).stream().filter(p -> !"EXPIRED".equals(p.status())).toList();
+        if (!left.isEmpty()) {
+            throw new IllegalStateException("tokens still present: " + String.join(", ", stubborn.isEmpty()
+                    ? left.stream().map(PatInfo::name).toList() : stubborn));
+        }
+    }
+
+    /** Destroys every version and checks that none is readable. */
+    private void destroy(Connection c) {
+        store.destroyAll(c.name());
+        if (store.current(c.name()).isPresent()) {
+            store.destroyAll(c.name());
+            if (store.current(c.name()).isPresent()) throw new IllegalStateException("a version of the secret is still readable");
+        }
+    }
+
+    private ConnectionState read(Connection c) {
+        return ConnectionState.read(store, c.name());
+    }
+
+    private void write(Connection c, ConnectionState s) {
+        s.write(store, c.name());
     }
 
     /** Runs a step, retrying failures a few times; records what still failed. */
     private boolean attempt(List<String> failures, String step, Runnable action) {
+        return attempt(failures, step, () -> {
+            action.run();
+            return true;
+        });
+    }
+
+    private boolean attempt(List<String> failures, String step, Supplier<Boolean> action) {
         RuntimeException last = null;
         for (int i = 1; i <= ATTEMPTS; i++) {
             try {
-                action.run();
-                return true;
+                return action.get();
             } catch (SnowflakeException | VaultClientException | IllegalStateException e) {
                 last = e;
                 if (e instanceof SnowflakeException se && !se.transientFailure()) break;
+                if (e instanceof IllegalStateException) break;
                 Workers.sleep(Duration.ofMillis(100L * i));
             }
         }
         failures.add(step + ": " + (last == null ? "failed" : last.getMessage()));
         return false;
+    }
+
+    void stop(@Observes @Priority(dev.patrol.snowflake.SnowflakeBeans.CLOSE_PRIORITY - 100) ShutdownEvent event) {
+        close();
     }
 
     @Override

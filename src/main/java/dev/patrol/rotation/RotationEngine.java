@@ -1,7 +1,8 @@
 package dev.patrol.rotation;
 
-import dev.patrol.config.PatrolConfig.Rotation.Strategy;
+import dev.patrol.PatrolException;
 import dev.patrol.audit.AuditLog;
+import dev.patrol.config.PatrolConfig.Rotation.Strategy;
 import dev.patrol.registry.Connection;
 import dev.patrol.registry.ConnectionRegistry;
 import dev.patrol.rotation.RotationPlanner.Kind;
@@ -10,13 +11,17 @@ import dev.patrol.snowflake.Secret;
 import dev.patrol.snowflake.SnowflakeAdmin;
 import dev.patrol.snowflake.SnowflakeAdmin.PatInfo;
 import dev.patrol.snowflake.SnowflakeAdmin.UserFacts;
-import dev.patrol.snowflake.SnowflakeException;
 import dev.patrol.vault.CasConflictException;
 import dev.patrol.vault.SecretStore;
 import dev.patrol.vault.TokenRecord;
 import dev.patrol.vault.VaultClientException;
 import dev.patrol.vault.Versioned;
 import io.quarkus.logging.Log;
+import io.quarkus.runtime.ShutdownEvent;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -28,21 +33,34 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The rotation engine (design §5): for each registered connection, check the guardrails, plan,
- * and carry out mint, rotation, replacement or repair in the crash-safe order of §5.1, then remove
- * patrol's old tokens. Connections are worked on with bounded concurrency; one connection's
- * failure never stops the others, and failed connections are retried with back-off.
+ * The rotation engine: for each registered connection, check the guardrails, plan, and carry out
+ * mint, rotation, replacement or repair in a crash-safe order, then remove patrol's old tokens.
+ *
+ * <p>Concurrency: every change to a connection happens under its intent, a lease in the
+ * connection's state document taken with check-and-set. Whoever holds a live lease is the only
+ * writer; others (a second replica, an API request, a retried request) see the connection as busy.
+ * Before storing a new secret the owner claims the right to store by check-and-set on the same
+ * document, so a suspension written meanwhile (incident response) wins: the owner removes the token
+ * it made and stores nothing. A lease that expires (its owner died) is repaired from the facts it
+ * recorded. The sweep lock only keeps replicas from sweeping the same connections at once.
  */
-public final class RotationEngine implements AutoCloseable {
+@Singleton
+public final class RotationEngine {
 
-    /** How a connection came out of a sweep. */
-    public enum Result { MINTED, ROTATED, REPLACED, REPAIRED, UNCHANGED, SUSPENDED, BLOCKED, FAILED, BACKING_OFF }
+    /** How a connection came out of a sweep or a request. */
+    public enum Result { MINTED, ROTATED, REPLACED, REPAIRED, UNCHANGED, BUSY, SUSPENDED, BLOCKED, FAILED, BACKING_OFF, ABANDONED }
 
     public record Outcome(String connection, Result result, String detail, List<String> removed) {}
 
@@ -56,17 +74,57 @@ public final class RotationEngine implements AutoCloseable {
         }
     }
 
+    /**
+     * Who asks and what for. {@code expirePreviousAfterHours} overrides how long the previous secret
+     * stays valid (0 for a suspected leak); {@code rotateNow} rotates a secret that is not due.
+     */
+    public record Request(String requester, boolean rotateNow, OptionalInt expirePreviousAfterHours) {
+        public static final Request SWEEP = new Request("sweep", false, OptionalInt.empty());
+
+        public static Request rotateNow(String requester, OptionalInt expirePreviousAfterHours) {
+            return new Request(requester, true, expirePreviousAfterHours);
+        }
+
+        public static Request mintIfNeeded(String requester) {
+            return new Request(requester, false, OptionalInt.empty());
+        }
+    }
+
+    /** What the engine is configured with; {@code replicaId} names this process in leases and the sweep lock. */
+    public record Settings(Strategy strategy, int concurrency, String replicaId, Duration sweepLockTtl, Duration leaseTtl,
+            Map<String, String> clientParameters) {
+    }
+
+    /** The boundaries between the steps of a change, for tests that interleave replicas and requests deterministically. */
+    public enum Step { INTENT_WRITTEN, SNOWFLAKE_CHANGED, VALIDATED, STORING_CLAIMED, RECORD_WRITTEN, INTENT_CLEARED }
+
+    /** A test seam called at each step boundary; production uses none. */
+    @FunctionalInterface
+    public interface StepHook {
+        void at(Step step, Connection connection);
+    }
+
     /** Thrown when a new token would be the user's 16th: nothing changed, someone must make room. */
-    public static final class TokenLimitReached extends RuntimeException {
+    public static final class TokenLimitReached extends PatrolException {
         TokenLimitReached(String message) {
             super(message);
         }
     }
 
     /** Thrown when a new secret does not log in with the registered role. */
-    public static final class ValidationFailed extends RuntimeException {
+    public static final class ValidationFailed extends PatrolException {
         ValidationFailed(String message) {
             super(message);
+        }
+    }
+
+    /** The connection's state changed under a change in flight: someone else took it over or suspended it. */
+    private static final class Preempted extends RuntimeException {
+        final ConnectionState now;
+
+        Preempted(ConnectionState now) {
+            super(null, null, false, false);
+            this.now = now;
         }
     }
 
@@ -78,47 +136,79 @@ public final class RotationEngine implements AutoCloseable {
     private final SecretStore store;
     private final ConnectionRegistry registry;
     private final RotationPlanner planner;
+    private final Settings settings;
     private final Clock clock;
     private final AuditLog audit;
     private final RotationMetrics metrics;
     private final SweepLock lock;
-    private final Map<String, String> endpointParameters;
     private final ExecutorService workers;
+    private final ScheduledExecutorService heartbeat;
     private final Map<String, Backoff> backoff = new ConcurrentHashMap<>();
+    private final AtomicBoolean stopping = new AtomicBoolean();
+    private final AtomicLong calls = new AtomicLong();
+    private volatile StepHook hook = (step, c) -> {
+    };
 
     private record Backoff(int failures, Instant next) {}
 
-    public RotationEngine(SnowflakeAdmin snowflake, SecretStore store, ConnectionRegistry registry, Strategy strategy,
-            int concurrency, String holder, Duration lockTtl, Clock clock, AuditLog audit, RotationMetrics metrics,
-            Map<String, String> endpointParameters) {
+    @Inject
+    public RotationEngine(SnowflakeAdmin snowflake, SecretStore store, ConnectionRegistry registry, Settings settings, Clock clock,
+            AuditLog audit, RotationMetrics metrics) {
         this.snowflake = snowflake;
         this.store = store;
         this.registry = registry;
-        this.planner = new RotationPlanner(strategy);
+        this.planner = new RotationPlanner(settings.strategy());
+        this.settings = settings;
         this.clock = clock;
         this.audit = audit;
         this.metrics = metrics;
-        this.lock = new SweepLock(store, holder, lockTtl, clock);
-        this.endpointParameters = Map.copyOf(endpointParameters);
-        this.workers = Workers.pool("patrol-rotation", concurrency);
+        this.lock = new SweepLock(store, settings.replicaId(), settings.sweepLockTtl(), clock);
+        this.workers = Workers.pool("patrol-rotation", settings.concurrency());
+        this.heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "patrol-sweep-lock");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    /** Test seam: called at every step boundary of every change. */
+    public void onStep(StepHook hook) {
+        this.hook = hook;
     }
 
     // ---------------------------------------------------------------- sweep
 
-    /** One sweep over every connection, if this replica holds the sweep lock. */
+    /**
+     * One sweep over every connection, if this replica holds the sweep lock. The lock is renewed
+     * while the sweep runs; a replica that loses it starts no further connection.
+     */
     public SweepReport sweep() {
         Instant start = clock.instant();
         long startNanos = System.nanoTime();
         try {
-            if (!lock.tryAcquire()) return SweepReport.skipped();
+            if (stopping.get() || !lock.tryAcquire()) return SweepReport.skipped();
         } catch (VaultClientException e) {
             // No Vault, no rotation: a secret nobody can store must not replace one people hold.
             Log.warnf("Sweep skipped: %s", e.getMessage());
             return SweepReport.skipped();
         }
+        AtomicBoolean held = new AtomicBoolean(true);
+        long every = Math.max(1, settings.sweepLockTtl().toMillis() / 3);
+        Future<?> renewal = heartbeat.scheduleAtFixedRate(() -> {
+            if (held.get() && !lock.renew()) {
+                held.set(false);
+                Log.warnf("Sweep lock lost to another replica; starting no further connection in this sweep");
+            }
+        }, every, every, TimeUnit.MILLISECONDS);
         try {
             List<Future<Outcome>> futures = new ArrayList<>();
-            for (Connection c : registry.all()) futures.add(workers.submit(() -> processIsolated(c, start)));
+            for (Connection c : registry.all()) futures.add(workers.submit(() -> held.get() && !stopping.get()
+                    ? processIsolated(c, start)
+                    : new Outcome(c.name(), Result.ABANDONED, "the sweep lock was lost or patrol is stopping", List.of())));
             List<Outcome> outcomes = new ArrayList<>();
             for (Future<Outcome> f : futures) {
                 try {
@@ -134,8 +224,19 @@ public final class RotationEngine implements AutoCloseable {
             metrics.sweep(took);
             return new SweepReport(true, outcomes, took);
         } finally {
-            lock.release();
+            renewal.cancel(false);
+            try {
+                if (held.get()) lock.release();
+            } catch (RuntimeException e) {
+                // the lock expires by itself
+                Log.debugf("Sweep lock not released: %s", PatrolException.safeMessage(e));
+            }
         }
+    }
+
+    /** Sweeps and the sweep lock are this replica's own business: renewing it by hand lets tests play a stalled replica. */
+    boolean renewSweepLock() {
+        return lock.renew();
     }
 
     private Outcome processIsolated(Connection c, Instant sweepStart) {
@@ -143,52 +244,52 @@ public final class RotationEngine implements AutoCloseable {
         if (b != null && sweepStart.isBefore(b.next())) return new Outcome(c.name(), Result.BACKING_OFF, "retry after " + b.next(), List.of());
         Outcome o;
         try {
-            o = process(c, OptionalInt.empty());
+            o = process(c, Request.SWEEP);
         } catch (RuntimeException e) {
-            o = new Outcome(c.name(), Result.FAILED, describe(e), List.of());
-            audit.record(new AuditLog.Event("rotation", "patrol", c.name(), c.user(), null, "failure", describe(e)));
-            Log.warnf("Rotation of %s failed: %s", c.name(), describe(e));
+            o = new Outcome(c.name(), Result.FAILED, PatrolException.safeMessage(e), List.of());
+            audit.record(new AuditLog.Event("rotation", "patrol", c.name(), c.user(), null, "failure", o.detail()));
+            Log.warnf("Rotation of %s failed: %s", c.name(), o.detail());
         }
         if (o.result() == Result.FAILED) {
             int failures = b == null ? 1 : b.failures() + 1;
             Duration wait = BACKOFF_START.multipliedBy(1L << Math.min(failures - 1, 10));
             if (wait.compareTo(BACKOFF_MAX) > 0) wait = BACKOFF_MAX;
             backoff.put(c.name(), new Backoff(failures, clock.instant().plus(wait)));
-        } else {
+        } else if (o.result() != Result.BUSY && o.result() != Result.ABANDONED) {
             backoff.remove(c.name());
         }
         metrics.outcome(c.name(), o.result());
         return o;
     }
 
-    static String describe(RuntimeException e) {
-        if (e instanceof SnowflakeException || e instanceof VaultClientException || e instanceof ValidationFailed
-                || e instanceof TokenLimitReached) {
-            return e.getMessage();
-        }
-        return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
-    }
-
     // ---------------------------------------------------------------- one connection
 
-    /**
-     * Works on one connection now. {@code expirePreviousAfterHours} overrides the grace of a rotation
-     * (0 for a suspected leak); when given, the connection is rotated even if not due.
-     */
-    public Outcome process(Connection c, OptionalInt expirePreviousAfterHours) {
-        Optional<Versioned<Map<String, String>>> stateDoc = store.state(c.name());
-        Map<String, String> state = stateDoc.map(Versioned::value).orElse(Map.of());
-        long stateVersion = stateDoc.map(Versioned::version).orElse(0L);
+    /** Works on one connection now, as {@code request} asks. */
+    public Outcome process(Connection c, Request request) {
+        String me = settings.replicaId() + "/" + request.requester() + "-" + Long.toHexString(calls.incrementAndGet());
+        try {
+            return work(c, request, me);
+        } catch (Preempted p) {
+            if (p.now.suspended()) return new Outcome(c.name(), Result.SUSPENDED, "suspended while a change was in flight", List.of());
+            return new Outcome(c.name(), Result.BUSY, "another writer took the connection over", List.of());
+        } catch (RuntimeException e) {
+            abandon(c, me);
+            throw e;
+        } finally {
+            store.current(c.name()).ifPresent(r -> metrics.secret(c.name(), r.value().createdAt(), r.value().expiresAt()));
+        }
+    }
 
-        if ("true".equals(state.get(State.SUSPENDED))) return new Outcome(c.name(), Result.SUSPENDED, state.get(State.SUSPENDED_REASON), List.of());
+    private Outcome work(Connection c, Request request, String me) {
+        ConnectionState state = readState(c);
+        if (state.suspended()) return new Outcome(c.name(), Result.SUSPENDED, state.suspension().reason(), List.of());
+        Instant now = clock.instant();
+        if (state.intent().filter(i -> i.live(now)).isPresent()) return busy(c, state.intent().get());
+
         String refusal = guardrail(c, snowflake.describeUser(c.user()));
-        if (refusal != null) return refuse(c, refusal, state, stateVersion);
-        if (state.containsKey(State.BLOCKED_REASON)) {
-            Map<String, String> cleared = new LinkedHashMap<>(state);
-            cleared.remove(State.BLOCKED_REASON);
-            cleared.remove(State.BLOCKED_AT);
-            stateVersion = store.writeState(c.name(), cleared, stateVersion);
-            state = cleared;
+        if (refusal != null) return refuse(c, refusal, state);
+        if (state.blocked() != null) {
+            state = writeState(c, state.withBlocked(null));
             metrics.blocked(c.name(), false);
         }
 
@@ -196,54 +297,57 @@ public final class RotationEngine implements AutoCloseable {
         Optional<Versioned<TokenRecord>> current = store.current(c.name());
         // The metadata read is only needed when the latest version is unreadable (destroyed or deleted).
         long version = current.map(Versioned::version).orElseGet(() -> store.currentVersion(c.name()));
-        Instant now = clock.instant();
-        Plan plan = planner.plan(c, current.map(Versioned::value), pats, state, now);
-        if (expirePreviousAfterHours.isPresent() && plan.kind() == Kind.NOTHING) {
-            plan = new Plan(Kind.ROTATE, "rotate now", plan.remove());
-        }
-
-        List<String> removed = new ArrayList<>();
-        for (String name : plan.remove()) {
-            snowflake.removePat(c.user(), name);
-            removed.add(name);
-            audit.record(new AuditLog.Event("remove", "patrol", c.name(), c.user(), name, "removed", "old secret past its grace window"));
-        }
-        if (!removed.isEmpty()) pats = pats.stream().filter(p -> !removed.contains(p.name())).toList();
-
-        Outcome o = switch (plan.kind()) {
-            case SUSPENDED -> new Outcome(c.name(), Result.SUSPENDED, plan.reason(), removed);
-            case BLOCKED -> refuse(c, plan.reason(), state, stateVersion);
-            case NOTHING -> new Outcome(c.name(), Result.UNCHANGED, plan.reason(), removed);
-            case REPAIR -> repair(c, Intent.from(state).orElseThrow(), pats, current, version, state, stateVersion, removed);
-            case MINT -> add(c, RotationPlanner.tokenName(c), Intent.Op.MINT, pats, version, state, stateVersion, removed, plan.reason());
-            case REPLACE -> add(c, RotationPlanner.replacementName(c, now), Intent.Op.ADD, pats, version, state, stateVersion, removed, plan.reason());
-            case ROTATE -> rotate(c, current.orElseThrow().value(), version, state, stateVersion, pats, removed, plan.reason(), expirePreviousAfterHours);
+        Plan plan = planner.plan(c, current.map(Versioned::value), pats, state, now, request.rotateNow());
+        return switch (plan.kind()) {
+            case SUSPENDED -> new Outcome(c.name(), Result.SUSPENDED, plan.reason(), List.of());
+            case BUSY -> busy(c, state.intent().orElseThrow());
+            case BLOCKED -> refuse(c, plan.reason(), state);
+            case REPAIR -> repair(c, me, state, pats, current, version);
+            case NOTHING -> plan.remove().isEmpty() ? new Outcome(c.name(), Result.UNCHANGED, plan.reason(), List.of())
+                    : cleanupOnly(c, me, state, plan, version);
+            case MINT -> add(c, me, RotationPlanner.tokenName(c), Intent.Op.MINT, state, pats, current, version, plan, request);
+            case REPLACE -> add(c, me, RotationPlanner.replacementName(c, now), Intent.Op.ADD, state, pats, current, version, plan, request);
+            case ROTATE -> rotate(c, me, state, pats, current.orElseThrow(), version, plan, request);
         };
-        store.current(c.name()).ifPresent(r -> metrics.secret(c.name(), r.value().createdAt(), r.value().expiresAt()));
-        return o;
     }
 
-    /** Design §5: the user exists, is TYPE=SERVICE, is enabled, holds the registered role and no role but PUBLIC beside it. */
+    /**
+     * A change that failed (Snowflake refused, Vault hiccuped, validation failed) ends its own lease
+     * at once, so the next sweep repairs it by looking instead of waiting for the lease to run out.
+     * A process that dies cannot do this; its lease ends by itself.
+     */
+    private void abandon(Connection c, String me) {
+        try {
+            ConnectionState now = readState(c);
+            Optional<Intent> mine = now.intent().filter(i -> i.owner().equals(me));
+            if (mine.isPresent()) writeState(c, now.withIntent(mine.get().renewed(clock.instant())));
+        } catch (RuntimeException e) {
+            // the lease ends by itself
+        }
+    }
+
+    private Outcome busy(Connection c, Intent i) {
+        return new Outcome(c.name(), Result.BUSY, "a change by " + i.owner() + " is in flight (lease until " + i.leaseUntil() + ")", List.of());
+    }
+
+    /** The user exists, is TYPE=SERVICE, is enabled, holds the registered role and no role but PUBLIC beside it. */
     static String guardrail(Connection c, UserFacts f) {
         if (!f.exists()) return "user " + c.user() + " does not exist (or the rotator may not see it)";
         if (!"SERVICE".equals(f.type())) return "user " + c.user() + " is TYPE=" + (f.type() == null ? "NULL (PERSON)" : f.type())
                 + "; only TYPE=SERVICE users can be forced to use a role restriction";
         if (f.disabled()) return "user " + c.user() + " is disabled";
         if (!f.roles().contains(c.role())) return "user " + c.user() + " does not hold its registered role " + c.role();
-        Set<String> extra = new java.util.TreeSet<>(f.roles());
+        Set<String> extra = new TreeSet<>(f.roles());
         extra.remove(c.role());
         extra.remove("PUBLIC");
         if (!extra.isEmpty()) return "user " + c.user() + " holds roles besides " + c.role() + ": " + String.join(", ", extra);
         return null;
     }
 
-    private Outcome refuse(Connection c, String reason, Map<String, String> state, long stateVersion) {
-        if (!reason.equals(state.get(State.BLOCKED_REASON))) {
-            Map<String, String> blocked = new LinkedHashMap<>(state);
-            blocked.put(State.BLOCKED_REASON, reason);
-            blocked.put(State.BLOCKED_AT, clock.instant().toString());
+    private Outcome refuse(Connection c, String reason, ConnectionState state) {
+        if (state.blocked() == null || !reason.equals(state.blocked().reason())) {
             try {
-                store.writeState(c.name(), blocked, stateVersion);
+                writeState(c, state.withBlocked(new ConnectionState.Blocked(reason, clock.instant())));
             } catch (CasConflictException e) {
                 // another replica recorded it at the same moment
             }
@@ -254,86 +358,231 @@ public final class RotationEngine implements AutoCloseable {
         return new Outcome(c.name(), Result.BLOCKED, reason, List.of());
     }
 
-    // ---------------------------------------------------------------- the crash-safe steps (design §5.1)
+    // ---------------------------------------------------------------- the crash-safe steps
 
-    /** First mint (MINT, fixed name) or replacement (ADD, fresh name): intent, ADD, validate, record, clear. */
-    private Outcome add(Connection c, String name, Intent.Op op, List<PatInfo> pats, long version, Map<String, String> state,
-            long stateVersion, List<String> removed, String reason) {
-        ensureRoom(c, pats, 1);
-        long sv = store.writeState(c.name(), new Intent(op, name, clock.instant(), version).into(state), stateVersion);
+    /** First mint (MINT, fixed name) or replacement (ADD, fresh name): lease, ADD, validate, claim, record, release. */
+    private Outcome add(Connection c, String me, String name, Intent.Op op, ConnectionState state, List<PatInfo> pats,
+            Optional<Versioned<TokenRecord>> current, long version, Plan plan, Request request) {
+        ensureRoom(c, pats, 1, plan.remove());
+        Intent intent = newIntent(me, op, name, version, before(current, pats));
+        ConnectionState leased = acquire(c, state, intent);
+        List<String> removed = removeOld(c, plan.remove());
         if (pats.stream().anyMatch(p -> p.name().equals(name))) {
             // An unrecorded token under the name to mint: nobody holds its secret.
             snowflake.removePat(c.user(), name);
         }
         SnowflakeAdmin.Added added = snowflake.addPat(c.user(), name, c.role(), c.daysToExpiry(), RotationPlanner.comment(c));
-        validate(c, added.secret());
-        TokenRecord record = record(c, added.tokenName(), added.secret());
-        writeRecord(c, record, version);
-        store.writeState(c.name(), Intent.cleared(state), sv);
-        Result result = op == Intent.Op.MINT ? Result.MINTED : Result.REPLACED;
-        audit.record(new AuditLog.Event(op == Intent.Op.MINT ? "mint" : "replace", "patrol", c.name(), c.user(), added.tokenName(),
-                "success", reason));
-        return new Outcome(c.name(), result, reason, removed);
-    }
-
-    /** Snowflake's ROTATE: intent, ROTATE with the grace, validate, record, clear (the old secret expires by itself). */
-    private Outcome rotate(Connection c, TokenRecord current, long version, Map<String, String> state, long stateVersion,
-            List<PatInfo> pats, List<String> removed, String reason, OptionalInt expirePreviousAfterHours) {
-        int hours = expirePreviousAfterHours.isPresent() ? expirePreviousAfterHours.getAsInt() : c.graceHours();
-        if (hours > 0) ensureRoom(c, pats, 1);
-        long sv = store.writeState(c.name(), new Intent(Intent.Op.ROTATE, current.tokenName(), clock.instant(), version).into(state), stateVersion);
-        SnowflakeAdmin.Rotated rotated = snowflake.rotatePat(c.user(), current.tokenName(), hours);
-        validate(c, rotated.secret());
-        writeRecord(c, record(c, rotated.tokenName(), rotated.secret()), version);
-        store.writeState(c.name(), Intent.cleared(state), sv);
-        audit.record(new AuditLog.Event("rotate", "patrol", c.name(), c.user(), rotated.tokenName(), "success",
-                reason + "; previous secret " + rotated.rotatedTokenName() + " expires in " + hours + "h"));
-        return new Outcome(c.name(), Result.ROTATED, reason, removed);
-    }
-
-    /** Finishes or undoes an interrupted change by looking at Snowflake and Vault (design §5.1). */
-    private Outcome repair(Connection c, Intent intent, List<PatInfo> pats, Optional<Versioned<TokenRecord>> current, long version,
-            Map<String, String> state, long stateVersion, List<String> removed) {
-        if (version > intent.fromVersion()) {
-            store.writeState(c.name(), Intent.cleared(state), stateVersion);
-            return repaired(c, intent, "the change had completed; intent cleared", removed);
-        }
-        if (intent.op() == Intent.Op.ROTATE) {
-            PatInfo live = pats.stream().filter(p -> p.name().equals(intent.tokenName()) && p.rotatedTo() == null).findFirst().orElse(null);
-            // Rotated after the intent was written: the live row is newer than the intent (a minute of clock skew allowed).
-            boolean rotatedSince = live != null && live.createdOn() != null && live.createdOn().isAfter(intent.started().minus(Duration.ofMinutes(1)));
-            if (!rotatedSince) {
-                store.writeState(c.name(), Intent.cleared(state), stateVersion);
-                return repaired(c, intent, "nothing had happened; intent cleared", removed);
+        hook.at(Step.SNOWFLAKE_CHANGED, c);
+        String detail = plan.reason();
+        if (store(c, leased, intent, added.tokenName(), added.secret(), version)) {
+            if (op == Intent.Op.ADD && current.isPresent() && request.expirePreviousAfterHours().orElse(-1) == 0) {
+                // A suspected leak: the replaced secret must stop working now, not after the grace.
+                snowflake.removePat(c.user(), current.get().value().tokenName());
+                removed.add(current.get().value().tokenName());
+                detail += "; previous token " + current.get().value().tokenName() + " removed at once";
+            } else if (op == Intent.Op.ADD && current.isPresent()) {
+                detail += "; previous token " + current.get().value().tokenName() + " removed after the " + c.graceHours() + "h grace";
             }
-            // The new secret was lost: nobody holds it. Rotating again with 0 hours expires only it;
-            // the secret people hold keeps its own grace, it is already the _ROTATED_ row.
-            SnowflakeAdmin.Rotated again = snowflake.rotatePat(c.user(), intent.tokenName(), 0);
-            validate(c, again.secret());
-            writeRecord(c, record(c, again.tokenName(), again.secret()), version);
-            store.writeState(c.name(), Intent.cleared(state), stateVersion);
-            audit.record(new AuditLog.Event("rotate", "patrol", c.name(), c.user(), again.tokenName(), "repaired",
-                    "an interrupted rotation was finished; the lost secret " + again.rotatedTokenName() + " expired at once"));
-            return new Outcome(c.name(), Result.REPAIRED, "interrupted rotation finished", removed);
+            audit.record(new AuditLog.Event(op == Intent.Op.MINT ? "mint" : "replace", request.requester(), c.name(), c.user(),
+                    added.tokenName(), "success", detail));
+            return new Outcome(c.name(), op == Intent.Op.MINT ? Result.MINTED : Result.REPLACED, detail, removed);
         }
-        boolean added = pats.stream().anyMatch(p -> p.name().equals(intent.tokenName()) && p.rotatedTo() == null);
-        if (added) {
-            snowflake.removePat(c.user(), intent.tokenName());
-            audit.record(new AuditLog.Event("remove", "patrol", c.name(), c.user(), intent.tokenName(), "removed",
-                    "a token whose secret was lost in an interrupted " + intent.op().name().toLowerCase() + " was removed"));
-        }
-        store.writeState(c.name(), Intent.cleared(state), stateVersion);
-        return repaired(c, intent, added ? "lost token removed; the next sweep mints again" : "nothing had happened; intent cleared", removed);
+        return suspendedMeanwhile(c, added.tokenName(), removed);
     }
 
-    private Outcome repaired(Connection c, Intent intent, String detail, List<String> removed) {
+    /** Snowflake's ROTATE: lease, ROTATE with the grace, validate, claim, record, release (the old secret expires by itself). */
+    private Outcome rotate(Connection c, String me, ConnectionState state, List<PatInfo> pats, Versioned<TokenRecord> current, long version, Plan plan,
+            Request request) {
+        int hours = request.expirePreviousAfterHours().orElse(c.graceHours());
+        TokenRecord r = current.value();
+        if (hours > 0) ensureRoom(c, pats, 1, plan.remove());
+        Intent intent = newIntent(me, Intent.Op.ROTATE, r.tokenName(), version, before(Optional.of(current), pats));
+        ConnectionState leased = acquire(c, state, intent);
+        List<String> removed = removeOld(c, plan.remove());
+        SnowflakeAdmin.Rotated rotated = snowflake.rotatePat(c.user(), r.tokenName(), hours);
+        hook.at(Step.SNOWFLAKE_CHANGED, c);
+        if (store(c, leased, intent, rotated.tokenName(), rotated.secret(), version)) {
+            audit.record(new AuditLog.Event("rotate", request.requester(), c.name(), c.user(), rotated.tokenName(), "success",
+                    plan.reason() + "; previous secret " + rotated.rotatedTokenName() + (hours == 0 ? " expired at once" : " expires in " + hours + "h")));
+            return new Outcome(c.name(), Result.ROTATED, plan.reason(), removed);
+        }
+        return suspendedMeanwhile(c, rotated.tokenName(), removed);
+    }
+
+    /** Removes patrol's old tokens under a lease of their own, so no other writer's token in flight is mistaken for a lost one. */
+    private Outcome cleanupOnly(Connection c, String me, ConnectionState state, Plan plan, long version) {
+        ConnectionState leased = acquire(c, state, newIntent(me, Intent.Op.CLEANUP, RotationPlanner.tokenName(c), version, Intent.Before.NONE));
+        List<String> removed = removeOld(c, plan.remove());
+        release(c, leased);
+        return new Outcome(c.name(), Result.UNCHANGED, plan.reason(), removed);
+    }
+
+    /**
+     * Validates the new secret, claims the right to store it, stores it and releases the lease.
+     * Returns false, having stored nothing, when the connection was suspended meanwhile.
+     */
+    private boolean store(Connection c, ConnectionState leased, Intent intent, String tokenName, Secret secret, long version) {
+        validate(c, secret);
+        hook.at(Step.VALIDATED, c);
+        ConnectionState claimed;
+        try {
+            claimed = writeState(c, leased.withIntent(intent.storing().renewed(clock.instant().plus(settings.leaseTtl()))));
+        } catch (CasConflictException e) {
+            ConnectionState now = readState(c);
+            if (now.suspended()) return false;
+            throw new Preempted(now);
+        }
+        hook.at(Step.STORING_CLAIMED, c);
+        writeRecord(c, record(c, tokenName, secret), version);
+        hook.at(Step.RECORD_WRITTEN, c);
+        release(c, claimed);
+        return true;
+    }
+
+    /** A suspension won the race: the token just made goes again, and the lease is given back; the revocation does the rest. */
+    private Outcome suspendedMeanwhile(Connection c, String tokenName, List<String> removed) {
+        snowflake.removePat(c.user(), tokenName);
+        releaseLatest(c);
+        audit.record(new AuditLog.Event("remove", "patrol", c.name(), c.user(), tokenName, "removed",
+                "the connection was suspended while this token was being made; nothing was stored"));
+        List<String> all = new ArrayList<>(removed);
+        all.add(tokenName);
+        return new Outcome(c.name(), Result.SUSPENDED, "suspended while a change was in flight; the new token was removed", all);
+    }
+
+    /**
+     * Finishes or undoes a change whose owner's lease ended, from the facts its intent recorded:
+     * first the lease is taken over (so a late owner can no longer claim the right to store), then
+     * Snowflake and Vault are compared with the recorded facts.
+     */
+    private Outcome repair(Connection c, String me, ConnectionState state, List<PatInfo> pats, Optional<Versioned<TokenRecord>> current, long version) {
+        Intent interrupted = state.intent().orElseThrow();
+        Intent i = interrupted.takenOverBy(me, clock.instant().plus(settings.leaseTtl()));
+        ConnectionState leased = acquire(c, state, i);
+        if (version > i.fromVersion()) {
+            release(c, leased);
+            return repaired(c, i, "the change had completed; intent cleared");
+        }
+        switch (i.op()) {
+            case CLEANUP -> {
+                release(c, leased);
+                return repaired(c, i, "an interrupted cleanup; the next sweep removes what is left");
+            }
+            case ROTATE -> {
+                PatInfo live = pats.stream().filter(p -> p.name().equals(i.tokenName()) && p.rotatedTo() == null).findFirst().orElse(null);
+                if (live == null) {
+                    release(c, leased);
+                    return repaired(c, i, "the token is gone; the next sweep mints again");
+                }
+                boolean rotatedSince = i.before().createdOn() != null ? !i.before().createdOn().equals(live.createdOn())
+                        : live.createdOn() != null && live.createdOn().isAfter(i.started().minus(Duration.ofMinutes(1)));
+                if (!rotatedSince) {
+                    release(c, leased);
+                    return repaired(c, i, "nothing had happened; intent cleared");
+                }
+                // The new secret was lost. Rotating again with 0 hours expires only it (the secret people
+                // hold is already the _ROTATED_ row with its own grace) - unless its owner had claimed the
+                // right to store it: then it may be stored, and keeps the full grace.
+                int hours = i.phase() == Intent.Phase.STORING ? c.graceHours() : 0;
+                SnowflakeAdmin.Rotated again = snowflake.rotatePat(c.user(), i.tokenName(), hours);
+                hook.at(Step.SNOWFLAKE_CHANGED, c);
+                if (!store(c, leased, i, again.tokenName(), again.secret(), version)) return suspendedMeanwhile(c, again.tokenName(), List.of());
+                audit.record(new AuditLog.Event("rotate", "patrol", c.name(), c.user(), again.tokenName(), "repaired",
+                        "an interrupted rotation was finished; the lost secret " + again.rotatedTokenName()
+                                + (hours == 0 ? " expired at once" : " expires in " + hours + "h")));
+                return new Outcome(c.name(), Result.REPAIRED, "interrupted rotation finished", List.of());
+            }
+            default -> {
+                boolean made = pats.stream().anyMatch(p -> p.name().equals(i.tokenName()) && p.rotatedTo() == null);
+                if (made) {
+                    snowflake.removePat(c.user(), i.tokenName());
+                    audit.record(new AuditLog.Event("remove", "patrol", c.name(), c.user(), i.tokenName(), "removed",
+                            "a token whose secret was lost in an interrupted " + i.op().name().toLowerCase() + " was removed"));
+                }
+                release(c, leased);
+                return repaired(c, i, made ? "lost token removed; the next sweep mints again" : "nothing had happened; intent cleared");
+            }
+        }
+    }
+
+    private Outcome repaired(Connection c, Intent intent, String detail) {
         audit.record(new AuditLog.Event("repair", "patrol", c.name(), c.user(), intent.tokenName(), "repaired", detail));
-        return new Outcome(c.name(), Result.REPAIRED, detail, removed);
+        return new Outcome(c.name(), Result.REPAIRED, detail, List.of());
+    }
+
+    // ---------------------------------------------------------------- leases
+
+    private Intent newIntent(String owner, Intent.Op op, String tokenName, long fromVersion, Intent.Before before) {
+        Instant now = clock.instant();
+        return new Intent(op, tokenName, owner, now, now.plus(settings.leaseTtl()), fromVersion, Intent.Phase.CHANGING, before);
+    }
+
+    private static Intent.Before before(Optional<Versioned<TokenRecord>> current, List<PatInfo> pats) {
+        if (current.isEmpty()) return Intent.Before.NONE;
+        String name = current.get().value().tokenName();
+        PatInfo p = pats.stream().filter(x -> x.name().equals(name)).findFirst().orElse(null);
+        return new Intent.Before(name, p == null ? null : p.createdOn(), p == null ? current.get().value().expiresAt() : p.expiresAt());
+    }
+
+    /** Takes the connection's lease by check-and-set on the state read before planning; anyone faster wins. */
+    private ConnectionState acquire(Connection c, ConnectionState state, Intent intent) {
+        ConnectionState leased;
+        try {
+            leased = writeState(c, state.withIntent(intent));
+        } catch (CasConflictException e) {
+            throw new Preempted(readState(c));
+        }
+        hook.at(Step.INTENT_WRITTEN, c);
+        return leased;
+    }
+
+    /** Gives the lease back, keeping whatever else was written meanwhile (a suspension). */
+    private void release(Connection c, ConnectionState claimed) {
+        try {
+            writeState(c, claimed.withIntent(null));
+        } catch (CasConflictException e) {
+            releaseLatest(c);
+        }
+        hook.at(Step.INTENT_CLEARED, c);
+    }
+
+    private void releaseLatest(Connection c) {
+        for (int attempt = 0; attempt < 5; attempt++) {
+            ConnectionState now = readState(c);
+            if (now.intent().isEmpty()) return;
+            try {
+                writeState(c, now.withIntent(null));
+                return;
+            } catch (CasConflictException e) {
+                // written meanwhile (a suspension): read again
+            }
+        }
+        Log.warnf("Could not release the lease on %s; it expires by itself", c.name());
+    }
+
+    private ConnectionState readState(Connection c) {
+        return ConnectionState.read(store, c.name());
+    }
+
+    private ConnectionState writeState(Connection c, ConnectionState next) {
+        return next.write(store, c.name());
+    }
+
+    // ---------------------------------------------------------------- Snowflake and Vault steps
+
+    private List<String> removeOld(Connection c, List<String> names) {
+        List<String> removed = new ArrayList<>();
+        for (String name : names) {
+            snowflake.removePat(c.user(), name);
+            removed.add(name);
+            audit.record(new AuditLog.Event("remove", "patrol", c.name(), c.user(), name, "removed", "old secret past its grace window"));
+        }
+        return removed;
     }
 
     /** Keeps the user under Snowflake's 15-token limit: refuses (before any change) when there is no room. */
-    private void ensureRoom(Connection c, List<PatInfo> pats, int needed) {
-        long live = pats.stream().filter(p -> !"EXPIRED".equals(p.status())).count();
+    private void ensureRoom(Connection c, List<PatInfo> pats, int needed, List<String> goingAnyway) {
+        long live = pats.stream().filter(p -> !"EXPIRED".equals(p.status()) && !goingAnyway.contains(p.name())).count();
         if (live + needed > MAX_TOKENS) {
             throw new TokenLimitReached("user " + c.user() + " holds " + live + " live tokens; Snowflake allows " + MAX_TOKENS
                     + " and none of them is patrol's to remove");
@@ -347,7 +596,7 @@ public final class RotationEngine implements AutoCloseable {
 
     private TokenRecord record(Connection c, String tokenName, Secret secret) {
         Instant now = clock.instant();
-        Map<String, String> params = new LinkedHashMap<>(endpointParameters);
+        Map<String, String> params = new LinkedHashMap<>(settings.clientParameters());
         c.warehouse().ifPresent(w -> params.put("warehouse", w));
         c.database().ifPresent(d -> params.put("database", d));
         c.schema().ifPresent(s -> params.put("schema", s));
@@ -355,7 +604,7 @@ public final class RotationEngine implements AutoCloseable {
                 now.plus(Duration.ofDays(c.daysToExpiry())), params);
     }
 
-    /** Step 5: store the new secret with check-and-set; Vault hiccups are retried briefly, a conflict is not. */
+    /** Stores the new secret with check-and-set; Vault hiccups are retried briefly, a conflict is not. */
     private void writeRecord(Connection c, TokenRecord record, long expectedVersion) {
         for (int attempt = 1; ; attempt++) {
             try {
@@ -370,8 +619,17 @@ public final class RotationEngine implements AutoCloseable {
         }
     }
 
-    @Override
+    /** On shutdown: no new connection starts; changes in flight are abandoned under their leases, which expire by themselves. */
+    void stop(@Observes @Priority(STOP_PRIORITY) ShutdownEvent event) {
+        close();
+    }
+
+    /** Before the Snowflake sessions close. */
+    static final int STOP_PRIORITY = dev.patrol.snowflake.SnowflakeBeans.CLOSE_PRIORITY - 100;
+
     public void close() {
+        stopping.set(true);
+        heartbeat.shutdownNow();
         workers.shutdownNow();
     }
 }

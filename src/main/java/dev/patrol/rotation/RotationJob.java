@@ -1,63 +1,37 @@
 package dev.patrol.rotation;
 
-import dev.patrol.config.PatrolConfig.Rotation.Strategy;
-import dev.patrol.audit.AuditLog;
+import dev.patrol.config.ConfigValidator;
 import dev.patrol.config.PatrolConfig;
-import dev.patrol.registry.ConnectionRegistry;
-import dev.patrol.snowflake.SnowflakeAdmin;
 import dev.patrol.snowflake.SnowflakeEndpoint;
-import dev.patrol.vault.SecretStore;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 import io.quarkus.scheduler.Scheduled;
-import jakarta.annotation.PostConstruct;
-import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
+import jakarta.enterprise.event.Event;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
 
 import java.net.InetAddress;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.UUID;
 
 /**
- * The thin scheduled sweep (quarkus-github-lottery style): every {@code patrol.rotation.check-every},
- * overlapping runs skipped, the first one shortly after start (so dev mode has a secret within
- * seconds). The work and its per-connection isolation live in {@link RotationEngine}.
+ * The thin scheduled sweep: every {@code patrol.rotation.check-every}, overlapping runs skipped,
+ * the first one shortly after start (so dev mode has a secret within seconds). It only triggers the
+ * sweep and announces it; the work and its per-connection isolation live in {@link RotationEngine},
+ * and the drift scan observes the announcement.
  */
 @ApplicationScoped
 public class RotationJob {
 
-    @Inject
-    PatrolConfig config;
-    @Inject
-    SnowflakeAdmin snowflake;
-    @Inject
-    SecretStore store;
-    @Inject
-    ConnectionRegistry registry;
-    @Inject
-    SnowflakeEndpoint endpoint;
-    @Inject
-    Clock clock;
-    @Inject
-    AuditLog audit;
-    @Inject
-    MeterRegistry meters;
-    /** Lazy: the drift detector needs nothing from the sweep but its schedule. */
-    @Inject
-    jakarta.enterprise.inject.Instance<dev.patrol.drift.Drift> drift;
+    /** A change in flight holds its connection this long at most; far beyond a slow rotation (a few validation logins). */
+    static final Duration LEASE_TTL = Duration.ofMinutes(10);
 
-    private RotationEngine engine;
+    private final RotationEngine engine;
+    private final Event<RotationEngine.SweepReport> sweeps;
 
-    @PostConstruct
-    void init() {
-        String holder = hostName() + "/" + UUID.randomUUID().toString().substring(0, 8);
-        Duration interval = config.rotation().checkEvery().equals("off") ? Duration.ofMinutes(5)
-                : dev.patrol.config.ConfigValidator.parseInterval(config.rotation().checkEvery());
-        Duration lockTtl = interval.multipliedBy(2).compareTo(Duration.ofMinutes(10)) > 0 ? interval.multipliedBy(2) : Duration.ofMinutes(10);
-        engine = new RotationEngine(snowflake, store, registry, config.rotation().strategy(),
-                config.rotation().concurrency(), holder, lockTtl, clock, audit, new RotationMetrics(meters, clock), endpoint.clientParameters());
+    RotationJob(RotationEngine engine, Event<RotationEngine.SweepReport> sweeps) {
+        this.engine = engine;
+        this.sweeps = sweeps;
     }
 
     @Scheduled(identity = "rotation-sweep", every = "${patrol.rotation.check-every}", delayed = "2s",
@@ -66,29 +40,27 @@ public class RotationJob {
         RotationEngine.SweepReport report = engine.sweep();
         report.outcomes().stream().filter(o -> o.result() != RotationEngine.Result.UNCHANGED)
                 .forEach(o -> Log.infof("Connection %s: %s (%s)", o.connection(), o.result().name().toLowerCase(), o.detail()));
-        if (report.ran()) {
-            try {
-                drift.get().scan();
-            } catch (RuntimeException e) {
-                Log.warnf("Drift scan failed: %s", e.getMessage());
-            }
-        }
+        if (report.ran()) sweeps.fire(report);
     }
 
-    public RotationEngine engine() {
-        return engine;
+    @Produces
+    @Singleton
+    static RotationEngine.Settings settings(PatrolConfig config, SnowflakeEndpoint endpoint) {
+        Duration interval = config.rotation().checkEvery().equals("off") ? Duration.ofMinutes(5)
+                : ConfigValidator.parseInterval(config.rotation().checkEvery());
+        // the lock outlives two intervals and ten minutes, and is renewed while a sweep runs
+        Duration lockTtl = interval.multipliedBy(2).compareTo(Duration.ofMinutes(10)) > 0 ? interval.multipliedBy(2) : Duration.ofMinutes(10);
+        return new RotationEngine.Settings(config.rotation().strategy(), config.rotation().concurrency(), replicaId(), lockTtl, LEASE_TTL,
+                endpoint.clientParameters());
     }
 
-    @PreDestroy
-    void stop() {
-        if (engine != null) engine.close();
-    }
-
-    private static String hostName() {
+    private static String replicaId() {
+        String host;
         try {
-            return InetAddress.getLocalHost().getHostName();
+            host = InetAddress.getLocalHost().getHostName();
         } catch (Exception e) {
-            return "patrol";
+            host = "patrol";
         }
+        return host + "/" + UUID.randomUUID().toString().substring(0, 8);
     }
 }

@@ -4,6 +4,8 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -17,6 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * seconds until each current secret expires and its age, sweep duration, and connections blocked by
  * guardrails. Only names, counts and times: never a secret.
  */
+@Singleton
 public final class RotationMetrics {
 
     private final MeterRegistry registry;
@@ -25,6 +28,7 @@ public final class RotationMetrics {
     private final Set<String> blocked = ConcurrentHashMap.newKeySet();
     private final Timer sweeps;
 
+    @Inject
     public RotationMetrics(MeterRegistry registry, Clock clock) {
         this.registry = registry;
         this.clock = clock;

@@ -12,7 +12,6 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -23,7 +22,7 @@ import java.util.Optional;
  */
 public final class RotationPlanner {
 
-    public enum Kind { NOTHING, MINT, ROTATE, REPLACE, REPAIR, SUSPENDED, BLOCKED }
+    public enum Kind { NOTHING, MINT, ROTATE, REPLACE, REPAIR, BUSY, SUSPENDED, BLOCKED }
 
     public record Plan(Kind kind, String reason, List<String> remove) {}
 
@@ -57,9 +56,17 @@ public final class RotationPlanner {
         return p.name().equals(base) || p.name().startsWith(base + "_");
     }
 
-    public Plan plan(Connection c, Optional<TokenRecord> record, List<PatInfo> pats, Map<String, String> state, Instant now) {
-        if ("true".equals(state.get(State.SUSPENDED))) return new Plan(Kind.SUSPENDED, "suspended", List.of());
-        if (Intent.from(state).isPresent()) return new Plan(Kind.REPAIR, "an interrupted change is pending", List.of());
+    /**
+     * What to do now. {@code rotateNow} (an operator's request) turns a current secret into a
+     * rotation; it changes nothing else: a missing secret is minted, a changed role still replaces.
+     */
+    public Plan plan(Connection c, Optional<TokenRecord> record, List<PatInfo> pats, ConnectionState state, Instant now, boolean rotateNow) {
+        if (state.suspended()) return new Plan(Kind.SUSPENDED, "suspended", List.of());
+        if (state.intent().isPresent()) {
+            Intent i = state.intent().get();
+            if (i.live(now)) return new Plan(Kind.BUSY, "a change by " + i.owner() + " is in flight until " + i.leaseUntil(), List.of());
+            return new Plan(Kind.REPAIR, "an interrupted change by " + i.owner() + " (lease ended " + i.leaseUntil() + ")", List.of());
+        }
         List<String> remove = cleanup(c, record, pats, now);
         if (record.isEmpty()) return new Plan(Kind.MINT, "no secret yet", remove);
         TokenRecord r = record.get();
@@ -77,8 +84,8 @@ public final class RotationPlanner {
         }
         Duration age = Duration.between(r.createdAt(), now);
         Duration left = Duration.between(now, r.expiresAt());
-        if (age.compareTo(c.period()) >= 0 || left.compareTo(c.period().plus(c.grace())) <= 0) {
-            String why = age.compareTo(c.period()) >= 0 ? "older than " + c.period() : "expires within " + c.period().plus(c.grace());
+        if (rotateNow || age.compareTo(c.period()) >= 0 || left.compareTo(c.period().plus(c.grace())) <= 0) {
+            String why = rotateNow ? "rotate now" : age.compareTo(c.period()) >= 0 ? "older than " + c.period() : "expires within " + c.period().plus(c.grace());
             return new Plan(strategy == Strategy.ROTATE ? Kind.ROTATE : Kind.REPLACE, why, remove);
         }
         return new Plan(Kind.NOTHING, "current", remove);

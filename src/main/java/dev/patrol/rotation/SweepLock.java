@@ -2,6 +2,7 @@ package dev.patrol.rotation;
 
 import dev.patrol.vault.CasConflictException;
 import dev.patrol.vault.SecretStore;
+import dev.patrol.vault.VaultClientException;
 import dev.patrol.vault.Versioned;
 
 import java.time.Clock;
@@ -24,6 +25,8 @@ final class SweepLock {
     private final String holder;
     private final Duration ttl;
     private final Clock clock;
+    /** How long this replica's lock lasts, as far as it knows (Instant.MIN when not held). */
+    private volatile Instant heldUntil = Instant.MIN;
 
     SweepLock(SecretStore store, String holder, Duration ttl, Clock clock) {
         this.store = store;
@@ -43,9 +46,27 @@ final class SweepLock {
         }
         try {
             store.writeState(NAME, Map.of("holder", holder, "expires_at", now.plus(ttl).toString()), current.map(Versioned::version).orElse(0L));
+            heldUntil = now.plus(ttl);
             return true;
         } catch (CasConflictException e) {
             return false;
+        }
+    }
+
+    /** Extends the lock if this replica still holds it; false when it was lost (expired and taken by another). */
+    boolean renew() {
+        try {
+            Optional<Versioned<Map<String, String>>> current = store.state(NAME);
+            if (current.isEmpty() || !holder.equals(current.get().value().get("holder"))) return false;
+            Instant until = clock.instant().plus(ttl);
+            store.writeState(NAME, Map.of("holder", holder, "expires_at", until.toString()), current.get().version());
+            heldUntil = until;
+            return true;
+        } catch (CasConflictException e) {
+            return false;
+        } catch (VaultClientException e) {
+            // Vault unreachable: the lock is ours for the time it still has; the next renewal decides
+            return clock.instant().isBefore(heldUntil);
         }
     }
 

@@ -46,9 +46,13 @@ public class SnowflakeBeans {
         return open(new JdbcSnowflakeAdmin(endpoint.jdbc(), login.properties(), config.rotation().concurrency()));
     }
 
-    /** Sessions of the rotator's user with another of its roles, for the posture checks ({@code patrol.posture.role}). */
-    public synchronized JdbcSnowflakeAdmin openWithRole(SnowflakeEndpoint endpoint, RotatorLogin login, String role) {
-        return open(new JdbcSnowflakeAdmin(endpoint.jdbc(), login.withRole(role), 1));
+    /** Posture runs as the rotator, or with another role of the rotator's user ({@code patrol.posture.role}) in sessions of its own. */
+    @Produces
+    @Singleton
+    PostureSession postureSession(SnowflakeAdmin rotator, SnowflakeEndpoint endpoint, RotatorLogin login, PatrolConfig config) {
+        return config.posture().role()
+                .map(role -> new PostureSession(open(new JdbcSnowflakeAdmin(endpoint.jdbc(), login.withRole(role), 1)), Identifiers.normalize(role)))
+                .orElseGet(() -> new PostureSession(rotator, login.role()));
     }
 
     public static SnowflakeEndpoint endpointFromConfig(PatrolConfig config) {

@@ -1,11 +1,13 @@
 package dev.patrol.snowflake;
 
+import dev.patrol.PatrolException;
+
 /**
  * A failed Snowflake operation: what, for which user, and Snowflake's error code and SQLSTATE.
  * {@link #transientFailure()} separates "try again later" (network, sessions, throttling) from
  * answers that will not change by retrying (privileges, missing objects, rule violations).
  */
-public final class SnowflakeException extends RuntimeException {
+public final class SnowflakeException extends PatrolException {
 
     private final String operation;
     private final String user;

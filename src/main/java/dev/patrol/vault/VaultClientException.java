@@ -1,5 +1,7 @@
 package dev.patrol.vault;
 
+import dev.patrol.PatrolException;
+
 import java.util.List;
 
 /**
@@ -7,19 +9,17 @@ import java.util.List;
  * reached) and Vault's own error strings. Messages are built from those alone, so a secret that was
  * being written never ends up in one.
  */
-public class VaultClientException extends RuntimeException {
+public class VaultClientException extends PatrolException {
 
     private final String operation;
     private final String path;
     private final int status;
-    private final List<String> errors;
 
     public VaultClientException(String operation, String path, int status, List<String> errors, Throwable cause) {
         super(message(operation, path, status, errors), cause);
         this.operation = operation;
         this.path = path;
         this.status = status;
-        this.errors = List.copyOf(errors);
     }
 
     private static String message(String operation, String path, int status, List<String> errors) {
@@ -39,10 +39,6 @@ public class VaultClientException extends RuntimeException {
     /** The HTTP status, or -1 when Vault could not be reached at all. */
     public int status() {
         return status;
-    }
-
-    public List<String> errors() {
-        return errors;
     }
 
     /** 403: the token is invalid or lacks the capability. */

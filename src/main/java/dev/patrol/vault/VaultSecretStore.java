@@ -123,7 +123,7 @@ public final class VaultSecretStore implements SecretStore {
             int status = r.getRestResponse().getStatus();
             if (status == 400) {
                 List<String> errors = VaultErrors.from(r.getRestResponse().getBody());
-                if (errors.stream().anyMatch(m -> m.contains("check-and-set"))) throw new CasConflictException(api, expectedVersion, errors);
+                if (errors.stream().anyMatch(m -> m.contains("check-and-set"))) throw new CasConflictException(api, errors);
             }
             check("write", api, r);
             return Long.parseLong(r.getData().getOrDefault("version", "0"));

@@ -2,7 +2,7 @@ package dev.patrol.api;
 
 import dev.patrol.devservices.DevServices;
 import dev.patrol.devservices.vault.VaultSeed;
-import dev.patrol.rotation.RotationJob;
+import dev.patrol.rotation.RotationEngine;
 import dev.patrol.vault.SecretStore;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -40,11 +40,11 @@ class ApiBadInputTest {
     @Inject
     DevServices devServices;
     @Inject
-    RotationJob rotation;
+    RotationEngine engine;
     @Inject
     SecretStore store;
     @Inject
-    dev.patrol.incident.Incidents incidents;
+    dev.patrol.incident.IncidentResponse incidents;
     @Inject
     dev.patrol.registry.ConnectionRegistry registry;
 
@@ -81,7 +81,7 @@ class ApiBadInputTest {
 
     @Test
     void aThousandBadRequestsGetProblemsNeverA5xxOrASecret() throws Exception {
-        rotation.engine().sweep();
+        engine.sweep();
         String secret = store.current("analyst_cli").orElseThrow().value().token();
         Random random = new Random(42);
         String[] tokens = tokens();

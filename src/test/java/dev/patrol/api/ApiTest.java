@@ -2,7 +2,7 @@ package dev.patrol.api;
 
 import dev.patrol.devservices.DevServices;
 import dev.patrol.devservices.vault.VaultSeed;
-import dev.patrol.rotation.RotationJob;
+import dev.patrol.rotation.RotationEngine;
 import dev.patrol.vault.SecretStore;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -33,7 +33,7 @@ class ApiTest {
     @Inject
     DevServices devServices;
     @Inject
-    RotationJob rotation;
+    RotationEngine engine;
     @Inject
     SecretStore store;
 
@@ -44,7 +44,7 @@ class ApiTest {
     void setUp() {
         tokens = devServices.vaultTokens().orElseThrow();
         nobody = devServices.vault().orElseThrow().createToken(List.of(), Duration.ofHours(1), "nobody");
-        rotation.engine().sweep();
+        engine.sweep();
     }
 
     static io.restassured.specification.RequestSpecification as(String token) {

@@ -2,10 +2,9 @@ package dev.patrol.api;
 
 import dev.patrol.devservices.DevServices;
 import dev.patrol.devservices.vault.VaultSeed;
-import dev.patrol.incident.Incidents;
+import dev.patrol.incident.IncidentResponse;
 import dev.patrol.registry.ConnectionRegistry;
 import dev.patrol.rotation.RotationEngine;
-import dev.patrol.rotation.RotationJob;
 import dev.patrol.vault.SecretStore;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
@@ -33,11 +32,11 @@ class IncidentApiTest {
     @Inject
     DevServices devServices;
     @Inject
-    RotationJob rotation;
+    RotationEngine engine;
     @Inject
     SecretStore store;
     @Inject
-    Incidents incidents;
+    IncidentResponse incidents;
     @Inject
     ConnectionRegistry registry;
 
@@ -46,7 +45,7 @@ class IncidentApiTest {
     @BeforeEach
     void setUp() {
         tokens = devServices.vaultTokens().orElseThrow();
-        rotation.engine().sweep();
+        engine.sweep();
     }
 
     @AfterEach
@@ -87,7 +86,7 @@ class IncidentApiTest {
         Response fetch = given().header("Authorization", "Bearer " + tokens.developer()).get("/api/v1/connections/analyst_cli/token");
         assertEquals(423, fetch.statusCode());
         assertTrue(fetch.asString().contains("secret pasted"));
-        assertEquals(RotationEngine.Result.SUSPENDED, rotation.engine().sweep().of("analyst_cli").orElseThrow().result(), "sweeps leave it alone");
+        assertEquals(RotationEngine.Result.SUSPENDED, engine.sweep().of("analyst_cli").orElseThrow().result(), "sweeps leave it alone");
         given().header("Authorization", "Bearer " + tokens.oncall()).get("/api/v1/connections/analyst_cli")
                 .then().statusCode(403);
         // idempotent

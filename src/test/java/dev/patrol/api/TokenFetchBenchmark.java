@@ -1,7 +1,7 @@
 package dev.patrol.api;
 
 import dev.patrol.devservices.DevServices;
-import dev.patrol.rotation.RotationJob;
+import dev.patrol.rotation.RotationEngine;
 import dev.patrol.vault.VaultSession;
 import io.github.jopenlibs.vault.Vault;
 import io.github.jopenlibs.vault.VaultConfig;
@@ -42,7 +42,7 @@ class TokenFetchBenchmark {
     DevServices devServices;
 
     @Inject
-    RotationJob rotation;
+    RotationEngine engine;
 
     interface Call {
         void run() throws Exception;
@@ -50,7 +50,7 @@ class TokenFetchBenchmark {
 
     @Test
     void fetchThroughPatrolVersusDirectVaultRead() throws Exception {
-        rotation.engine().sweep();
+        engine.sweep();
         String token = devServices.vaultTokens().orElseThrow().developer();
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         HttpRequest request = HttpRequest.newBuilder(URI.create(url.toString())).header("Authorization", "Bearer " + token).GET().build();

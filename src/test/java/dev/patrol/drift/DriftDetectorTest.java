@@ -30,7 +30,8 @@ class DriftDetectorTest {
     }
 
     DriftDetector detector(Map<String, String> actions) {
-        return new DriftDetector(f.admin(), f.store(), new ConnectionRegistry(List.of(cli)), new AuditLog(f.clock()), f.clock(), actions);
+        return new DriftDetector(f.admin(), f.store(), new ConnectionRegistry(List.of(cli)), new AuditLog(f.clock()), f.clock(), new DriftDetector.Actions(actions),
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
     }
 
     Set<String> kinds(DriftDetector.Report r) {

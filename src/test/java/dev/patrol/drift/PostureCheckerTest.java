@@ -1,5 +1,8 @@
 package dev.patrol.drift;
 
+import dev.patrol.snowflake.PostureSession;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
 import dev.patrol.drift.PostureChecker.Status;
 import dev.patrol.registry.Connection;
 import dev.patrol.registry.ConnectionRegistry;
@@ -38,7 +41,7 @@ class PostureCheckerTest {
         p.put("role", "SECURITYADMIN");
         SnowflakeEndpoint endpoint = new SnowflakeEndpoint("PATROLDEV", Optional.of(f.snowflake().url()));
         try (JdbcSnowflakeAdmin admin = new JdbcSnowflakeAdmin(endpoint.jdbc(), p, 2)) {
-            return new PostureChecker(admin, new ConnectionRegistry(List.of(cli)), f.clock(), "SECURITYADMIN").check();
+            return new PostureChecker(new PostureSession(admin, "SECURITYADMIN"), new ConnectionRegistry(List.of(cli)), f.clock(), new SimpleMeterRegistry()).check();
         }
     }
 
@@ -83,7 +86,7 @@ class PostureCheckerTest {
 
     @Test
     void theLeastPrivilegedRotatorCannotReadPoliciesAndSaysSo() {
-        PostureChecker.Report r = new PostureChecker(f.admin(), new ConnectionRegistry(List.of(cli)), f.clock(), "PATROL_ROTATOR_ROLE").check();
+        PostureChecker.Report r = new PostureChecker(new PostureSession(f.admin(), "PATROL_ROTATOR_ROLE"), new ConnectionRegistry(List.of(cli)), f.clock(), new SimpleMeterRegistry()).check();
         Map<String, PostureChecker.Check> m = byName(r);
         assertEquals(Status.UNKNOWN, m.get("person-users-cannot-use-pats").status());
         assertTrue(m.get("person-users-cannot-use-pats").fix().contains("GRANT APPLY AUTHENTICATION POLICY ON ACCOUNT TO ROLE PATROL_ROTATOR_ROLE"));

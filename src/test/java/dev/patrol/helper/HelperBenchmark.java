@@ -1,7 +1,7 @@
 package dev.patrol.helper;
 
 import dev.patrol.devservices.DevServices;
-import dev.patrol.rotation.RotationJob;
+import dev.patrol.rotation.RotationEngine;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -32,13 +32,13 @@ class HelperBenchmark {
     @Inject
     DevServices devServices;
     @Inject
-    RotationJob rotation;
+    RotationEngine engine;
     @TempDir
     Path home;
 
     @Test
     void fetchVersusBareCurl() throws Exception {
-        rotation.engine().sweep();
+        engine.sweep();
         String token = devServices.vaultTokens().orElseThrow().developer();
         Path headers = home.resolve("h");
         Files.writeString(headers, "Authorization: Bearer " + token + "\nAccept: application/toml\n");

@@ -1,7 +1,7 @@
 package dev.patrol.helper;
 
 import dev.patrol.devservices.DevServices;
-import dev.patrol.rotation.RotationJob;
+import dev.patrol.rotation.RotationEngine;
 import dev.patrol.vault.SecretStore;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -68,7 +68,7 @@ class HelperTest {
     @Inject
     DevServices devServices;
     @Inject
-    RotationJob rotation;
+    RotationEngine engine;
     @Inject
     SecretStore store;
 
@@ -92,7 +92,7 @@ class HelperTest {
 
     @BeforeEach
     void mint() {
-        rotation.engine().sweep();
+        engine.sweep();
     }
 
     String developer() {

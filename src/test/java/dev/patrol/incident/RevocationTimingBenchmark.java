@@ -35,7 +35,7 @@ class RevocationTimingBenchmark {
             RotationEngine engine = f.engine(connections, Strategy.ROTATE, 16);
             engine.sweep();
             try (IncidentResponse incidents = new IncidentResponse(f.admin(), f.store(), new ConnectionRegistry(connections), engine,
-                    new AuditLog(f.clock()), f.clock(), 16)) {
+                    new AuditLog(f.clock()), f.clock())) {
                 Connection one = connections.get(0);
                 String secret = f.store().current(one.name()).orElseThrow().value().token();
                 f.loginRole(one.user(), secret);

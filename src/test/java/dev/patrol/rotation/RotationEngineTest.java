@@ -132,7 +132,7 @@ class RotationEngineTest {
         RotationEngine.Outcome person = engine.sweep().of("analyst_cli").orElseThrow();
         assertEquals(Result.BLOCKED, person.result());
         assertTrue(person.detail().contains("TYPE=PERSON"), person.detail());
-        assertTrue(f.store.state("analyst_cli").orElseThrow().value().get(State.BLOCKED_REASON).contains("TYPE=PERSON"));
+        assertTrue(f.store.state("analyst_cli").orElseThrow().value().get("blocked_reason").contains("TYPE=PERSON"));
         f.sql("ALTER USER ANALYST_CLI SET TYPE = SERVICE");
         f.sql("GRANT ROLE SYSADMIN TO USER ANALYST_CLI");
         RotationEngine.Outcome extra = engine.sweep().of("analyst_cli").orElseThrow();
@@ -147,7 +147,7 @@ class RotationEngineTest {
         assertEquals(1.0, f.meters.get("patrol.connections.blocked").gauge().value(), 0.0);
         f.sql("GRANT ROLE ANALYST_CLI_ROLE TO USER ANALYST_CLI");
         assertEquals(Result.MINTED, engine.sweep().of("analyst_cli").orElseThrow().result());
-        assertFalse(f.store.state("analyst_cli").orElseThrow().value().containsKey(State.BLOCKED_REASON));
+        assertFalse(f.store.state("analyst_cli").orElseThrow().value().containsKey("blocked_reason"));
     }
 
     @Test
@@ -222,21 +222,34 @@ class RotationEngineTest {
 
     enum Step { AFTER_INTENT, AFTER_ROTATE, AFTER_VALIDATE, AFTER_RECORD }
 
+    /** Set at the crash: a dead process makes no further call to Snowflake or Vault. */
+    final java.util.concurrent.atomic.AtomicBoolean dead = new java.util.concurrent.atomic.AtomicBoolean();
+
+    <T> T alive(java.util.function.Supplier<T> call) {
+        if (dead.get()) throw new Crash("(dead process)");
+        return call.get();
+    }
+
+    Crash die(String where) {
+        dead.set(true);
+        return new Crash(where);
+    }
+
     SnowflakeAdmin crashingAdmin(Step step) {
         SnowflakeAdmin real = f.admin;
         return new SnowflakeAdmin() {
-            public UserFacts describeUser(String user) { return real.describeUser(user); }
-            public List<PatInfo> listPats(String user) { return real.listPats(user); }
-            public Added addPat(String u, String n, String r, int d, String c) { return real.addPat(u, n, r, d, c); }
+            public UserFacts describeUser(String user) { return alive(() -> real.describeUser(user)); }
+            public List<PatInfo> listPats(String user) { return alive(() -> real.listPats(user)); }
+            public Added addPat(String u, String n, String r, int d, String c) { return alive(() -> real.addPat(u, n, r, d, c)); }
             public Rotated rotatePat(String u, String n, int h) {
-                Rotated r = real.rotatePat(u, n, h);
-                if (step == Step.AFTER_ROTATE) throw new Crash("after ROTATE");
+                Rotated r = alive(() -> real.rotatePat(u, n, h));
+                if (step == Step.AFTER_ROTATE) throw die("after ROTATE");
                 return r;
             }
-            public void removePat(String u, String n) { real.removePat(u, n); }
+            public void removePat(String u, String n) { alive(() -> { real.removePat(u, n); return null; }); }
             public String validate(String u, String r, Secret s) {
-                String role = real.validate(u, r, s);
-                if (step == Step.AFTER_VALIDATE) throw new Crash("after validation");
+                String role = alive(() -> real.validate(u, r, s));
+                if (step == Step.AFTER_VALIDATE) throw die("after validation");
                 return role;
             }
             public String account() { return real.account(); }
@@ -250,19 +263,19 @@ class RotationEngineTest {
     SecretStore crashingStore(Step step) {
         SecretStore real = f.store;
         return new SecretStore() {
-            public Optional<Versioned<TokenRecord>> current(String c) { return real.current(c); }
-            public Optional<Versioned<TokenRecord>> version(String c, long v) { return real.version(c, v); }
-            public long currentVersion(String c) { return real.currentVersion(c); }
+            public Optional<Versioned<TokenRecord>> current(String c) { return alive(() -> real.current(c)); }
+            public Optional<Versioned<TokenRecord>> version(String c, long v) { return alive(() -> real.version(c, v)); }
+            public long currentVersion(String c) { return alive(() -> real.currentVersion(c)); }
             public long write(String c, TokenRecord r, long v) {
-                long n = real.write(c, r, v);
-                if (step == Step.AFTER_RECORD) throw new Crash("after the record write");
+                long n = alive(() -> real.write(c, r, v));
+                if (step == Step.AFTER_RECORD) throw die("after the record write");
                 return n;
             }
-            public void destroyAll(String c) { real.destroyAll(c); }
-            public Optional<Versioned<Map<String, String>>> state(String n) { return real.state(n); }
+            public void destroyAll(String c) { alive(() -> { real.destroyAll(c); return null; }); }
+            public Optional<Versioned<Map<String, String>>> state(String n) { return alive(() -> real.state(n)); }
             public long writeState(String n, Map<String, String> s, long v) throws CasConflictException {
-                long x = real.writeState(n, s, v);
-                if (step == Step.AFTER_INTENT && s.containsKey(Intent.OP)) throw new Crash("after the intent write");
+                long x = alive(() -> real.writeState(n, s, v));
+                if (step == Step.AFTER_INTENT && s.containsKey("intent_op")) throw die("after the intent write");
                 return x;
             }
             public List<String> connections() { return real.connections(); }
@@ -293,16 +306,20 @@ class RotationEngineTest {
         assertEquals("ANALYST_CLI_ROLE", f.loginRole("ANALYST_CLI", record().token()));
         assertEquals("ANALYST_CLI_ROLE", f.loginRole("ANALYST_CLI", held), "the secret people hold still works");
         assertTrue(unrecordedActiveTokens().size() <= 1, unrecordedActiveTokens().toString());
-        // a fresh engine (the restarted process) finishes or repairs
+        // a fresh engine (the restarted process) waits out the dead owner's lease, then finishes or repairs
+        assertEquals(Result.BUSY, f.engine(List.of(cli), Strategy.ROTATE).process(cli, RotationEngine.Request.SWEEP).result(),
+                "a live lease is nobody else's to repair");
+        f.clock.advance(RotationFixture.LEASE.plusSeconds(1));
         RotationEngine fresh = f.engine(List.of(cli), Strategy.ROTATE);
         RotationEngine.Outcome repaired = fresh.sweep().of("analyst_cli").orElseThrow();
         assertTrue(Set.of(Result.REPAIRED, Result.ROTATED).contains(repaired.result()), repaired.toString());
-        assertFalse(f.store.state("analyst_cli").orElseThrow().value().containsKey(Intent.OP), "intent cleared");
+        assertFalse(f.store.state("analyst_cli").orElseThrow().value().containsKey("intent_op"), "intent cleared");
         assertEquals("ANALYST_CLI_ROLE", f.loginRole("ANALYST_CLI", record().token()));
         fresh.sweep();
         fresh.sweep();
         assertEquals(Set.of(), unrecordedActiveTokens());
-        assertTrue(record().createdAt().isAfter(f.clock.instant().minus(Duration.ofMinutes(5))), "rotated in the end");
+        assertTrue(record().createdAt().isAfter(f.clock.instant().minus(RotationFixture.LEASE).minus(Duration.ofMinutes(5))),
+                "rotated in the end");
     }
 
     // ---------------------------------------------------------------- replicas
@@ -329,8 +346,8 @@ class RotationEngineTest {
         RotationEngine forced = f.engine(connections, Strategy.ROTATE);
         f.clock.advance(Duration.ofDays(7).plusMinutes(1));
         Connection one = connections.get(0);
-        CompletableFuture<RotationEngine.Outcome> x = CompletableFuture.supplyAsync(() -> safely(() -> forced.process(one, OptionalInt.empty())));
-        CompletableFuture<RotationEngine.Outcome> y = CompletableFuture.supplyAsync(() -> safely(() -> a.process(one, OptionalInt.empty())));
+        CompletableFuture<RotationEngine.Outcome> x = CompletableFuture.supplyAsync(() -> safely(() -> forced.process(one, RotationEngine.Request.SWEEP)));
+        CompletableFuture<RotationEngine.Outcome> y = CompletableFuture.supplyAsync(() -> safely(() -> a.process(one, RotationEngine.Request.SWEEP)));
         x.get();
         y.get();
         assertEquals(7, f.statementsMatching("ROTATE PAT"));

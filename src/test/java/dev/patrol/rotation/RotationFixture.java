@@ -42,6 +42,8 @@ import java.util.UUID;
 final class RotationFixture implements AutoCloseable, AfterEachCallback {
 
     static final KeyPair ROTATOR_KEY = RsaKeys.generate();
+    /** How long a change's lease lasts in these tests; a crashed change is repaired once it has passed. */
+    static final Duration LEASE = Duration.ofMinutes(10);
 
     final AdjustableClock clock = new AdjustableClock();
     final SnowflakeEmulator snowflake = SnowflakeEmulator.start("PATROLDEV", "127.0.0.1", 0, clock);
@@ -89,9 +91,10 @@ final class RotationFixture implements AutoCloseable, AfterEachCallback {
     }
 
     RotationEngine engine(List<Connection> connections, Strategy strategy, SnowflakeAdmin a, SecretStore s, int concurrency) {
-        RotationEngine e = new RotationEngine(a, s, new ConnectionRegistry(connections), strategy, concurrency, "test-" + UUID.randomUUID(),
-                Duration.ofMinutes(10), clock, new AuditLog(clock), new RotationMetrics(meters, clock), endpoint.clientParameters());
-        closeables.add(e);
+        RotationEngine e = new RotationEngine(a, s, new ConnectionRegistry(connections), new RotationEngine.Settings(strategy, concurrency,
+                "test-" + UUID.randomUUID().toString().substring(0, 8), Duration.ofMinutes(10), LEASE, endpoint.clientParameters()),
+                clock, new AuditLog(clock), new RotationMetrics(meters, clock));
+        closeables.add(e::close);
         return e;
     }
 

@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class RotationJobTest {
 
     @Inject
-    RotationJob job;
+    RotationEngine engine;
 
     @Inject
     SecretStore store;
@@ -31,7 +31,7 @@ class RotationJobTest {
 
     @Test
     void theSeededConnectionGetsAWorkingSecretAndMetrics() throws Exception {
-        RotationEngine.SweepReport report = job.engine().sweep();
+        RotationEngine.SweepReport report = engine.sweep();
         RotationEngine.Result result = report.of("analyst_cli").orElseThrow().result();
         assertEquals(true, result == RotationEngine.Result.MINTED || result == RotationEngine.Result.UNCHANGED, result.name());
         TokenRecord r = store.current("analyst_cli").orElseThrow().value();

@@ -31,7 +31,7 @@ class RotationPlannerTest {
     }
 
     RotationPlanner.Plan plan(Optional<TokenRecord> r, List<PatInfo> pats, Map<String, String> state, Instant now) {
-        return planner.plan(c, r, pats, state, now);
+        return planner.plan(c, r, pats, ConnectionState.from(state, 1), now, false);
     }
 
     @Test
@@ -49,11 +49,11 @@ class RotationPlannerTest {
         List<PatInfo> pats = List.of(pat("PATROL_ANALYST_CLI", "ACTIVE", T0, null));
         assertEquals(Kind.NOTHING, plan(r, pats, Map.of(), T0.plus(Duration.ofDays(7)).minusSeconds(1)).kind());
         assertEquals(Kind.ROTATE, plan(r, pats, Map.of(), T0.plus(Duration.ofDays(7))).kind());
-        assertEquals(Kind.REPLACE, new RotationPlanner(Strategy.ADD_REMOVE).plan(c, r, pats, Map.of(), T0.plus(Duration.ofDays(7))).kind());
+        assertEquals(Kind.REPLACE, new RotationPlanner(Strategy.ADD_REMOVE).plan(c, r, pats, ConnectionState.NONE, T0.plus(Duration.ofDays(7)), false).kind());
         Connection longPeriod = new Connection("analyst_cli", "ANALYST_CLI", "ANALYST_CLI_ROLE", Optional.empty(), Optional.empty(),
                 Optional.empty(), Duration.ofDays(60), Duration.ofHours(24), 30);
         // period longer than the lifetime: rotate when expiry is within period + grace
-        assertEquals(Kind.ROTATE, planner.plan(longPeriod, r, pats, Map.of(), T0.plusSeconds(60)).kind());
+        assertEquals(Kind.ROTATE, planner.plan(longPeriod, r, pats, ConnectionState.NONE, T0.plusSeconds(60), false).kind());
     }
 
     @Test
@@ -65,11 +65,28 @@ class RotationPlannerTest {
 
     @Test
     void suspendedAndInterruptedConnectionsComeFirst() {
-        assertEquals(Kind.SUSPENDED, plan(Optional.empty(), List.of(), Map.of(State.SUSPENDED, "true"), T0).kind());
-        Map<String, String> intent = new Intent(Intent.Op.ROTATE, "PATROL_ANALYST_CLI", T0, 3).into(Map.of());
-        assertEquals(Kind.REPAIR, plan(Optional.empty(), List.of(), intent, T0).kind());
-        assertEquals(Optional.of(new Intent(Intent.Op.ROTATE, "PATROL_ANALYST_CLI", T0, 3)), Intent.from(intent));
-        assertEquals(Map.of("x", "y"), Intent.cleared(new Intent(Intent.Op.ADD, "N", T0, 0).into(Map.of("x", "y"))));
+        assertEquals(Kind.SUSPENDED, plan(Optional.empty(), List.of(), Map.of("suspended", "true"), T0).kind());
+        Intent intent = new Intent(Intent.Op.ROTATE, "PATROL_ANALYST_CLI", "replica-a/rotate-1", T0, T0.plus(Duration.ofMinutes(10)), 3,
+                Intent.Phase.CHANGING, new Intent.Before("PATROL_ANALYST_CLI", T0.minus(Duration.ofDays(7)), T0.plus(Duration.ofDays(23))));
+        ConnectionState leased = ConnectionState.NONE.withIntent(intent);
+        assertEquals(Kind.BUSY, planner.plan(c, Optional.empty(), List.of(), leased, T0.plus(Duration.ofMinutes(9)), true).kind(),
+                "a live lease is its owner's alone");
+        assertEquals(Kind.REPAIR, planner.plan(c, Optional.empty(), List.of(), leased, T0.plus(Duration.ofMinutes(10)), false).kind(),
+                "an expired lease is repaired");
+        ConnectionState back = ConnectionState.from(leased.withBlocked(new ConnectionState.Blocked("x", T0)).toMap(), 4);
+        assertEquals(Optional.of(intent), back.intent(), "an intent survives the round trip through Vault's strings");
+        assertEquals(Map.of("blocked_reason", "x", "blocked_at", T0.toString()), back.withIntent(null).toMap());
+    }
+
+    @Test
+    void rotateNowIsAnInputNotAnOverride() {
+        Optional<TokenRecord> r = Optional.of(record("PATROL_ANALYST_CLI", "ANALYST_CLI_ROLE", T0, 30));
+        List<PatInfo> pats = List.of(pat("PATROL_ANALYST_CLI", "ACTIVE", T0, null));
+        assertEquals(Kind.ROTATE, planner.plan(c, r, pats, ConnectionState.NONE, T0.plusSeconds(60), true).kind());
+        assertEquals(Kind.NOTHING, planner.plan(c, r, pats, ConnectionState.NONE, T0.plusSeconds(60), false).kind());
+        assertEquals(Kind.MINT, planner.plan(c, Optional.empty(), List.of(), ConnectionState.NONE, T0, true).kind(), "nothing to rotate: mint");
+        assertEquals(Kind.REPLACE, planner.plan(c, Optional.of(record("PATROL_ANALYST_CLI", "OLD_ROLE", T0, 30)), pats, ConnectionState.NONE,
+                T0.plusSeconds(60), true).kind(), "a changed role still replaces");
     }
 
     @Test

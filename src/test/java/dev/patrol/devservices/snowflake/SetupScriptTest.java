@@ -57,8 +57,9 @@ class SetupScriptTest {
             try (var securityAdmin = new dev.patrol.snowflake.JdbcSnowflakeAdmin(endpoint.jdbc(), p, 1)) {
                 var cli = new dev.patrol.registry.Connection("analyst_cli", "ANALYST_CLI", "ANALYST_CLI_ROLE", java.util.Optional.empty(),
                         java.util.Optional.empty(), java.util.Optional.empty(), java.time.Duration.ofDays(7), java.time.Duration.ofHours(24), 30);
-                var report = new dev.patrol.drift.PostureChecker(securityAdmin, new dev.patrol.registry.ConnectionRegistry(List.of(cli)),
-                        f.clock, "SECURITYADMIN").check();
+                var report = new dev.patrol.drift.PostureChecker(new dev.patrol.snowflake.PostureSession(securityAdmin, "SECURITYADMIN"),
+                        new dev.patrol.registry.ConnectionRegistry(List.of(cli)), f.clock,
+                        new io.micrometer.core.instrument.simple.SimpleMeterRegistry()).check();
                 assertEquals(0, report.failures(), report.toString());
                 assertTrue(report.checks().stream().allMatch(c -> c.status() == dev.patrol.drift.PostureChecker.Status.PASS), report.toString());
             }
