@@ -58,6 +58,12 @@ final class Acl {
         if (caps.contains("deny") || !caps.contains(capability)) throw VaultError.denied();
     }
 
+    /** As {@link #require}, for the paths Vault also demands {@code sudo} on (enabling and disabling auth methods). */
+    void requireSudo(Tokens.Token token, String path, String capability) {
+        require(token, path, capability);
+        if (!token.root() && !capabilities(token, path).contains("sudo")) throw VaultError.denied();
+    }
+
     /** Whether any rule of the token's policies grants something under the mount (the CLI's preflight check). */
     boolean anyAccessUnder(Tokens.Token token, String mount) {
         if (token.root()) return true;

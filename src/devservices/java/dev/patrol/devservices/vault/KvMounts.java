@@ -12,15 +12,34 @@ import java.util.TreeMap;
 import java.util.UUID;
 
 /**
- * The KV v2 secret engines: the mount table ({@code sys/mounts}, the CLI's preflight
- * {@code sys/internal/ui/mounts}) and each mount's data, version and metadata endpoints over a
- * {@link KvStore}. Callers hold the emulator's lock.
+ * The KV secret engines: the mount table ({@code sys/mounts}: list, enable, disable, tune; the
+ * CLI's preflight {@code sys/internal/ui/mounts}) and each KV v2 mount's data, version and metadata
+ * endpoints over a {@link KvStore}. A KV v1 mount can be enabled and upgraded (what
+ * {@code vault kv enable-versioning} does) but serves nothing until then. Callers hold the
+ * emulator's lock.
  */
 final class KvMounts {
 
+    /** Paths Vault keeps for itself. */
+    private static final List<String> RESERVED = List.of("sys", "auth", "cubbyhole", "identity");
+
+    static final class Mount {
+        final String path;
+        int version;
+        String description;
+        KvStore store;
+
+        Mount(String path, int version, String description, KvStore store) {
+            this.path = path;
+            this.version = version;
+            this.description = description;
+            this.store = store;
+        }
+    }
+
     private final Clock clock;
     private final Acl acl;
-    private final Map<String, KvStore> mounts = new TreeMap<>();
+    private final Map<String, Mount> mounts = new TreeMap<>();
 
     KvMounts(Clock clock, Acl acl) {
         this.clock = clock;
@@ -28,15 +47,17 @@ final class KvMounts {
     }
 
     void mount(String path) {
-        mounts.putIfAbsent(Answer.trimSlashes(path), new KvStore(Answer.JSON, clock));
+        String p = Answer.trimSlashes(path);
+        mounts.putIfAbsent(p, new Mount(p, 2, "key/value secret storage", new KvStore(Answer.JSON, clock)));
     }
 
-    /** The mount a path lies under, or null. */
+    /** The mount a path lies under (the longest match), or null. */
     String mountOf(String path) {
+        String best = null;
         for (String mount : mounts.keySet()) {
-            if (path.equals(mount) || path.startsWith(mount + "/")) return mount;
+            if ((path.equals(mount) || path.startsWith(mount + "/")) && (best == null || mount.length() > best.length())) best = mount;
         }
-        return null;
+        return best;
     }
 
     /** {@code GET sys/mounts}. */
@@ -46,6 +67,86 @@ final class KvMounts {
         ObjectNode table = Answer.JSON.createObjectNode();
         mounts.keySet().forEach(m -> table.set(m + "/", mountInfo(m)));
         return Answer.okFlat(table);
+    }
+
+    /** {@code sys/mounts/<path>} (enable, disable, read) and {@code sys/mounts/<path>/tune}. */
+    Answer configure(Request req, Tokens.Token token) {
+        String rest = req.path.substring("sys/mounts/".length());
+        if (rest.endsWith("/tune")) return tune(req, Answer.trimSlashes(rest.substring(0, rest.length() - "/tune".length())), token);
+        String p = Answer.trimSlashes(rest);
+        switch (req.method) {
+            case "GET" -> {
+                acl.require(token, req.path, "read");
+                if (!mounts.containsKey(p)) throw VaultError.badRequest("No secret engine mount at " + p + "/");
+                return Answer.ok(mountInfo(p));
+            }
+            case "POST", "PUT" -> {
+                acl.require(token, req.path, "update");
+                enable(p, req.body());
+                return Answer.noContent();
+            }
+            case "DELETE" -> {
+                acl.require(token, req.path, "delete");
+                mounts.remove(p); // idempotent, as in Vault
+                return Answer.noContent();
+            }
+            default -> throw VaultError.unsupported();
+        }
+    }
+
+    private void enable(String p, JsonNode body) {
+        if (p.isEmpty()) throw VaultError.badRequest("path cannot be empty");
+        for (String r : RESERVED) {
+            if (p.equals(r) || p.startsWith(r + "/")) throw VaultError.badRequest("cannot mount under \"" + r + "/\"");
+        }
+        for (String existing : mounts.keySet()) {
+            if (p.equals(existing) || p.startsWith(existing + "/") || existing.startsWith(p + "/")) {
+                throw VaultError.badRequest("path is already in use at " + existing + "/");
+            }
+        }
+        String type = body.path("type").asText("");
+        int version;
+        switch (type) {
+            case "kv" -> version = kvVersion(body.path("options").path("version"), 1);
+            case "kv-v2" -> version = 2;
+            case "" -> throw VaultError.badRequest("backend type must be specified as a string");
+            // The emulator implements KV only; a real Vault would know more engines.
+            default -> throw VaultError.badRequest("plugin not found in the catalog: " + type);
+        }
+        mounts.put(p, new Mount(p, version, body.path("description").asText(""), version == 2 ? new KvStore(Answer.JSON, clock) : null));
+    }
+
+    private static int kvVersion(JsonNode n, int dflt) {
+        String v = n.isMissingNode() || n.isNull() ? "" : n.asText().trim();
+        if (v.isEmpty()) return dflt;
+        if (v.equals("1") || v.equals("2")) return Integer.parseInt(v);
+        throw VaultError.badRequest("invalid version \"" + v + "\"");
+    }
+
+    /** {@code sys/mounts/<path>/tune}: read, or change the description or the KV version (1 to 2 only). */
+    private Answer tune(Request req, String p, Tokens.Token token) {
+        Mount m = mounts.get(p);
+        if (req.method.equals("GET")) {
+            acl.require(token, req.path, "read");
+            if (m == null) throw VaultError.badRequest("cannot fetch mount entry for \"" + p + "/\"");
+            ObjectNode d = AuthMounts.tuneInfo(m.description);
+            d.putObject("options").put("version", Integer.toString(m.version));
+            return Answer.ok(d);
+        }
+        if (!req.isWrite()) throw VaultError.unsupported();
+        acl.require(token, req.path, "update");
+        if (m == null) throw VaultError.badRequest("cannot fetch mount entry for \"" + p + "/\"");
+        JsonNode b = req.body();
+        int wanted = kvVersion(b.path("options").path("version"), m.version);
+        if (wanted < m.version) throw VaultError.badRequest("cannot downgrade mount from version " + m.version);
+        if (b.has("description")) m.description = b.get("description").asText("");
+        if (wanted == m.version) return Answer.noContent();
+        // A v1 mount holds no data in the emulator, so the upgrade starts an empty v2 store.
+        m.version = wanted;
+        m.store = new KvStore(Answer.JSON, clock);
+        ObjectNode top = Answer.envelope(null);
+        top.putArray("warnings").add("Upgrading mount from version 1 to version 2. This mount will be unavailable for a brief period and will resume service shortly.");
+        return new Answer(200, top);
     }
 
     /** {@code GET sys/internal/ui/mounts/<path>}: which mount serves a path, for callers with some access under it. */
@@ -60,16 +161,17 @@ final class KvMounts {
     }
 
     private ObjectNode mountInfo(String mount) {
+        Mount entry = mounts.get(mount);
         ObjectNode m = Answer.JSON.createObjectNode();
         m.put("accessor", "kv_" + Integer.toHexString(mount.hashCode()));
         ObjectNode config = m.putObject("config");
         config.put("default_lease_ttl", 0);
         config.put("force_no_cache", false);
         config.put("max_lease_ttl", 0);
-        m.put("description", "key/value secret storage");
+        m.put("description", entry.description);
         m.put("external_entropy_access", false);
         m.put("local", false);
-        m.putObject("options").put("version", "2");
+        m.putObject("options").put("version", Integer.toString(entry.version));
         m.put("path", mount + "/");
         m.put("seal_wrap", false);
         m.put("type", "kv");
@@ -79,7 +181,10 @@ final class KvMounts {
 
     /** A request under a mount: {@code <mount>/config|data|delete|undelete|destroy|metadata/...}. */
     Answer handle(Request req, String mount, Tokens.Token token) {
-        KvStore store = mounts.get(mount);
+        KvStore store = mounts.get(mount).store;
+        if (store == null) {
+            throw VaultError.badRequest("the emulator serves KV version 2 only; upgrade " + mount + "/ with vault kv enable-versioning");
+        }
         String full = req.path;
         String rest = full.equals(mount) ? "" : full.substring(mount.length() + 1);
         String method = req.method;

@@ -4,24 +4,28 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
 import java.util.Map;
 
 /**
  * One request as the emulator's parts see it: verb ({@code LIST} for {@code GET ?list=true}), path
- * after {@code /v1/} without surrounding slashes, query, and the JSON body, read on first use.
+ * after {@code /v1/} without surrounding slashes, query, the caller's address (for CIDR-bound
+ * credentials), and the JSON body, read on first use.
  */
 final class Request {
 
     final String method;
     final String path;
     final Map<String, String> query;
+    final InetAddress remote;
     private final InputStream in;
     private JsonNode body;
 
-    Request(String method, String path, Map<String, String> query, InputStream in) {
+    Request(String method, String path, Map<String, String> query, InetAddress remote, InputStream in) {
         this.method = method;
         this.path = path;
         this.query = query;
+        this.remote = remote;
         this.in = in;
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import java.net.InetAddress;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -39,9 +40,10 @@ final class Tokens {
         final Map<String, String> meta;
         final String path;
         final boolean orphan;
+        final List<Cidrs.Block> boundCidrs;
 
         Token(String id, String accessor, List<String> policies, Instant created, Duration ttl, Instant maxExpires,
-                boolean renewable, String displayName, Map<String, String> meta, String path, boolean orphan) {
+                boolean renewable, String displayName, Map<String, String> meta, String path, boolean orphan, List<Cidrs.Block> boundCidrs) {
             this.id = id;
             this.accessor = accessor;
             this.policies = policies;
@@ -54,6 +56,7 @@ final class Tokens {
             this.meta = meta;
             this.path = path;
             this.orphan = orphan;
+            this.boundCidrs = boundCidrs;
         }
 
         boolean root() {
@@ -73,17 +76,23 @@ final class Tokens {
 
     void addRoot(String id) {
         tokens.put(id, new Token(id, newId("acc."), List.of("root"), clock.instant(), null, null, false, "root", Map.of(),
-                "auth/token/root", true));
+                "auth/token/root", true, List.of()));
     }
 
-    /** The live token with this id, or null (an expired one is dropped). */
-    Token valid(String id) {
+    /** The live token with this id usable from this address, or null (an expired one is dropped). */
+    Token valid(String id, InetAddress from) {
         Token token = id == null ? null : tokens.get(id);
         if (token != null && token.expires != null && !token.expires.isAfter(clock.instant())) {
             tokens.remove(id);
             return null;
         }
+        if (token != null && !Cidrs.allows(token.boundCidrs, from)) return null;
         return token;
+    }
+
+    /** Revokes every token a login at this path issued (disabling an auth method does that). */
+    void revokeIssuedAt(String loginPath) {
+        tokens.values().removeIf(t -> t.path.equals(loginPath));
     }
 
     /** The token with this id, expired or not (for lookups by an administrator). */
@@ -93,6 +102,11 @@ final class Tokens {
 
     Token issue(List<String> tokenPolicies, Duration ttl, Duration maxTtl, boolean renewable, String displayName,
             Map<String, String> meta, String path, boolean orphan) {
+        return issue(tokenPolicies, ttl, maxTtl, renewable, displayName, meta, path, orphan, List.of());
+    }
+
+    Token issue(List<String> tokenPolicies, Duration ttl, Duration maxTtl, boolean renewable, String displayName,
+            Map<String, String> meta, String path, boolean orphan, List<Cidrs.Block> boundCidrs) {
         Set<String> ps = new LinkedHashSet<>();
         if (!tokenPolicies.contains("root")) ps.add("default");
         ps.addAll(tokenPolicies);
@@ -101,7 +115,7 @@ final class Tokens {
         Duration max = maxTtl == null || maxTtl.isZero() ? MAX_TTL : maxTtl;
         if (effective.compareTo(max) > 0) effective = max;
         Token t = new Token(newId("hvs."), newId(""), List.copyOf(ps), now, effective, now.plus(max), renewable, displayName,
-                Map.copyOf(meta), path, orphan);
+                Map.copyOf(meta), path, orphan, boundCidrs);
         tokens.put(t.id, t);
         return t;
     }
@@ -212,6 +226,10 @@ final class Tokens {
     private ObjectNode lookupData(Token t) {
         ObjectNode d = Answer.JSON.createObjectNode();
         d.put("accessor", t.accessor);
+        if (!t.boundCidrs.isEmpty()) {
+            ArrayNode cidrs = d.putArray("bound_cidrs");
+            Cidrs.texts(t.boundCidrs).forEach(cidrs::add);
+        }
         d.put("creation_time", t.created.getEpochSecond());
         d.put("creation_ttl", t.creationTtl == null ? 0 : t.creationTtl.toSeconds());
         d.put("display_name", t.displayName);

@@ -21,14 +21,17 @@ import java.util.Map;
 
 /**
  * An in-process HashiCorp Vault for development and tests: KV v2, tokens, ACL policies,
- * capabilities, AppRole, a Kubernetes login and health, with the HTTP shapes of current Vault
+ * capabilities, the auth method and mount tables, AppRole, a Kubernetes login, health and seal
+ * status, with the HTTP shapes of current Vault
  * (exact {@code application/json}, 204 empty bodies, {@code {"errors":[...]}}); the README's
  * "The Vault emulator" section lists what it covers. The unmodified {@code vault-java-driver} and
  * the {@code vault} CLI speak to it over plain http.
  *
  * <p>This class is the HTTP facade: it reads the request, applies faults, finds the caller's token
- * and routes to the parts ({@link Tokens}, {@link Acl}, {@link AppRoleAuth}, {@link KubernetesAuth},
- * {@link KvMounts}), which run under this object's lock.
+ * and routes to the parts ({@link SysStatus}, {@link Tokens}, {@link Acl}, {@link AuthMounts} with
+ * {@link AppRoleAuth} and {@link KubernetesAuth}, {@link KvMounts}), which run under this object's
+ * lock. It starts as {@code vault server -dev} does: KV v2 at {@code secret/}, only {@code token/}
+ * auth; the Java API's AppRole and Kubernetes helpers enable their method on first use.
  *
  * <p>Not modelled: namespaces (the header is ignored, as Community Vault does), leases of dynamic
  * secrets, response wrapping, other auth methods and secret engines (they answer 404 "no handler").
@@ -44,10 +47,10 @@ public final class VaultEmulator implements AutoCloseable {
     private final String rootToken;
     private final Acl acl = new Acl();
     private final Tokens tokens;
-    private final AppRoleAuth appRole;
-    private final KubernetesAuth kubernetes;
+    private final AuthMounts auth;
     private final KvMounts kv;
     private final VaultFaults faults = new VaultFaults();
+    private final SysStatus status;
     private final List<RecordedRequest> requests = Collections.synchronizedList(new ArrayList<>());
     private final EmulatorServer server;
 
@@ -55,9 +58,9 @@ public final class VaultEmulator implements AutoCloseable {
         this.clock = clock;
         this.rootToken = rootToken;
         tokens = new Tokens(clock, acl);
-        appRole = new AppRoleAuth(tokens, acl);
-        kubernetes = new KubernetesAuth(tokens, acl);
+        auth = new AuthMounts(clock, tokens, acl);
         kv = new KvMounts(clock, acl);
+        status = new SysStatus(clock, faults);
         kv.mount("secret");
         tokens.addRoot(rootToken);
         server = EmulatorServer.start("vault-emulator", host, port, this::handle);
@@ -109,13 +112,15 @@ public final class VaultEmulator implements AutoCloseable {
         return tokens.issue(tokenPolicies, ttl, Tokens.MAX_TTL, true, "token-" + displayName, Map.of(), "auth/token/create", false).id;
     }
 
-    /** Creates an AppRole with these token policies and TTL; returns its role id. */
+    /** Creates an AppRole at {@code auth/approle/} (enabled if need be) with these token policies and TTL; returns its role id. */
     public synchronized String createAppRole(String name, List<String> tokenPolicies, Duration tokenTtl) {
-        return appRole.createRole(name, tokenPolicies, tokenTtl);
+        return auth.ensure("approle", "approle", AppRoleAuth.class).createRole(name, tokenPolicies, tokenTtl);
     }
 
-    /** A new secret id for an AppRole. */
+    /** A new secret id for an AppRole at {@code auth/approle/}. */
     public synchronized String newSecretId(String role) {
+        AppRoleAuth appRole = auth.find("approle", AppRoleAuth.class);
+        if (appRole == null) throw new IllegalArgumentException("no AppRole " + role);
         return appRole.newSecretId(role);
     }
 
@@ -125,7 +130,7 @@ public final class VaultEmulator implements AutoCloseable {
      */
     public synchronized void createKubernetesRole(String name, List<String> serviceAccounts, List<String> namespaces,
             List<String> tokenPolicies, Duration tokenTtl) {
-        kubernetes.createRole(name, serviceAccounts, namespaces, tokenPolicies, tokenTtl);
+        auth.ensure("kubernetes", "kubernetes", KubernetesAuth.class).createRole(name, serviceAccounts, namespaces, tokenPolicies, tokenTtl);
     }
 
     @Override
@@ -152,7 +157,7 @@ public final class VaultEmulator implements AutoCloseable {
                 String path = Answer.trimSlashes(URLDecoder.decode(rawPath.substring(4), StandardCharsets.UTF_8));
                 Integer injected = faults.takeFailure();
                 if (injected != null) throw new VaultError(injected, List.of("emulated failure (fault injection)"));
-                Answer a = route(new Request(method, path, query, ex.getRequestBody()), token);
+                Answer a = route(new Request(method, path, query, ex.getRemoteAddress().getAddress(), ex.getRequestBody()), token);
                 status = a.status();
                 out = a.body() == null ? null : Answer.JSON.writeValueAsBytes(a.body());
             } catch (VaultError e) {
@@ -219,23 +224,21 @@ public final class VaultEmulator implements AutoCloseable {
 
     private Answer route(Request req, String tokenId) {
         String path = req.path;
-        if (path.equals("sys/health")) return health(req);
-        if (faults.sealed()) throw new VaultError(503, List.of("Vault is sealed"));
-        if (req.isWrite()) {
-            if (path.equals("auth/approle/login")) {
-                synchronized (this) {
-                    return appRole.login(req.body());
-                }
-            }
-            if (path.equals("auth/kubernetes/login")) {
-                synchronized (this) {
-                    return kubernetes.login(req.body());
-                }
-            }
+        boolean help = "1".equals(req.query.get("help"));
+        if (!help) {
+            Answer a = status.answer(req);
+            if (a != null) return a;
         }
+        if (faults.sealed()) throw new VaultError(503, List.of("Vault is sealed"));
         synchronized (this) {
-            Tokens.Token token = tokens.valid(tokenId);
+            if (!help && req.isWrite() && path.startsWith("auth/")) {
+                AuthMounts.Mount m = auth.mountOf(path.substring("auth/".length()));
+                if (m != null && m.backend != null && path.equals("auth/" + m.path + "/login")) return m.backend.login(req);
+            }
+            Tokens.Token token = tokens.valid(tokenId, req.remote);
             if (token == null) throw VaultError.badToken();
+            // Vault's ACL lets every valid token read help.
+            if (help) return help(path);
             return authenticated(req, token);
         }
     }
@@ -248,40 +251,36 @@ public final class VaultEmulator implements AutoCloseable {
             return kv.uiMounts(path.substring(Math.min(path.length(), "sys/internal/ui/mounts/".length())), token);
         }
         if (path.equals("sys/mounts")) return kv.list(req, token);
+        if (path.startsWith("sys/mounts/")) return kv.configure(req, token);
+        if (path.equals("sys/auth")) return auth.list(req, token);
+        if (path.startsWith("sys/auth/")) return auth.handle(req, token);
         if (path.equals("sys/policies/acl") || path.startsWith("sys/policies/acl/")) return acl.policies(req, token);
         if (path.startsWith("auth/token/")) return tokens.handle(req, token);
-        if (path.startsWith("auth/approle/role")) return appRole.admin(req, token);
-        if (path.startsWith("auth/kubernetes/role/")) return kubernetes.admin(req, token);
+        if (path.startsWith("auth/")) {
+            AuthMounts.Mount m = auth.mountOf(path.substring("auth/".length()));
+            if (m != null && m.backend != null && path.length() > ("auth/" + m.path + "/").length()) {
+                return m.backend.handle(req, path.substring(("auth/" + m.path + "/").length()), token);
+            }
+            throw VaultError.noRoute(path);
+        }
         String mount = kv.mountOf(path);
         if (mount != null) return kv.handle(req, mount, token);
         throw VaultError.noRoute(path);
     }
 
-    // ---------------------------------------------------------------- health
-
-    private Answer health(Request req) {
-        if (!req.method.equals("GET") && !req.method.equals("HEAD")) throw VaultError.unsupported();
-        boolean sealed = faults.sealed();
-        int status = sealed ? intParam(req.query, "sealedcode", 503) : intParam(req.query, "activecode", 200);
-        ObjectNode h = Answer.JSON.createObjectNode();
-        h.put("initialized", true);
-        h.put("sealed", sealed);
-        h.put("standby", false);
-        h.put("performance_standby", false);
-        h.put("replication_performance_mode", "disabled");
-        h.put("replication_dr_mode", "disabled");
-        h.put("server_time_utc", clock.instant().getEpochSecond());
-        h.put("version", VERSION);
-        h.put("cluster_name", "vault-cluster-patrol-dev");
-        h.put("cluster_id", "00000000-0000-4000-8000-000000000000");
-        return new Answer(status, h);
-    }
-
-    private static int intParam(Map<String, String> query, String name, int dflt) {
-        try {
-            return query.containsKey(name) ? Integer.parseInt(query.get(name)) : dflt;
-        } catch (NumberFormatException e) {
-            return dflt;
-        }
+    /** A minimal {@code ?help=1}: which part serves the path, or Vault's 404 for a path nothing serves. */
+    private Answer help(String path) {
+        String what;
+        if (path.startsWith("sys/")) what = "Vault's system backend (" + path.split("/")[1] + ").";
+        else if (path.startsWith("auth/token/")) what = "The token auth method.";
+        else if (path.startsWith("auth/") && auth.mountOf(path.substring("auth/".length())) != null) {
+            what = "The " + auth.mountOf(path.substring("auth/".length())).type + " auth method.";
+        } else if (kv.mountOf(path) != null) what = "The KV secrets engine at " + kv.mountOf(path) + "/.";
+        else throw VaultError.noRoute(path);
+        ObjectNode body = Answer.JSON.createObjectNode();
+        body.put("help", "## PATH\n\n    " + path + "\n\n## DESCRIPTION\n\n" + what
+                + "\nThe patrol Vault emulator gives this short help only; Vault's API documentation describes the path.\n");
+        body.putNull("see_also");
+        return new Answer(200, body);
     }
 }
