@@ -270,12 +270,12 @@ public final class VaultEmulator implements AutoCloseable {
 
     /** A minimal {@code ?help=1}: which part serves the path, or Vault's 404 for a path nothing serves. */
     private Answer help(String path) {
+        AuthMounts.Mount authMount = path.startsWith("auth/") ? auth.mountOf(path.substring("auth/".length())) : null;
+        String kvMount = kv.mountOf(path);
         String what;
         if (path.startsWith("sys/")) what = "Vault's system backend (" + path.split("/")[1] + ").";
-        else if (path.startsWith("auth/token/")) what = "The token auth method.";
-        else if (path.startsWith("auth/") && auth.mountOf(path.substring("auth/".length())) != null) {
-            what = "The " + auth.mountOf(path.substring("auth/".length())).type + " auth method.";
-        } else if (kv.mountOf(path) != null) what = "The KV secrets engine at " + kv.mountOf(path) + "/.";
+        else if (authMount != null) what = "The " + authMount.type + " auth method at auth/" + authMount.path + "/.";
+        else if (kvMount != null) what = "The KV secrets engine at " + kvMount + "/.";
         else throw VaultError.noRoute(path);
         ObjectNode body = Answer.JSON.createObjectNode();
         body.put("help", "## PATH\n\n    " + path + "\n\n## DESCRIPTION\n\n" + what
