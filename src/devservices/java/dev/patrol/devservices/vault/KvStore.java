@@ -14,7 +14,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * One KV v2 mount's state machine (vault.md §3.3-§3.6): versions with check-and-set, trimming to
+ * One KV v2 mount's state machine: versions with check-and-set, trimming to
  * {@code max_versions}, soft delete, undelete, destroy, and key metadata. Callers hold the emulator's
  * lock; answers are the {@code data} objects of Vault's responses.
  */

@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The Vault emulator's HTTP API over raw HTTP, against the shapes of vault.md §3 (current Vault). */
+/** The Vault emulator's HTTP API over raw HTTP, against current Vault's shapes (README, "The Vault emulator"). */
 class VaultEmulatorTest {
 
     final AdjustableClock clock = new AdjustableClock();
