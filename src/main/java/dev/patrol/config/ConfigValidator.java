@@ -77,6 +77,7 @@ public class ConfigValidator {
             lifetime("patrol.connections." + e.getKey(), c.period().orElse(r.period()), c.grace().orElse(r.grace()),
                     c.daysToExpiry().orElse(r.daysToExpiry()), problems);
         }
+        collisions(config.connections(), problems);
         config.snowflake().user().ifPresent(u -> identifier("patrol.snowflake.user", Optional.of(u), problems));
         config.snowflake().role().ifPresent(u -> identifier("patrol.snowflake.role", Optional.of(u), problems));
         if (config.rotation().concurrency() < 1 || config.rotation().concurrency() > 64) {
@@ -99,6 +100,36 @@ public class ConfigValidator {
         config.vault().address().filter(u -> !secureOrLoopback(u))
                 .ifPresent(u -> problems.add("patrol.vault.address " + u + " is plain http to a host that is not loopback; tokens would travel in clear"));
         return problems;
+    }
+
+    /**
+     * Connections whose token names are equal once upper-cased with {@code -} as {@code _}, or that
+     * share one Snowflake user, would claim or remove each other's tokens: one problem per group,
+     * naming its connections (and the user only when it is a plain identifier, never echoing bad input).
+     */
+    private static void collisions(Map<String, PatrolConfig.Connection> connections, List<String> problems) {
+        Map<String, List<String>> byToken = new java.util.TreeMap<>();
+        Map<String, List<String>> byUser = new java.util.TreeMap<>();
+        for (Map.Entry<String, PatrolConfig.Connection> e : new java.util.TreeMap<>(connections).entrySet()) {
+            String token = e.getKey().toUpperCase(java.util.Locale.ROOT).replace('-', '_');
+            byToken.computeIfAbsent(token, k -> new ArrayList<>()).add(e.getKey());
+            String user = e.getValue().user();
+            // unquoted identifiers are case-insensitive in Snowflake: ANALYST and analyst are one user
+            byUser.computeIfAbsent(Identifiers.isValid(user) ? Identifiers.normalize(user) : user, k -> new ArrayList<>()).add(e.getKey());
+        }
+        byToken.forEach((token, names) -> {
+            if (names.size() > 1) {
+                problems.add("patrol.connections " + String.join(", ", names) + ": their token names collide (PATROL_" + token
+                        + "); connection names must differ after upper-casing and '-' to '_'");
+            }
+        });
+        byUser.forEach((user, names) -> {
+            if (names.size() > 1) {
+                problems.add("patrol.connections " + String.join(", ", names) + " share one Snowflake user"
+                        + (Identifiers.isValid(user) ? " (" + user + ")" : "")
+                        + "; each connection needs its own user, since patrol removes the tokens it owns on it");
+            }
+        });
     }
 
     private static void identifier(String key, Optional<String> value, List<String> problems) {
