@@ -36,6 +36,9 @@ public class ConfigValidator {
             "user-missing", "user-not-service", "user-disabled", "role-missing", "extra-roles");
     static final Set<String> DRIFT_ACTIONS = Set.of("report", "disable", "remove");
 
+    /** A revoked caller token keeps working for up to caller-cache-ttl: keep that short. */
+    static final Duration MAX_CALLER_CACHE_TTL = Duration.ofMinutes(5);
+
     @Inject
     PatrolConfig config;
 
@@ -80,6 +83,11 @@ public class ConfigValidator {
         collisions(config.connections(), problems);
         config.snowflake().user().ifPresent(u -> identifier("patrol.snowflake.user", Optional.of(u), problems));
         config.snowflake().role().ifPresent(u -> identifier("patrol.snowflake.role", Optional.of(u), problems));
+        Duration callerTtl = config.vault().callerCacheTtl();
+        if (callerTtl.isNegative() || callerTtl.compareTo(MAX_CALLER_CACHE_TTL) > 0) {
+            problems.add("patrol.vault.caller-cache-ttl is " + callerTtl + "; expected 0s to " + MAX_CALLER_CACHE_TTL.toMinutes()
+                    + "m (a revoked Vault token keeps working for up to this long)");
+        }
         if (config.rotation().concurrency() < 1 || config.rotation().concurrency() > 64) {
             problems.add("patrol.rotation.concurrency is " + config.rotation().concurrency() + "; expected 1 to 64");
         }

@@ -112,6 +112,17 @@ class ConfigValidatorTest {
     }
 
     @Test
+    void theCallerCacheTtlIsBounded() {
+        for (String bad : List.of("-1s", "6m")) {
+            String all = String.join("\n", ConfigValidator.problems(config(Map.of("patrol.devservices.enabled", "true",
+                    "patrol.vault.caller-cache-ttl", bad)), LaunchMode.TEST));
+            assertTrue(all.contains("patrol.vault.caller-cache-ttl is"), all);
+        }
+        assertEquals(List.of(), ConfigValidator.problems(config(Map.of("patrol.devservices.enabled", "true",
+                "patrol.vault.caller-cache-ttl", "0s")), LaunchMode.TEST));
+    }
+
+    @Test
     void aSharedUserWithABadNameIsNotEchoed() {
         String bad = "X\"; DROP USER ADMIN; --";
         String all = String.join("\n", ConfigValidator.problems(config(Map.of("patrol.devservices.enabled", "true",
