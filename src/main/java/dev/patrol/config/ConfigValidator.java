@@ -119,7 +119,7 @@ public class ConfigValidator {
         Map<String, List<String>> byToken = new java.util.TreeMap<>();
         Map<String, List<String>> byUser = new java.util.TreeMap<>();
         for (Map.Entry<String, PatrolConfig.Connection> e : new java.util.TreeMap<>(connections).entrySet()) {
-            String token = e.getKey().toUpperCase(java.util.Locale.ROOT).replace('-', '_');
+            String token = dev.patrol.rotation.RotationPlanner.tokenName(e.getKey());
             byToken.computeIfAbsent(token, k -> new ArrayList<>()).add(e.getKey());
             String user = e.getValue().user();
             // unquoted identifiers are case-insensitive in Snowflake: ANALYST and analyst are one user
@@ -127,7 +127,7 @@ public class ConfigValidator {
         }
         byToken.forEach((token, names) -> {
             if (names.size() > 1) {
-                problems.add("patrol.connections " + String.join(", ", names) + ": their token names collide (PATROL_" + token
+                problems.add("patrol.connections " + String.join(", ", names) + ": their token names collide (" + token
                         + "); connection names must differ after upper-casing and '-' to '_'");
             }
         });

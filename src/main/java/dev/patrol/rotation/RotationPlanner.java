@@ -40,7 +40,12 @@ public final class RotationPlanner {
 
     /** The token name a connection's secret lives under with strategy rotate (ROTATE keeps it). */
     public static String tokenName(Connection c) {
-        return TOKEN_PREFIX + c.name().toUpperCase(Locale.ROOT).replace('-', '_');
+        return tokenName(c.name());
+    }
+
+    /** The token name for a connection name: upper case, {@code -} as {@code _} (so {@code a-b} and {@code a_b} collide). */
+    public static String tokenName(String connection) {
+        return TOKEN_PREFIX + connection.toUpperCase(Locale.ROOT).replace('-', '_');
     }
 
     /** A fresh name for add-remove: the connection's name plus the creation time. */
