@@ -9,7 +9,8 @@ import jakarta.ws.rs.core.HttpHeaders;
  * Authenticates an API caller by their own Vault token ({@code Authorization: Bearer} or
  * {@code X-Vault-Token}) and authorises each operation with {@code sys/capabilities-self} on the
  * path design §4 names, so access is plain Vault policy. A request without a usable token costs
- * no Vault call; one with a token costs at most one per cache period.
+ * no Vault call; one with a token costs at most one per cache period. A revoked token or a lost
+ * capability stops working within {@code caller-cache-ttl} (see {@link CallerAuthorizer}).
  */
 @ApplicationScoped
 public class Callers {
@@ -27,7 +28,7 @@ public class Callers {
 
     public Caller require(HttpHeaders headers, String path, String capability) {
         String token = token(headers);
-        CallerAuthorizer.Decision d = authorizer.decide(token, path);
+        CallerAuthorizer.Decision d = authorizer.decide(token, path, capability);
         if (!d.validToken()) throw ApiException.unauthorized("The Vault token is not valid (unknown, expired or revoked).");
         if (!d.allows(capability)) {
             throw ApiException.forbidden("Your Vault token lacks the '" + capability + "' capability on " + path + ".");

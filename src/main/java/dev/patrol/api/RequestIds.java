@@ -24,6 +24,11 @@ public class RequestIds {
     public String current() {
         RoutingContext rc = request.getCurrent();
         if (rc == null) return "none";
+        return of(rc);
+    }
+
+    /** The request's id, made on first use (also before routing, see {@link PathGuard}). */
+    static String of(RoutingContext rc) {
         String id = rc.get(KEY);
         if (id == null) {
             id = UUID.randomUUID().toString();

@@ -36,6 +36,9 @@ public class ConfigValidator {
             "user-missing", "user-not-service", "user-disabled", "role-missing", "extra-roles");
     static final Set<String> DRIFT_ACTIONS = Set.of("report", "disable", "remove");
 
+    /** A revoked caller token keeps working for up to caller-cache-ttl: keep that short. */
+    static final Duration MAX_CALLER_CACHE_TTL = Duration.ofMinutes(5);
+
     @Inject
     PatrolConfig config;
 
@@ -77,8 +80,14 @@ public class ConfigValidator {
             lifetime("patrol.connections." + e.getKey(), c.period().orElse(r.period()), c.grace().orElse(r.grace()),
                     c.daysToExpiry().orElse(r.daysToExpiry()), problems);
         }
+        collisions(config.connections(), problems);
         config.snowflake().user().ifPresent(u -> identifier("patrol.snowflake.user", Optional.of(u), problems));
         config.snowflake().role().ifPresent(u -> identifier("patrol.snowflake.role", Optional.of(u), problems));
+        Duration callerTtl = config.vault().callerCacheTtl();
+        if (callerTtl.isNegative() || callerTtl.compareTo(MAX_CALLER_CACHE_TTL) > 0) {
+            problems.add("patrol.vault.caller-cache-ttl is " + callerTtl + "; expected 0s to " + MAX_CALLER_CACHE_TTL.toMinutes()
+                    + "m (a revoked Vault token keeps working for up to this long)");
+        }
         if (config.rotation().concurrency() < 1 || config.rotation().concurrency() > 64) {
             problems.add("patrol.rotation.concurrency is " + config.rotation().concurrency() + "; expected 1 to 64");
         }
@@ -99,6 +108,36 @@ public class ConfigValidator {
         config.vault().address().filter(u -> !secureOrLoopback(u))
                 .ifPresent(u -> problems.add("patrol.vault.address " + u + " is plain http to a host that is not loopback; tokens would travel in clear"));
         return problems;
+    }
+
+    /**
+     * Connections whose token names are equal once upper-cased with {@code -} as {@code _}, or that
+     * share one Snowflake user, would claim or remove each other's tokens: one problem per group,
+     * naming its connections (and the user only when it is a plain identifier, never echoing bad input).
+     */
+    private static void collisions(Map<String, PatrolConfig.Connection> connections, List<String> problems) {
+        Map<String, List<String>> byToken = new java.util.TreeMap<>();
+        Map<String, List<String>> byUser = new java.util.TreeMap<>();
+        for (Map.Entry<String, PatrolConfig.Connection> e : new java.util.TreeMap<>(connections).entrySet()) {
+            String token = dev.patrol.rotation.RotationPlanner.tokenName(e.getKey());
+            byToken.computeIfAbsent(token, k -> new ArrayList<>()).add(e.getKey());
+            String user = e.getValue().user();
+            // unquoted identifiers are case-insensitive in Snowflake: ANALYST and analyst are one user
+            byUser.computeIfAbsent(Identifiers.isValid(user) ? Identifiers.normalize(user) : user, k -> new ArrayList<>()).add(e.getKey());
+        }
+        byToken.forEach((token, names) -> {
+            if (names.size() > 1) {
+                problems.add("patrol.connections " + String.join(", ", names) + ": their token names collide (" + token
+                        + "); connection names must differ after upper-casing and '-' to '_'");
+            }
+        });
+        byUser.forEach((user, names) -> {
+            if (names.size() > 1) {
+                problems.add("patrol.connections " + String.join(", ", names) + " share one Snowflake user"
+                        + (Identifiers.isValid(user) ? " (" + user + ")" : "")
+                        + "; each connection needs its own user, since patrol removes the tokens it owns on it");
+            }
+        });
     }
 
     private static void identifier(String key, Optional<String> value, List<String> problems) {

@@ -87,7 +87,12 @@ public interface PatrolConfig {
         @WithDefault("snowflake-pats")
         String pathPrefix();
 
-        /** How long an answer of {@code sys/capabilities-self} about a caller's token is reused. */
+        /**
+         * How long an answer of {@code sys/capabilities-self} about a caller's token is reused, and so
+         * the bound on how long a revoked Vault token, or one whose policy lost a capability, keeps
+         * working after the change in Vault. A refusal is reused for half of it at most, so a refusal
+         * never outlives a grant. {@code 0s} asks Vault on every request.
+         */
         @WithDefault("10s")
         Duration callerCacheTtl();
 

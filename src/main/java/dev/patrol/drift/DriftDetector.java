@@ -136,9 +136,7 @@ public final class DriftDetector {
         String recorded = store.current(c.name()).map(Versioned::value).map(TokenRecord::tokenName).orElse(null);
         List<PatInfo> live = snowflake.listPats(c.user()).stream().filter(p -> !"EXPIRED".equals(p.status())).toList();
         for (PatInfo p : live) {
-            boolean ours = RotationPlanner.ours(p, c)
-                    && (p.rotatedTo() != null || (p.comment() != null && p.comment().startsWith(RotationPlanner.COMMENT_PREFIX)));
-            if (!ours) add(out, c, "foreign-token", p, "token " + p.name() + " was not made by patrol", recorded);
+            if (!RotationPlanner.ours(p, c)) add(out, c, "foreign-token", p, "token " + p.name() + " is not one patrol made for this connection", recorded);
             if (p.roleRestriction() == null) {
                 add(out, c, "unrestricted-token", p, "token " + p.name() + " has no role restriction", recorded);
             } else if (!p.roleRestriction().equals(c.role())) {

@@ -13,12 +13,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * Decides what a connection needs, from what was observed and the time, without side effects
  * (design §5): mint, rotate, replace (add-remove), repair an interrupted change, or nothing; and
- * which of patrol's own old tokens may go. Only tokens whose name starts with the connection's
- * token name are ever removed; anything else on the user is drift, reported elsewhere.
+ * which of patrol's own old tokens may go. Only tokens {@link #ours} says are this connection's are
+ * ever removed; anything else on the user is drift, reported elsewhere.
  */
 public final class RotationPlanner {
 
@@ -38,7 +39,12 @@ public final class RotationPlanner {
 
     /** The token name a connection's secret lives under with strategy rotate (ROTATE keeps it). */
     public static String tokenName(Connection c) {
-        return TOKEN_PREFIX + c.name().toUpperCase(Locale.ROOT).replace('-', '_');
+        return tokenName(c.name());
+    }
+
+    /** The token name for a connection name: upper case, {@code -} as {@code _} (so {@code a-b} and {@code a_b} collide). */
+    public static String tokenName(String connection) {
+        return TOKEN_PREFIX + connection.toUpperCase(Locale.ROOT).replace('-', '_');
     }
 
     /** A fresh name for add-remove: the connection's name plus the creation time. */
@@ -50,10 +56,23 @@ public final class RotationPlanner {
         return COMMENT_PREFIX + c.name();
     }
 
-    /** patrol's own tokens for this connection: its name, its replacements, and their _ROTATED_ remains. */
+    /**
+     * patrol's own tokens for this connection, matched exactly, never by prefix (so {@code analyst}
+     * does not claim {@code PATROL_ANALYST_XL}): the token name, an add-remove replacement
+     * ({@code <name>_<yyyyMMddHHmmss>}), or Snowflake's {@code _ROTATED_<digits>} remains of either;
+     * and the comment is {@code patrol:<connection>}, which also tells {@code a-b} from {@code a_b}.
+     * A remain without a comment is accepted, as Snowflake may not carry it over on rotation.
+     */
     public static boolean ours(PatInfo p, Connection c) {
-        String base = tokenName(c);
-        return p.name().equals(base) || p.name().startsWith(base + "_");
+        if (p.name() == null || !ownsName(p.name(), c)) return false;
+        String comment = p.comment();
+        if (comment == null || comment.isBlank()) return p.rotatedTo() != null;
+        return comment.equals(comment(c));
+    }
+
+    /** Whether a token name is one patrol makes for this connection (see {@link #ours}). */
+    public static boolean ownsName(String tokenName, Connection c) {
+        return Pattern.matches(Pattern.quote(tokenName(c)) + "(_\\d{14})?(_ROTATED_\\d+)?", tokenName);
     }
 
     /**

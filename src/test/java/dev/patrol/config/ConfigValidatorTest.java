@@ -93,6 +93,46 @@ class ConfigValidatorTest {
     }
 
     @Test
+    void connectionsWhoseTokensCouldCollideAreRefused() {
+        Map<String, String> m = new HashMap<>(Map.of("patrol.devservices.enabled", "true",
+                "patrol.connections.analyst.user", "ANALYST_SVC", "patrol.connections.analyst.role", "ANALYST_ROLE",
+                "patrol.connections.analyst_xl.user", "analyst_svc", "patrol.connections.analyst_xl.role", "ANALYST_ROLE"));
+        List<String> problems = ConfigValidator.problems(config(m), LaunchMode.TEST);
+        assertEquals(List.of("patrol.connections analyst, analyst_xl share one Snowflake user (ANALYST_SVC); each connection needs"
+                + " its own user, since patrol removes the tokens it owns on it"), problems);
+
+        m.put("patrol.connections.analyst_xl.user", "ANALYST_XL_SVC");
+        assertEquals(List.of(), ConfigValidator.problems(config(m), LaunchMode.TEST), "a user each: no overlap possible");
+
+        m.putAll(Map.of("patrol.connections.a-b.user", "AB1", "patrol.connections.a-b.role", "R",
+                "patrol.connections.a_b.user", "AB2", "patrol.connections.a_b.role", "R"));
+        problems = ConfigValidator.problems(config(m), LaunchMode.TEST);
+        assertEquals(1, problems.size(), problems.toString());
+        assertTrue(problems.get(0).startsWith("patrol.connections a-b, a_b: their token names collide (PATROL_A_B)"), problems.get(0));
+    }
+
+    @Test
+    void theCallerCacheTtlIsBounded() {
+        for (String bad : List.of("-1s", "6m")) {
+            String all = String.join("\n", ConfigValidator.problems(config(Map.of("patrol.devservices.enabled", "true",
+                    "patrol.vault.caller-cache-ttl", bad)), LaunchMode.TEST));
+            assertTrue(all.contains("patrol.vault.caller-cache-ttl is"), all);
+        }
+        assertEquals(List.of(), ConfigValidator.problems(config(Map.of("patrol.devservices.enabled", "true",
+                "patrol.vault.caller-cache-ttl", "0s")), LaunchMode.TEST));
+    }
+
+    @Test
+    void aSharedUserWithABadNameIsNotEchoed() {
+        String bad = "X\"; DROP USER ADMIN; --";
+        String all = String.join("\n", ConfigValidator.problems(config(Map.of("patrol.devservices.enabled", "true",
+                "patrol.connections.one.user", bad, "patrol.connections.one.role", "R",
+                "patrol.connections.two.user", bad, "patrol.connections.two.role", "R")), LaunchMode.TEST));
+        assertTrue(all.contains("patrol.connections one, two share one Snowflake user;"), all);
+        assertFalse(all.contains("DROP USER"), all);
+    }
+
+    @Test
     void driftActionsAreChecked() {
         String all = String.join("\n", ConfigValidator.problems(config(Map.of("patrol.devservices.enabled", "true",
                 "patrol.drift.actions.foreign-token", "remove", "patrol.drift.actions.extra-roles", "remove",

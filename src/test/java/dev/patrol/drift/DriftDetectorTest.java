@@ -55,15 +55,18 @@ class DriftDetectorTest {
         f.sql("ALTER USER ANALYST_CLI ADD PAT PUBLIC_ONLY ROLE_RESTRICTION = 'PUBLIC'");
         f.sql("ALTER AUTHENTICATION POLICY PATROL_ADMIN.POLICIES.SERVICE_USERS_PAT SET PAT_POLICY = (REQUIRE_ROLE_RESTRICTION_FOR_SERVICE_USERS = FALSE)");
         f.sql("ALTER USER ANALYST_CLI ADD PAT OPEN_ENDED");
+        // patrol-looking, but not exactly one of this connection's names: foreign, like the planner sees it
+        f.sql("ALTER USER ANALYST_CLI ADD PAT PATROL_ANALYST_CLI_XL ROLE_RESTRICTION = 'ANALYST_CLI_ROLE' COMMENT = 'patrol:analyst_cli'");
         DriftDetector.Report r = detector(Map.of()).scan();
         Map<String, Set<String>> byToken = r.findings().stream().filter(x -> x.token() != null)
                 .collect(Collectors.groupingBy(DriftDetector.Finding::token, Collectors.mapping(DriftDetector.Finding::kind, Collectors.toSet())));
         assertEquals(Set.of("foreign-token"), byToken.get("HANDMADE"));
         assertEquals(Set.of("foreign-token", "wrong-role-token"), byToken.get("PUBLIC_ONLY"));
         assertEquals(Set.of("foreign-token", "unrestricted-token"), byToken.get("OPEN_ENDED"));
+        assertEquals(Set.of("foreign-token"), byToken.get("PATROL_ANALYST_CLI_XL"));
         assertFalse(byToken.containsKey("PATROL_ANALYST_CLI"), "patrol's own token is clean");
         assertTrue(r.findings().stream().allMatch(x -> x.outcome().equals("reported")), "default action: report");
-        assertEquals(4, tokens().size(), "nothing was touched");
+        assertEquals(5, tokens().size(), "nothing was touched");
     }
 
     @Test

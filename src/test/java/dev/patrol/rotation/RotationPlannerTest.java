@@ -14,6 +14,8 @@ import java.util.Map;
 import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The planner is pure: state and time in, a plan out. */
 class RotationPlannerTest {
@@ -113,5 +115,51 @@ class RotationPlannerTest {
         Connection dashed = RotationFixture.connection("data-eng", "DATA_ENG_CLI", "DATA_ENG_ROLE");
         assertEquals("PATROL_DATA_ENG", RotationPlanner.tokenName(dashed));
         assertEquals("PATROL_DATA_ENG_20261101000000", RotationPlanner.replacementName(dashed, T0));
+    }
+
+    static PatInfo pat(String name, String comment, String rotatedTo) {
+        return new PatInfo(name, "ANALYST_ROLE", T0.plus(Duration.ofDays(30)), "ACTIVE", comment, T0, rotatedTo);
+    }
+
+    @Test
+    void ownershipIsExactNotAPrefix() {
+        Connection analyst = RotationFixture.connection("analyst", "ANALYST_SVC", "ANALYST_ROLE");
+        String mine = "patrol:analyst";
+        assertTrue(RotationPlanner.ours(pat("PATROL_ANALYST", mine, null), analyst));
+        assertTrue(RotationPlanner.ours(pat("PATROL_ANALYST_20261130101010", mine, null), analyst));
+        assertTrue(RotationPlanner.ours(pat("PATROL_ANALYST_ROTATED_123", mine, "PATROL_ANALYST"), analyst));
+        assertTrue(RotationPlanner.ours(pat("PATROL_ANALYST_20261130101010_ROTATED_1764496210000", mine, "PATROL_ANALYST_20261130101010"), analyst));
+        // a rotated remain may come back without its comment
+        assertTrue(RotationPlanner.ours(pat("PATROL_ANALYST_ROTATED_123", null, "PATROL_ANALYST"), analyst));
+
+        // another connection's names, near misses of the stamp, other suffixes
+        for (String name : List.of("PATROL_ANALYST_XL", "PATROL_ANALYST_XL_20261130101010", "PATROL_ANALYST_2026113010101",
+                "PATROL_ANALYST_202611301010101", "PATROL_ANALYST_ROTATED_", "PATROL_ANALYST_ROTATED_12X", "PATROL_ANALYSTS",
+                "PATROL_ANALYST_", "patrol_analyst", "XPATROL_ANALYST", "PATROL_ANALYST_ROTATED_1_ROTATED_2")) {
+            assertFalse(RotationPlanner.ours(pat(name, mine, null), analyst), name);
+        }
+        // the right name with another connection's comment, a prefix of it, or none at all on a live token
+        assertFalse(RotationPlanner.ours(pat("PATROL_ANALYST", "patrol:analyst_xl", null), analyst));
+        assertFalse(RotationPlanner.ours(pat("PATROL_ANALYST", "patrol:analyst ", null), analyst));
+        assertFalse(RotationPlanner.ours(pat("PATROL_ANALYST", "patrol:", null), analyst));
+        assertFalse(RotationPlanner.ours(pat("PATROL_ANALYST", null, null), analyst));
+        assertFalse(RotationPlanner.ours(pat("PATROL_ANALYST_ROTATED_5", "handmade", "PATROL_ANALYST"), analyst));
+        // a-b and a_b share a token name; the comment tells them apart
+        Connection dashed = RotationFixture.connection("a-b", "AB_SVC", "ANALYST_ROLE");
+        Connection underscored = RotationFixture.connection("a_b", "AB_SVC", "ANALYST_ROLE");
+        assertTrue(RotationPlanner.ours(pat("PATROL_A_B", "patrol:a-b", null), dashed));
+        assertFalse(RotationPlanner.ours(pat("PATROL_A_B", "patrol:a-b", null), underscored));
+    }
+
+    @Test
+    void cleanupLeavesAnotherConnectionsTokensOnTheSameUser() {
+        Connection analyst = RotationFixture.connection("analyst", "ANALYST_SVC", "ANALYST_ROLE");
+        Optional<TokenRecord> r = Optional.of(record("PATROL_ANALYST", "ANALYST_ROLE", T0, 30));
+        List<PatInfo> pats = List.of(pat("PATROL_ANALYST", "patrol:analyst", null),
+                pat("PATROL_ANALYST_XL", "patrol:analyst_xl", null),
+                pat("PATROL_ANALYST_XL_20261101000000", "patrol:analyst_xl", null),
+                pat("PATROL_ANALYST_20261001000000", "patrol:analyst", null));
+        assertEquals(List.of("PATROL_ANALYST_20261001000000"),
+                planner.plan(analyst, r, pats, Map.of(), T0.plus(Duration.ofDays(2))).remove());
     }
 }
