@@ -146,6 +146,7 @@ public final class RotationEngine {
     private final Map<String, Backoff> backoff = new ConcurrentHashMap<>();
     private final AtomicBoolean stopping = new AtomicBoolean();
     private final AtomicLong calls = new AtomicLong();
+    private final AtomicBoolean sweepLockHeld = new AtomicBoolean();
     private volatile StepHook hook = (step, c) -> {
     };
 
@@ -196,14 +197,10 @@ public final class RotationEngine {
             Log.warnf("Sweep skipped: %s", e.getMessage());
             return SweepReport.skipped();
         }
-        AtomicBoolean held = new AtomicBoolean(true);
+        AtomicBoolean held = sweepLockHeld;
+        held.set(true);
         long every = Math.max(1, settings.sweepLockTtl().toMillis() / 3);
-        Future<?> renewal = heartbeat.scheduleAtFixedRate(() -> {
-            if (held.get() && !lock.renew()) {
-                held.set(false);
-                Log.warnf("Sweep lock lost to another replica; starting no further connection in this sweep");
-            }
-        }, every, every, TimeUnit.MILLISECONDS);
+        Future<?> renewal = heartbeat.scheduleAtFixedRate(this::renewSweepLock, every, every, TimeUnit.MILLISECONDS);
         try {
             List<Future<Outcome>> futures = new ArrayList<>();
             for (Connection c : registry.all()) futures.add(workers.submit(() -> held.get() && !stopping.get()
@@ -226,7 +223,7 @@ public final class RotationEngine {
         } finally {
             renewal.cancel(false);
             try {
-                if (held.get()) lock.release();
+                if (held.getAndSet(false)) lock.release();
             } catch (RuntimeException e) {
                 // the lock expires by itself
                 Log.debugf("Sweep lock not released: %s", PatrolException.safeMessage(e));
@@ -234,9 +231,12 @@ public final class RotationEngine {
         }
     }
 
-    /** Sweeps and the sweep lock are this replica's own business: renewing it by hand lets tests play a stalled replica. */
-    boolean renewSweepLock() {
-        return lock.renew();
+    /** The sweep lock's heartbeat (tests call it by hand to play a replica that stalled and lost its lock). */
+    void renewSweepLock() {
+        if (sweepLockHeld.get() && !lock.renew()) {
+            sweepLockHeld.set(false);
+            Log.warnf("Sweep lock lost to another replica; starting no further connection in this sweep");
+        }
     }
 
     private Outcome processIsolated(Connection c, Instant sweepStart) {
@@ -306,7 +306,7 @@ public final class RotationEngine {
             case NOTHING -> plan.remove().isEmpty() ? new Outcome(c.name(), Result.UNCHANGED, plan.reason(), List.of())
                     : cleanupOnly(c, me, state, plan, version);
             case MINT -> add(c, me, RotationPlanner.tokenName(c), Intent.Op.MINT, state, pats, current, version, plan, request);
-            case REPLACE -> add(c, me, RotationPlanner.replacementName(c, now), Intent.Op.ADD, state, pats, current, version, plan, request);
+            case REPLACE -> add(c, me, freshReplacementName(c, now, pats), Intent.Op.ADD, state, pats, current, version, plan, request);
             case ROTATE -> rotate(c, me, state, pats, current.orElseThrow(), version, plan, request);
         };
     }
@@ -375,7 +375,8 @@ public final class RotationEngine {
         hook.at(Step.SNOWFLAKE_CHANGED, c);
         String detail = plan.reason();
         if (store(c, leased, intent, added.tokenName(), added.secret(), version)) {
-            if (op == Intent.Op.ADD && current.isPresent() && request.expirePreviousAfterHours().orElse(-1) == 0) {
+            if (op == Intent.Op.ADD && current.isPresent() && request.expirePreviousAfterHours().orElse(-1) == 0
+                    && !current.get().value().tokenName().equals(added.tokenName())) {
                 // A suspected leak: the replaced secret must stop working now, not after the grace.
                 snowflake.removePat(c.user(), current.get().value().tokenName());
                 removed.add(current.get().value().tokenName());
@@ -407,6 +408,15 @@ public final class RotationEngine {
             return new Outcome(c.name(), Result.ROTATED, plan.reason(), removed);
         }
         return suspendedMeanwhile(c, rotated.tokenName(), removed);
+    }
+
+    /** A replacement's name carries its creation second; two replacements within one second take the next free second. */
+    private static String freshReplacementName(Connection c, Instant now, List<PatInfo> pats) {
+        Set<String> taken = new java.util.HashSet<>();
+        pats.forEach(p -> taken.add(p.name()));
+        Instant at = now;
+        while (taken.contains(RotationPlanner.replacementName(c, at))) at = at.plusSeconds(1);
+        return RotationPlanner.replacementName(c, at);
     }
 
     /** Removes patrol's old tokens under a lease of their own, so no other writer's token in flight is mistaken for a lost one. */

@@ -4,7 +4,7 @@ import dev.patrol.config.PatrolConfig;
 import dev.patrol.devservices.DevServices;
 import dev.patrol.devservices.vault.VaultEmulator;
 import dev.patrol.devservices.vault.VaultSeed;
-import dev.patrol.rotation.RotationJob;
+import dev.patrol.rotation.RotationEngine;
 import dev.patrol.vault.SecretStore;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
@@ -34,7 +34,7 @@ class CallerCacheApiTest {
     @Inject
     DevServices devServices;
     @Inject
-    RotationJob rotation;
+    RotationEngine engine;
     @Inject
     SecretStore store;
     @Inject
@@ -46,7 +46,7 @@ class CallerCacheApiTest {
     @BeforeEach
     void setUp() {
         vault = devServices.vault().orElseThrow();
-        rotation.engine().sweep();
+        engine.sweep();
         secret = store.current("analyst_cli").orElseThrow().value().token();
     }
 

@@ -1,7 +1,7 @@
 package dev.patrol.api;
 
 import dev.patrol.devservices.DevServices;
-import dev.patrol.rotation.RotationJob;
+import dev.patrol.rotation.RotationEngine;
 import dev.patrol.vault.SecretStore;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -34,7 +34,7 @@ class PathGuardTest {
     @Inject
     DevServices devServices;
     @Inject
-    RotationJob rotation;
+    RotationEngine engine;
     @Inject
     SecretStore store;
 
@@ -44,7 +44,7 @@ class PathGuardTest {
     @BeforeEach
     void setUp() {
         developer = devServices.vaultTokens().orElseThrow().developer();
-        rotation.engine().sweep();
+        engine.sweep();
         secret = store.current("analyst_cli").orElseThrow().value().token();
     }
 

@@ -91,8 +91,17 @@ final class RotationFixture implements AutoCloseable, AfterEachCallback {
     }
 
     RotationEngine engine(List<Connection> connections, Strategy strategy, SnowflakeAdmin a, SecretStore s, int concurrency) {
+        return engine(connections, strategy, a, s, concurrency, Duration.ofMinutes(10));
+    }
+
+    /** An engine whose sweep lock lasts {@code lockTtl}, as a replica configured with that interval. */
+    RotationEngine engine(List<Connection> connections, Strategy strategy, int concurrency, Duration lockTtl) {
+        return engine(connections, strategy, admin, store, concurrency, lockTtl);
+    }
+
+    RotationEngine engine(List<Connection> connections, Strategy strategy, SnowflakeAdmin a, SecretStore s, int concurrency, Duration lockTtl) {
         RotationEngine e = new RotationEngine(a, s, new ConnectionRegistry(connections), new RotationEngine.Settings(strategy, concurrency,
-                "test-" + UUID.randomUUID().toString().substring(0, 8), Duration.ofMinutes(10), LEASE, endpoint.clientParameters()),
+                "test-" + UUID.randomUUID().toString().substring(0, 8), lockTtl, LEASE, endpoint.clientParameters()),
                 clock, new AuditLog(clock), new RotationMetrics(meters, clock));
         closeables.add(e::close);
         return e;

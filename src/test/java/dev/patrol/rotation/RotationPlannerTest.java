@@ -160,6 +160,6 @@ class RotationPlannerTest {
                 pat("PATROL_ANALYST_XL_20261101000000", "patrol:analyst_xl", null),
                 pat("PATROL_ANALYST_20261001000000", "patrol:analyst", null));
         assertEquals(List.of("PATROL_ANALYST_20261001000000"),
-                planner.plan(analyst, r, pats, Map.of(), T0.plus(Duration.ofDays(2))).remove());
+                planner.plan(analyst, r, pats, ConnectionState.NONE, T0.plus(Duration.ofDays(2)), false).remove());
     }
 }
