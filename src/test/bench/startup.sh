@@ -19,7 +19,7 @@ vault=$(sed -n 's/^patrol emulators ready: snowflake \(\S*\) vault \(\S*\)$/\2/p
 token=$(sed -n 's/^  Vault dev token for patrol: //p' "$work/emulators.log")
 
 now() { date +%s.%N; }
-printf '%-5s %10s %10s %10s\n' run started_s ready_s rss_mib
+printf '%-5s %10s %10s %10s %10s\n' run started_s ready_s rss_mib stop_s
 for i in $(seq 1 "$runs"); do
   port=$((18500 + i))
   t0=$(now)
@@ -42,9 +42,11 @@ for i in $(seq 1 "$runs"); do
     fi
   done
   rss=$(awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$pid/status")
+  t1=$(now)
   kill "$pid"; wait "$pid" 2>/dev/null || true
-  printf '%-5s %10.2f %10.2f %10s\n' "$i" "$started" "$ready" "$rss"
-  echo "$started $ready $rss" >>"$work/results"
+  stop=$(awk -v a="$(now)" -v b="$t1" 'BEGIN {print a - b}')
+  printf '%-5s %10.2f %10.2f %10s %10.2f\n' "$i" "$started" "$ready" "$rss" "$stop"
+  echo "$started $ready $rss $stop" >>"$work/results"
 done
 median() { cut -d' ' -f"$1" "$work/results" | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
-printf 'median of %s runs: started %.2f s, ready %.2f s, RSS %s MiB\n' "$runs" "$(median 1)" "$(median 2)" "$(median 3)"
+printf 'median of %s runs: started %.2f s, ready %.2f s, RSS %s MiB, stop %.2f s\n' "$runs" "$(median 1)" "$(median 2)" "$(median 3)" "$(median 4)"

@@ -8,7 +8,7 @@ import jakarta.ws.rs.core.HttpHeaders;
 /**
  * Authenticates an API caller by their own Vault token ({@code Authorization: Bearer} or
  * {@code X-Vault-Token}) and authorises each operation with {@code sys/capabilities-self} on the
- * path design §4 names, so access is plain Vault policy. A request without a usable token costs
+ * path the API names, so access is plain Vault policy. A request without a usable token costs
  * no Vault call; one with a token costs at most one per cache period. A revoked token or a lost
  * capability stops working within {@code caller-cache-ttl} (see {@link CallerAuthorizer}).
  */

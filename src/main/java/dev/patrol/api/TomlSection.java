@@ -4,7 +4,7 @@ import java.util.Map;
 
 /**
  * One {@code [name]} section of {@code connections.toml}, every value a TOML basic string (the JDBC
- * driver rejects an integer {@code port}, snowflake-pat.md §5.4), escaped per TOML 1.0.
+ * driver rejects an integer {@code port}), escaped per TOML 1.0.
  */
 final class TomlSection {
 

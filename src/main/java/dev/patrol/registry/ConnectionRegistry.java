@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The registered connections, from configuration (design §2), with identifiers normalised and
+ * The registered connections, from configuration, with identifiers normalised and
  * per-connection overrides applied. {@code ConfigValidator} has already refused bad names and
  * identifiers at start-up.
  */

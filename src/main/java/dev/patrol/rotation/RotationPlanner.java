@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
 
 /**
  * Decides what a connection needs, from what was observed and the time, without side effects
- * (design §5): mint, rotate, replace (add-remove), repair an interrupted change, or nothing; and
+ *: mint, rotate, replace (add-remove), repair an interrupted change, or nothing; and
  * which of patrol's own old tokens may go. Only tokens {@link #ours} says are this connection's are
  * ever removed; anything else on the user is drift, reported elsewhere.
  */

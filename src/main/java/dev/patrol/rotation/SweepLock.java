@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * At most one replica sweeps at a time (design §5): a lock document in Vault, taken with
+ * At most one replica sweeps at a time: a lock document in Vault, taken with
  * check-and-set, that expires by itself if its holder dies. A replica that cannot take it skips
  * the sweep; per-connection intents (also check-and-set) keep a connection from being changed
  * twice even if a sweep outlives its lock.

@@ -42,7 +42,7 @@ public final class JdbcSnowflakeAdmin implements SnowflakeAdmin, AutoCloseable {
             URI u = URI.create(url.get());
             boolean http = "http".equalsIgnoreCase(u.getScheme());
             int port = u.getPort() > 0 ? u.getPort() : http ? 80 : 443;
-            // The account goes into the URL itself (protocol spec §2, G5).
+            // The driver reads the account from the URL itself when the host is not <account>.snowflakecomputing.com.
             return new Endpoint("jdbc:snowflake://" + u.getHost() + ":" + port + "/?account=" + account + (http ? "&ssl=off" : ""), account);
         }
     }
@@ -105,7 +105,7 @@ public final class JdbcSnowflakeAdmin implements SnowflakeAdmin, AutoCloseable {
             }
             Set<String> roles = new LinkedHashSet<>();
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SHOW GRANTS TO USER " + u)) {
-                // UNCONFIRMED shape (snowflake-pat.md §4.3): read role grants by column name, either layout.
+                // UNCONFIRMED shape: read role grants by column name, either layout.
                 boolean hasGrantedOn = hasColumn(rs, "granted_on");
                 while (rs.next()) {
                     if (hasGrantedOn && !"ROLE".equalsIgnoreCase(rs.getString("granted_on"))) continue;
@@ -158,7 +158,7 @@ public final class JdbcSnowflakeAdmin implements SnowflakeAdmin, AutoCloseable {
 
     @Override
     public void removePat(String user, String tokenName) {
-        // Without token-level IF EXISTS (older accounts lack it): a missing token is fine (snowflake-pat.md §1.5).
+        // Without token-level IF EXISTS (older accounts lack it): a missing token is fine.
         String sql = "ALTER USER " + Identifiers.quoted(user) + " REMOVE PAT " + Identifiers.quoted(tokenName);
         run("remove pat", user, c -> {
             try (Statement s = c.createStatement()) {

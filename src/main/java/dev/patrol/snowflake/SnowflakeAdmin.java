@@ -21,9 +21,6 @@ public interface SnowflakeAdmin {
     /** One row of SHOW USER PATS. */
     record PatInfo(String name, String roleRestriction, Instant expiresAt, String status, String comment, Instant createdOn,
             String rotatedTo) {
-        public boolean active() {
-            return "ACTIVE".equals(status);
-        }
     }
 
     record Added(String tokenName, Secret secret) {}

@@ -19,7 +19,7 @@ public record SnowflakeEndpoint(String account, Optional<String> url) {
     /**
      * {@code host}, {@code port} and {@code protocol} for a client's connection section, only when a
      * client could not derive them from the account; ports are strings (the JDBC driver rejects a
-     * TOML integer, snowflake-pat.md §5.4).
+     * TOML integer).
      */
     public Map<String, String> clientParameters() {
         Map<String, String> m = new LinkedHashMap<>();

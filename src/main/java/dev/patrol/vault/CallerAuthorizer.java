@@ -19,7 +19,7 @@ import java.util.Set;
 
 /**
  * Answers "may this caller's Vault token do X on path P?" by asking {@code sys/capabilities-self}
- * with the caller's own token (design §4), so access to patrol is plain Vault policy. Answers are
+ * with the caller's own token, so access to patrol is plain Vault policy. Answers are
  * cached briefly under a SHA-256 of the token (never the token itself).
  *
  * <p>The bound: an answer that lets the request through is reused for less than {@code ttl}

@@ -5,7 +5,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * patrol's state in Vault (design §3): one token record per connection with its version history,
+ * patrol's state in Vault: one token record per connection with its version history,
  * and small per-connection state documents (suspension, rotation intent) and the sweep lock, every
  * write guarded by check-and-set. Versions count from 1; an expected version of 0 means "create only".
  */

@@ -8,7 +8,7 @@ import java.util.Set;
 
 /**
  * The current token record of one connection, as stored at {@code <kv-mount>/data/<path-prefix>/<connection>}
- * (design §3): the secret, its Snowflake token name, user, role, account, creation and expiry, plus
+ *: the secret, its Snowflake token name, user, role, account, creation and expiry, plus
  * the connection parameters the helper writes into {@code connections.toml} (warehouse, database,
  * schema, host, port, protocol). {@link #toString()} never shows the secret.
  */

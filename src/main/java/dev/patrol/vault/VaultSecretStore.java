@@ -14,10 +14,10 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * {@link SecretStore} on KV v2 through {@code vault-java-driver} 6.2.1. Paths (design §3):
+ * {@link SecretStore} on KV v2 through {@code vault-java-driver} 6.2.1. Paths:
  * records at {@code <kv-mount>/data/<path-prefix>/<connection>}, state documents and the sweep lock
  * at {@code <kv-mount>/data/<path-prefix>-state/<name>}. The driver returns 4xx from read/write/list
- * as responses (vault.md §2.3), so every status is checked here and turned into a
+ * as responses, so every status is checked here and turned into a
  * {@link VaultClientException}; {@code logical().delete(path)} is never used (it destroys metadata).
  */
 public final class VaultSecretStore implements SecretStore {

@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * patrol's own authenticated access to Vault: logs in, renews its token at two thirds of the TTL,
  * and logs in again when renewal fails or the token nears its end. The clients in use are swapped
  * atomically, so callers always hold a working token: there is no gap while a new one is fetched.
- * One shared {@link HttpClient} serves every call (vault.md §2.9).
+ * One shared {@link HttpClient} serves every call.
  */
 public final class VaultSession {
 
@@ -57,10 +57,6 @@ public final class VaultSession {
 
     public String address() {
         return address;
-    }
-
-    public HttpClient http() {
-        return http;
     }
 
     /** The KV v2 client (engine version 2, paths without {@code data/}). Logs in on first use. */

@@ -15,6 +15,7 @@ import java.util.Properties;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.not;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Inside patrol on its dev services: a sweep gives the seeded connection a working secret. */
 @QuarkusTest
@@ -33,7 +34,8 @@ class RotationJobTest {
     void theSeededConnectionGetsAWorkingSecretAndMetrics() throws Exception {
         RotationEngine.SweepReport report = engine.sweep();
         RotationEngine.Result result = report.of("analyst_cli").orElseThrow().result();
-        assertEquals(true, result == RotationEngine.Result.MINTED || result == RotationEngine.Result.UNCHANGED, result.name());
+        assertTrue(java.util.Set.of(RotationEngine.Result.MINTED, RotationEngine.Result.UNCHANGED).contains(result),
+                "the first sweep mints (or finds the secret an earlier test class minted), not " + result);
         TokenRecord r = store.current("analyst_cli").orElseThrow().value();
         Properties p = new Properties();
         p.put("user", r.user());
