@@ -57,25 +57,39 @@ final class GrantStatements extends StatementFamily {
         c.accept("ROLE");
         String grantee = c.identifier();
         boolean ownershipTransfer = p.names.contains("OWNERSHIP");
+        String currentGrants = null;
         if (ownershipTransfer) {
-            if (c.accept("COPY", "CURRENT", "GRANTS") || c.accept("REVOKE", "CURRENT", "GRANTS")) {
-                // current grants stay as they are; the emulator keeps no grant option chains to move
-            }
+            if (c.accept("COPY", "CURRENT", "GRANTS")) currentGrants = "COPY";
+            else if (c.accept("REVOKE", "CURRENT", "GRANTS")) currentGrants = "REVOKE";
         } else {
             c.accept("WITH", "GRANT", "OPTION");
         }
         c.expectEnd();
         role(grantee);
         Owned target = resolveTarget(p);
-        boolean allowed = can.accountPrivilege("MANAGE GRANTS") || (target != null && can.owns(target));
-        if (!allowed) throw SnowflakeError.insufficientPrivileges(p.objectType.toLowerCase(Locale.ROOT), p.objectName);
+        if (!can.grantOn(target)) throw SnowflakeError.insufficientPrivileges(p.objectType.toLowerCase(Locale.ROOT), p.objectName);
         if (ownershipTransfer) {
             if (target == null) throw SnowflakeError.unsupported("GRANT OWNERSHIP ON ACCOUNT");
-            target.owner = grantee;
+            transferOwnership(p, target, grantee, currentGrants);
         } else {
             for (String priv : p.names) account.grantPrivilege(priv, p.objectType, p.objectName, grantee, session.role);
         }
         return Result.status(Result.DDL, "Statement executed successfully.");
+    }
+
+    /**
+     * Moves ownership. The privileges granted on the object to other roles (its outbound grants) are
+     * kept with COPY CURRENT GRANTS, dropped with REVOKE CURRENT GRANTS, and without either clause
+     * the transfer is refused while any exist, as Snowflake documents.
+     */
+    void transferOwnership(GrantTarget p, Owned target, String grantee, String currentGrants) {
+        boolean outbound = account.privilegeGrants.stream()
+                .anyMatch(g -> g.objectType().equals(p.objectType) && g.objectName().equals(p.objectName));
+        if (outbound && currentGrants == null) throw SnowflakeError.dependentGrants(p.objectType, p.objectName);
+        if ("REVOKE".equals(currentGrants)) {
+            account.privilegeGrants.removeIf(g -> g.objectType().equals(p.objectType) && g.objectName().equals(p.objectName));
+        }
+        target.owner = grantee;
     }
 
     Result revoke() {
@@ -102,7 +116,7 @@ final class GrantStatements extends StatementFamily {
         c.expectEnd();
         role(grantee);
         Owned target = resolveTarget(p);
-        if (!(can.accountPrivilege("MANAGE GRANTS") || (target != null && can.owns(target)))) {
+        if (!can.grantOn(target)) {
             throw SnowflakeError.insufficientPrivileges(p.objectType.toLowerCase(Locale.ROOT), p.objectName);
         }
         account.privilegeGrants.removeIf(g -> g.grantee().equals(grantee) && g.objectType().equals(p.objectType)
@@ -176,8 +190,8 @@ final class GrantStatements extends StatementFamily {
             String name = c.identifier();
             c.expectEnd();
             User u = user(name);
-            if (!can.canInspect(u)) throw SnowflakeError.insufficientPrivileges("user", name);
-            // UNCONFIRMED (§4.3): role grants shown with the 2025_01 columns, PUBLIC not listed.
+            if (!can.showGrantsToUser(u)) throw SnowflakeError.insufficientPrivileges("user", name);
+            // UNCONFIRMED: role grants shown with the 2025_01 columns, PUBLIC not listed.
             Result r = new Result(Result.SHOW).column("created_on", Type.TIMESTAMP_LTZ)
                     .text("privilege", "granted_on", "name", "role", "granted_to", "grantee_name", "grant_option", "granted_by");
             for (RoleGrant g : u.granted.values()) {
@@ -242,7 +256,7 @@ final class GrantStatements extends StatementFamily {
                 target = resolveTarget(new GrantTarget(List.of(), type, name));
             }
             c.expectEnd();
-            if (!(can.accountPrivilege("MANAGE GRANTS") || (target != null && can.owns(target)))) {
+            if (!can.grantOn(target)) {
                 throw SnowflakeError.insufficientPrivileges(type.toLowerCase(Locale.ROOT), name);
             }
             Result r = grantsResult();

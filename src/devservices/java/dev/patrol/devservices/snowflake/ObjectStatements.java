@@ -109,7 +109,7 @@ final class ObjectStatements extends StatementFamily {
             case "CURRENT_SESSION" -> () -> Long.toString(session.id);
             case "CURRENT_VERSION" -> () -> SnowflakeEmulator.SERVER_VERSION;
             case "CURRENT_SECONDARY_ROLES" -> this::secondaryRolesJson;
-            case "CURRENT_AVAILABLE_ROLES" -> () -> jsonArray(session.viaPat() ? List.of(session.role)
+            case "CURRENT_AVAILABLE_ROLES" -> () -> jsonArray(session.pinned() ? List.of(session.role)
                     : new ArrayList<>(account.availableRoles(user(session.user))));
             case "IS_ROLE_IN_SESSION" -> () -> Result.bool(can.activeRoles().contains(args.get(0).toUpperCase(Locale.ROOT))
                     || can.activeRoles().contains(args.get(0)));
@@ -119,7 +119,7 @@ final class ObjectStatements extends StatementFamily {
     }
 
     String secondaryRolesJson() {
-        if (session.viaPat() || session.secondaryRoles == null || session.secondaryRoles.isEmpty()) {
+        if (session.pinned() || session.secondaryRoles == null || session.secondaryRoles.isEmpty()) {
             return "{\"roles\":\"\",\"value\":\"\"}";
         }
         Set<String> roles = new LinkedHashSet<>();
@@ -143,7 +143,7 @@ final class ObjectStatements extends StatementFamily {
         if (c.accept("ROLE")) {
             String role = c.identifier();
             c.expectEnd();
-            if (session.viaPat()) throw SnowflakeError.inPatSession("USE ROLE");
+            if (session.pinned()) throw SnowflakeError.inPatSession("USE ROLE");
             User u = user(session.user);
             if (!account.roles.containsKey(role) || !account.availableRoles(u).contains(role)) {
                 throw new SnowflakeError("003013", "42501", "SQL compilation error:\nRequested role '" + role
@@ -161,7 +161,7 @@ final class ObjectStatements extends StatementFamily {
                 do roles.add(c.identifier()); while (c.acceptSymbol(","));
             }
             c.expectEnd();
-            if (session.viaPat()) throw SnowflakeError.inPatSession("USE SECONDARY ROLES");
+            if (session.pinned()) throw SnowflakeError.inPatSession("USE SECONDARY ROLES");
             Set<String> available = account.availableRoles(user(session.user));
             for (String r : roles) {
                 if (!r.equals("ALL") && !available.contains(r)) {
@@ -347,7 +347,7 @@ final class ObjectStatements extends StatementFamily {
         account.roles.values().forEach(r -> r.granted.remove(role));
         account.users.values().forEach(u -> u.granted.remove(role));
         account.privilegeGrants.removeIf(g -> g.grantee().equals(role));
-        // PATs restricted to the role stay listed but no longer authenticate (§0.5).
+        // PATs restricted to the role stay listed but no longer authenticate.
     }
 
     Result showRoles() {
@@ -393,7 +393,7 @@ final class ObjectStatements extends StatementFamily {
             c.expect("USER");
             String name = c.identifier();
             User u = user(name);
-            if (!can.canInspect(u)) throw SnowflakeError.insufficientPrivileges("user", name);
+            if (!can.describeUser(u)) throw SnowflakeError.insufficientPrivileges("user", name);
             level = "USER";
             value = u.networkPolicy;
         }

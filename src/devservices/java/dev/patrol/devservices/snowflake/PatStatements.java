@@ -48,16 +48,6 @@ final class PatStatements extends StatementFamily {
         return name;
     }
 
-    /** Privilege to manage a user's PATs (§1.1): a person user on its own tokens, or OWNERSHIP/MODIFY PROGRAMMATIC AUTHENTICATION METHODS. */
-    void requirePatPrivilege(User u, String statement) {
-        if (session.viaPat()) throw SnowflakeError.inPatSession(statement);
-        boolean self = u.name.equals(session.user) && !u.isService();
-        if (self) return;
-        if (!can.onObject("MODIFY PROGRAMMATIC AUTHENTICATION METHODS", "USER", u.name, u)) {
-            throw SnowflakeError.insufficientPrivileges("user", u.name);
-        }
-    }
-
     Result addPat(String userName, boolean userIfExists) {
         patKeyword();
         boolean ifNotExists = ifNotExists();
@@ -79,14 +69,15 @@ final class PatStatements extends StatementFamily {
         c.expectEnd();
         User u = account.users.get(userName);
         if (u == null) return missingUser(userName, userIfExists);
-        // Checks in the order of snowflake-pat.md §1.9.
-        requirePatPrivilege(u, "ADD PROGRAMMATIC ACCESS TOKEN");
+        // Checks in Snowflake's documented order: privilege, policy, network, role, days, name, count.
+        can.requirePatManagement(u, "ADD PROGRAMMATIC ACCESS TOKEN");
         AuthPolicy policy = account.effectivePolicy(u);
         if (!policy.allows("PROGRAMMATIC_ACCESS_TOKEN")) {
             throw SnowflakeError.patRule("Programmatic access tokens are not allowed by the authentication policy that applies to user " + u.name + ".");
         }
         boolean bypassing = bypass != null && bypass > 0;
-        if (policy.networkPolicyEvaluation.equals("ENFORCED_REQUIRED") && account.networkPolicyFor(u) == null && !bypassing) {
+        if (u.needsNetworkPolicyToCreatePat() && policy.networkPolicyEvaluation.equals("ENFORCED_REQUIRED")
+                && account.networkPolicyFor(u) == null && !bypassing) {
             throw SnowflakeError.patRule("A network policy is required for user " + u.name + " to generate a programmatic access token.");
         }
         if (role != null) {
@@ -108,14 +99,13 @@ final class PatStatements extends StatementFamily {
         }
         if (u.tokens.containsKey(name)) {
             if (ifNotExists) {
-                // §1.2: IF NOT EXISTS on an existing name succeeds and shows no secret.
+                // IF NOT EXISTS on an existing name succeeds and shows no secret.
                 return new Result(Result.ALTER_USER_MANAGE_PATS).text("token_name", "token_secret").row(name, null);
             }
             throw SnowflakeError.patRule("Programmatic access token " + name + " already exists for user " + u.name + ".");
         }
         if (account.liveTokenCount(u) >= Account.MAX_TOKENS_PER_USER) {
-            throw SnowflakeError.patRule("User " + u.name + " already has the maximum number of programmatic access tokens ("
-                    + Account.MAX_TOKENS_PER_USER + ").");
+            throw SnowflakeError.tooManyPats();
         }
         String secret = x.newSecret();
         Instant now = account.now();
@@ -131,6 +121,7 @@ final class PatStatements extends StatementFamily {
 
     Result rotatePat(String userName, boolean userIfExists) {
         patKeyword();
+        boolean ifExists = c.accept("IF", "EXISTS");
         String name = tokenName();
         Long hours = null;
         if (c.accept("EXPIRE_ROTATED_TOKEN_AFTER_HOURS")) {
@@ -140,15 +131,18 @@ final class PatStatements extends StatementFamily {
         c.expectEnd();
         User u = account.users.get(userName);
         if (u == null) return missingUser(userName, userIfExists);
-        requirePatPrivilege(u, "ROTATE PROGRAMMATIC ACCESS TOKEN");
+        can.requirePatManagement(u, "ROTATE PROGRAMMATIC ACCESS TOKEN");
         Pat old = u.tokens.get(name);
-        if (old == null) throw SnowflakeError.patNotFound(name);
+        if (old == null) {
+            if (ifExists) return Result.status(Result.ALTER_USER_MANAGE_PATS, "Statement executed successfully.");
+            throw SnowflakeError.patNotFound(name);
+        }
         Instant now = account.now();
         if (old.rotatedTo != null) {
             throw SnowflakeError.patRule("Programmatic access token " + name + " was rotated and can only be removed.");
         }
         if (old.expired(now)) {
-            // UNCONFIRMED (§1.3): an expired token has no hours left, so rotation is refused.
+            // UNCONFIRMED: an expired token has no hours left, so rotation is refused.
             throw SnowflakeError.patRule("Programmatic access token " + name + " has expired and cannot be rotated.");
         }
         long hoursLeft = Duration.between(now, old.expiresAt).toHours();
@@ -158,9 +152,8 @@ final class PatStatements extends StatementFamily {
                     + " (the hours left before the token expires).");
         }
         if (h > 0 && account.liveTokenCount(u) >= Account.MAX_TOKENS_PER_USER) {
-            // UNCONFIRMED: the rotated token counts against the limit, so a user at 15 cannot keep it.
-            throw SnowflakeError.patRule("User " + u.name + " already has the maximum number of programmatic access tokens ("
-                    + Account.MAX_TOKENS_PER_USER + "); rotate with EXPIRE_ROTATED_TOKEN_AFTER_HOURS = 0 or remove a token.");
+            // The rotated token counts against the limit, so a user at 15 cannot keep it.
+            throw SnowflakeError.tooManyPats();
         }
         long suffix = now.toEpochMilli();
         while (u.tokens.containsKey(name + "_ROTATED_" + suffix)) suffix++;
@@ -217,7 +210,7 @@ final class PatStatements extends StatementFamily {
         c.expectEnd();
         User u = account.users.get(userName);
         if (u == null) return missingUser(userName, userIfExists);
-        requirePatPrivilege(u, "MODIFY PROGRAMMATIC ACCESS TOKEN");
+        can.requirePatManagement(u, "MODIFY PROGRAMMATIC ACCESS TOKEN");
         Pat pat = u.tokens.get(name);
         if (pat == null) {
             if (ifExists) return Result.status(Result.ALTER_USER_MANAGE_PATS, "Statement executed successfully.");
@@ -260,7 +253,7 @@ final class PatStatements extends StatementFamily {
         c.expectEnd();
         User u = account.users.get(userName);
         if (u == null) return missingUser(userName, userIfExists);
-        requirePatPrivilege(u, "REMOVE PROGRAMMATIC ACCESS TOKEN");
+        can.requirePatManagement(u, "REMOVE PROGRAMMATIC ACCESS TOKEN");
         Pat pat = u.tokens.get(name);
         if (pat == null) {
             if (ifExists) return Result.status(Result.ALTER_USER_MANAGE_PATS, "Statement executed successfully.");
@@ -275,18 +268,14 @@ final class PatStatements extends StatementFamily {
         if (c.accept("FOR", "USER")) userName = c.identifier();
         c.expectEnd();
         User u = user(userName);
-        if (!u.name.equals(session.user)) {
-            if (!can.onObject("MODIFY PROGRAMMATIC AUTHENTICATION METHODS", "USER", u.name, u)) {
-                throw SnowflakeError.insufficientPrivileges("user", u.name);
-            }
-        }
+        if (!can.listPats(u)) throw SnowflakeError.insufficientPrivileges("user", u.name);
         Instant now = account.now();
         Result r = new Result(Result.SHOW)
                 .text("name", "user_name", "role_restriction").column("expires_at", Type.TIMESTAMP_LTZ)
                 .text("status", "comment").column("created_on", Type.TIMESTAMP_LTZ)
                 .text("created_by").column("mins_to_bypass_network_policy_requirement", Type.FIXED).text("rotated_to");
         for (Pat t : u.tokens.values()) {
-            // UNCONFIRMED (§1.6): expired tokens are listed for seven days.
+            // UNCONFIRMED (the docs say 7 and 30 days): expired tokens are listed for seven days.
             if (t.expiresAt.plus(Duration.ofDays(7)).isBefore(now)) continue;
             r.row(t.name, t.user, t.roleRestriction, Result.timestamp(t.expiresAt), t.status(now), t.comment,
                     Result.timestamp(t.createdOn), t.createdBy, Result.number(t.minsToBypassLeft(now)), t.rotatedTo);

@@ -148,7 +148,7 @@ final class PolicyStatements extends StatementFamily {
             }
             c.acceptSymbol(",");
         }
-        // snowflake-pat.md §3.2: 1 <= DEFAULT_EXPIRY_IN_DAYS <= MAX_EXPIRY_IN_DAYS <= 365.
+        // 1 <= DEFAULT_EXPIRY_IN_DAYS <= MAX_EXPIRY_IN_DAYS <= 365.
         if (max < 1 || max > 365 || def < 1 || def > max) {
             throw SnowflakeError.invalidValue("PAT_POLICY requires 1 <= DEFAULT_EXPIRY_IN_DAYS <= MAX_EXPIRY_IN_DAYS <= 365.");
         }
@@ -273,7 +273,7 @@ final class PolicyStatements extends StatementFamily {
             String scope = accountPolicyScope();
             c.expectEnd();
             can.requireAccountPrivilege("APPLY AUTHENTICATION POLICY");
-            account.policyAttachments.remove(scope);
+            if (account.policyAttachments.remove(scope) == null) throw SnowflakeError.accountPolicyNotAttached();
             return Result.status(Result.DDL, "Statement executed successfully.");
         }
         if (c.accept("SET", "NETWORK_POLICY")) {
@@ -355,6 +355,54 @@ final class PolicyStatements extends StatementFamily {
         return Result.status(Result.DDL, "Statement executed successfully.");
     }
 
+    /** {@code ALTER NETWORK RULE [IF EXISTS] r SET VALUE_LIST = (...) [COMMENT = '...'] | UNSET VALUE_LIST | COMMENT}. */
+    Result alterNetworkRule() {
+        boolean ifExists = c.accept("IF", "EXISTS");
+        Name n = c.qualifiedName();
+        List<String> values = null;
+        String comment = null;
+        boolean unsetValues = false, unsetComment = false;
+        if (c.accept("SET")) {
+            while (!c.atEnd()) {
+                String key = c.identifier().toUpperCase(Locale.ROOT);
+                c.expectSymbol("=");
+                switch (key) {
+                    case "VALUE_LIST" -> values = c.list();
+                    case "COMMENT" -> comment = c.string();
+                    default -> throw SnowflakeError.invalidValue("invalid property '" + key + "' for 'NETWORK RULE'");
+                }
+                c.acceptSymbol(",");
+            }
+            if (values == null && comment == null) throw c.unexpected();
+        } else {
+            c.expect("UNSET");
+            do {
+                String key = c.identifier().toUpperCase(Locale.ROOT);
+                if (key.equals("VALUE_LIST")) unsetValues = true;
+                else if (key.equals("COMMENT")) unsetComment = true;
+                else throw SnowflakeError.invalidValue("invalid property '" + key + "' for 'NETWORK RULE'");
+            } while (c.acceptSymbol(","));
+        }
+        c.expectEnd();
+        String key = fqn(qualify(n, "ALTER NETWORK RULE"));
+        NetworkRule rule = account.networkRules.get(key);
+        if (rule == null) {
+            if (ifExists) return Result.status(Result.DDL, "Statement executed successfully.");
+            throw SnowflakeError.doesNotExist("Network rule", n.display());
+        }
+        if (!can.owns(rule)) throw SnowflakeError.insufficientPrivileges("network rule", key);
+        if (values != null && rule.type.equals("IPV4")) {
+            for (String v : values) {
+                if (!Ipv4.isValidRange(v)) throw SnowflakeError.invalidValue("Invalid IPv4 address or range '" + v + "' in VALUE_LIST.");
+            }
+        }
+        if (values != null) rule.values = values;
+        if (unsetValues) rule.values = List.of();
+        if (comment != null) rule.comment = comment;
+        if (unsetComment) rule.comment = null;
+        return Result.status(Result.DDL, "Statement executed successfully.");
+    }
+
     Result alterNetworkPolicy() {
         boolean ifExists = c.accept("IF", "EXISTS");
         String name = c.identifier();
@@ -385,40 +433,63 @@ final class PolicyStatements extends StatementFamily {
 
     Result showAuthPolicies() {
         Pattern like = likePattern();
-        String onUser = null;
-        boolean onAccount = false;
-        if (c.accept("ON", "ACCOUNT")) onAccount = true;
-        else if (c.accept("ON", "USER")) onUser = c.identifier();
-        else if (c.accept("IN", "ACCOUNT")) {
-            // the default scope
+        if (c.accept("ON", "ACCOUNT")) {
+            c.expectEnd();
+            return policiesInForce(accountPolicies());
         }
+        if (c.accept("ON", "USER")) {
+            String name = c.identifier();
+            c.expectEnd();
+            User u = user(name);
+            Account.InForce f = account.policyInForce(u);
+            String options = f.scope() == null ? "" : "{\"target_scopes\":[\"" + f.scope() + "\"]}";
+            return policiesInForce(List.of(new InForceRow(f.policy(), f.setOn(), options)));
+        }
+        c.accept("IN", "ACCOUNT"); // the default scope
         c.expectEnd();
         Result r = new Result(Result.SHOW).column("created_on", Type.TIMESTAMP_LTZ)
                 .text("name", "comment", "database_name", "schema_name", "kind", "owner", "owner_role_type", "options");
-        boolean all = can.accountPrivilege("APPLY AUTHENTICATION POLICY");
-        if (onAccount) {
-            can.requireAccountPrivilege("APPLY AUTHENTICATION POLICY");
-            Map<String, List<String>> scopes = new LinkedHashMap<>();
-            account.policyAttachments.forEach((scope, a) -> scopes.computeIfAbsent(a.policy(), k -> new ArrayList<>()).add(scope));
-            scopes.forEach((policy, list) -> {
-                AuthPolicy p = account.authPolicies.get(policy);
-                String options = "{\"target_scopes\":[" + String.join(",", list.stream().map(s -> "\"" + s + "\"").toList()) + "]}";
-                r.row(Result.timestamp(p.createdOn), p.name, p.comment, p.database, p.schema, "AUTHENTICATION_POLICY", p.owner, "ROLE", options);
-            });
-            return r;
-        }
-        if (onUser != null) {
-            User u = user(onUser);
-            if (!(all || can.canInspect(u))) throw SnowflakeError.insufficientPrivileges("user", onUser);
-            if (u.authPolicy != null) {
-                AuthPolicy p = account.authPolicies.get(u.authPolicy);
-                r.row(Result.timestamp(p.createdOn), p.name, p.comment, p.database, p.schema, "AUTHENTICATION_POLICY", p.owner, "ROLE", "");
-            }
-            return r;
-        }
         for (AuthPolicy p : account.authPolicies.values()) {
-            if (!likes(like, p.name) || !(all || can.owns(p))) continue;
+            if (!likes(like, p.name) || !can.readAuthPolicy(p)) continue;
             r.row(Result.timestamp(p.createdOn), p.name, p.comment, p.database, p.schema, "AUTHENTICATION_POLICY", p.owner, "ROLE", "");
+        }
+        return r;
+    }
+
+    /** One row of SHOW AUTHENTICATION POLICIES ON ...: a policy (null for Snowflake's built-in one) and where it is set. */
+    record InForceRow(AuthPolicy policy, String setOn, String options) {}
+
+    /** The account's own attachments (account-wide and per user type), or the built-in policy when there are none. */
+    List<InForceRow> accountPolicies() {
+        Map<String, List<String>> scopes = new LinkedHashMap<>();
+        account.policyAttachments.forEach((scope, a) -> scopes.computeIfAbsent(a.policy(), k -> new ArrayList<>()).add(scope));
+        List<InForceRow> rows = new ArrayList<>();
+        scopes.forEach((policy, list) -> rows.add(new InForceRow(account.authPolicies.get(policy), "ACCOUNT",
+                "{\"target_scopes\":[" + String.join(",", list.stream().map(s -> "\"" + s + "\"").toList()) + "]}")));
+        if (rows.isEmpty()) rows.add(new InForceRow(null, "SYSTEM", ""));
+        return rows;
+    }
+
+    /**
+     * The rows of SHOW AUTHENTICATION POLICIES ON ACCOUNT | USER, each readable only with APPLY
+     * AUTHENTICATION POLICY or the policy's ownership. UNCONFIRMED: the column order beyond
+     * {@code comment} after {@code owner} and a final {@code set_on}; the built-in row's name.
+     */
+    Result policiesInForce(List<InForceRow> rows) {
+        Result r = new Result(Result.SHOW).column("created_on", Type.TIMESTAMP_LTZ)
+                .text("name", "database_name", "schema_name", "kind", "owner", "comment", "owner_role_type", "options", "set_on");
+        for (InForceRow row : rows) {
+            AuthPolicy p = row.policy();
+            if (!can.readAuthPolicy(p)) {
+                throw SnowflakeError.insufficientPrivileges("authentication policy", p == null ? "SYSTEM" : p.qualifiedName());
+            }
+            if (p == null) {
+                r.row(null, "SYSTEM$DEFAULT_AUTHENTICATION_POLICY", null, null, "AUTHENTICATION_POLICY", null,
+                        "Snowflake's built-in authentication policy", null, row.options(), row.setOn());
+            } else {
+                r.row(Result.timestamp(p.createdOn), p.name, p.database, p.schema, "AUTHENTICATION_POLICY", p.owner, p.comment,
+                        "ROLE", row.options(), row.setOn());
+            }
         }
         return r;
     }
@@ -464,7 +535,7 @@ final class PolicyStatements extends StatementFamily {
         String key = fqn(qualify(n, "DESCRIBE AUTHENTICATION POLICY"));
         AuthPolicy p = account.authPolicies.get(key);
         if (p == null) throw SnowflakeError.doesNotExist("Authentication policy", n.display());
-        if (!(can.owns(p) || can.accountPrivilege("APPLY AUTHENTICATION POLICY"))) {
+        if (!can.readAuthPolicy(p)) {
             throw SnowflakeError.insufficientPrivileges("authentication policy", key);
         }
         Result r = new Result(Result.DESCRIBE).text("property", "value", "default", "description");

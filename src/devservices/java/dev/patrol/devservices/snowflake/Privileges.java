@@ -16,8 +16,10 @@ import java.util.Set;
  * <li>CREATE USER / CREATE ROLE need those account privileges (USERADMIN and above); the creating
  * primary role owns the new object; ALTER/DROP need ownership (held through the role hierarchy).</li>
  * <li>GRANT and REVOKE need ownership of the object or role, or MANAGE GRANTS (SECURITYADMIN).</li>
+ * <li>Reading a user (DESCRIBE USER, SHOW GRANTS TO USER, SHOW USERS) needs its ownership; MONITOR
+ * on a user gives none of it.</li>
  * <li>PAT statements need OWNERSHIP or MODIFY PROGRAMMATIC AUTHENTICATION METHODS on the user, except
- * that a person user manages its own tokens freely; none is allowed in a PAT session.</li>
+ * that a person user manages its own tokens freely; a PAT session never manages its own user's.</li>
  * <li>Authentication policies: created by owners of the schema (or holders of CREATE AUTHENTICATION
  * POLICY on it); attached with APPLY AUTHENTICATION POLICY on the account (SECURITYADMIN).</li>
  * </ul>
@@ -34,7 +36,7 @@ final class Privileges {
 
     Set<String> activeRoles() {
         Set<String> out = new LinkedHashSet<>(account.closure(session.role));
-        if (session.viaPat()) return out; // a PAT session uses its restricted role only
+        if (session.pinned()) return out; // a role-restricted PAT session uses that role only
         User user = account.users.get(session.user);
         if (user == null || session.secondaryRoles == null) return out;
         Set<String> available = account.availableRoles(user);
@@ -87,9 +89,73 @@ final class Privileges {
         }
     }
 
-    /** DESCRIBE USER and SHOW GRANTS TO USER (UNCONFIRMED: MONITOR on the user is accepted). */
-    boolean canInspect(User u) {
-        return u.name.equals(session.user) || owns(u) || onObject("MONITOR", "USER", u.name, u)
-                || accountPrivilege("MANAGE GRANTS");
+    // ---------------------------------------------------------------- users
+
+    /**
+     * DESCRIBE USER and SHOW PARAMETERS IN USER: only the user's owner, or a role above it. MONITOR
+     * on the user does not give it. UNCONFIRMED: a user describing itself without owning itself is
+     * refused too (the reference page names only ownership); SHOW PARAMETERS IN USER is taken to
+     * need the same.
+     */
+    boolean describeUser(User u) {
+        return owns(u);
+    }
+
+    /** SHOW USERS lists a user to its owner, or to every user of a role with CREATE USER on the account. */
+    boolean seeInShowUsers(User u) {
+        return accountPrivilege("CREATE USER") || owns(u);
+    }
+
+    /**
+     * SHOW GRANTS TO USER: ownership of the user or MANAGE GRANTS. UNCONFIRMED: nothing less works,
+     * not even for the user's own grants.
+     */
+    boolean showGrantsToUser(User u) {
+        return owns(u) || accountPrivilege("MANAGE GRANTS");
+    }
+
+    /** ALTER USER SET / UNSET / RENAME, and disabling a user: ownership. */
+    boolean alterUser(User u) {
+        return owns(u);
+    }
+
+    // ---------------------------------------------------------------- PATs
+
+    /**
+     * ADD, ROTATE, MODIFY and REMOVE PAT. A person user manages its own tokens without a grant;
+     * anyone else needs OWNERSHIP or MODIFY PROGRAMMATIC AUTHENTICATION METHODS on the user (service
+     * users included, even on themselves). A PAT session may not manage its own user's tokens; with
+     * the grants it may manage another user's.
+     */
+    void requirePatManagement(User u, String statement) {
+        boolean self = u.name.equals(session.user);
+        if (self && session.viaPat()) throw SnowflakeError.inPatSession(statement);
+        if (self && !u.isService()) return;
+        if (!onObject("MODIFY PROGRAMMATIC AUTHENTICATION METHODS", "USER", u.name, u)) {
+            throw SnowflakeError.insufficientPrivileges("user", u.name);
+        }
+    }
+
+    /** SHOW USER PATS: one's own tokens, or another user's with the management privilege. */
+    boolean listPats(User u) {
+        return u.name.equals(session.user) || onObject("MODIFY PROGRAMMATIC AUTHENTICATION METHODS", "USER", u.name, u);
+    }
+
+    // ---------------------------------------------------------------- grants
+
+    /** GRANT / REVOKE on an object, and GRANT OWNERSHIP: its owner (or a role above) or MANAGE GRANTS. */
+    boolean grantOn(Owned target) {
+        return accountPrivilege("MANAGE GRANTS") || (target != null && owns(target));
+    }
+
+    // ---------------------------------------------------------------- policies
+
+    /**
+     * DESCRIBE AUTHENTICATION POLICY and SHOW AUTHENTICATION POLICIES ON ACCOUNT | USER: APPLY
+     * AUTHENTICATION POLICY on the account or ownership of the policy. UNCONFIRMED: Snowflake's
+     * built-in policy (no owner) is shown only with APPLY AUTHENTICATION POLICY.
+     */
+    boolean readAuthPolicy(Account.AuthPolicy p) {
+        return accountPrivilege("APPLY AUTHENTICATION POLICY") || (p != null && owns(p));
     }
 }

@@ -84,6 +84,7 @@ final class SqlInterpreter {
         if (c.accept("ACCOUNT")) return x.policies.alterAccount();
         if (c.accept("AUTHENTICATION", "POLICY")) return x.policies.alterAuthPolicy();
         if (c.accept("NETWORK", "POLICY")) return x.policies.alterNetworkPolicy();
+        if (c.accept("NETWORK", "RULE")) return x.policies.alterNetworkRule();
         if (c.accept("SESSION")) return x.objects.alterSession();
         if (c.accept("ROLE")) return x.objects.alterRole();
         throw SnowflakeError.unsupported("ALTER " + c.peek().text().toUpperCase(Locale.ROOT));

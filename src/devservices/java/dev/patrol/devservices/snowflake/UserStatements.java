@@ -101,7 +101,7 @@ final class UserStatements extends StatementFamily {
 
     void checkServiceUserProperties(User u) {
         if (!"SERVICE".equals(u.type)) return;
-        // snowflake-pat.md §4.1: TYPE=SERVICE users cannot have a password or person attributes.
+        // TYPE=SERVICE users cannot have a password or person attributes.
         List<String> bad = new ArrayList<>();
         if (u.password != null) bad.add("PASSWORD");
         if (u.firstName != null) bad.add("FIRST_NAME");
@@ -129,7 +129,7 @@ final class UserStatements extends StatementFamily {
             c.expectEnd();
             User u = account.users.get(name);
             if (u == null) return missingUser(name, ifExists);
-            if (!can.owns(u)) throw SnowflakeError.insufficientPrivileges("user", name);
+            if (!can.alterUser(u)) throw SnowflakeError.insufficientPrivileges("user", name);
             if (account.users.containsKey(newName)) throw SnowflakeError.alreadyExists("User", newName);
             throw SnowflakeError.unsupported("ALTER USER ... RENAME TO in the Snowflake emulator");
         }
@@ -143,8 +143,7 @@ final class UserStatements extends StatementFamily {
             if (!account.authPolicies.containsKey(key)) throw SnowflakeError.doesNotExist("Authentication policy", p.display());
             can.requireAccountPrivilege("APPLY AUTHENTICATION POLICY");
             if (u.authPolicy != null && !force) {
-                throw SnowflakeError.invalidValue("Authentication policy " + u.authPolicy
-                        + " is already attached to user " + name + ". Use FORCE to replace it.");
+                throw SnowflakeError.userPolicyAttached(name);
             }
             u.authPolicy = key;
             return Result.status(Result.DDL, "Statement executed successfully.");
@@ -167,7 +166,7 @@ final class UserStatements extends StatementFamily {
             boolean self = name.equals(session.user);
             boolean onlyOwnProfile = self && onlyChanged(target, draft, "password", "displayName", "firstName", "lastName",
                     "email", "defaultRole", "defaultWarehouse", "defaultNamespace", "defaultSecondaryRoles");
-            if (!can.owns(target) && !onlyOwnProfile) throw SnowflakeError.insufficientPrivileges("user", name);
+            if (!can.alterUser(target) && !onlyOwnProfile) throw SnowflakeError.insufficientPrivileges("user", name);
             if (draft.networkPolicy != null && !draft.networkPolicy.equals(target.networkPolicy)) {
                 NetworkPolicy np = account.networkPolicies.get(draft.networkPolicy);
                 if (!(can.accountPrivilege("ATTACH POLICY") || can.owns(np))) throw SnowflakeError.insufficientPrivileges("network policy", np.name);
@@ -187,7 +186,7 @@ final class UserStatements extends StatementFamily {
             boolean disabling = draft.disabled && !target.disabled;
             copyUser(draft, target);
             if (disabling) {
-                // snowflake-pat.md §1.4: disabling a user disables its tokens, and they stay disabled.
+                // Disabling a user disables its tokens, and they stay disabled.
                 target.tokens.values().forEach(t -> t.disabled = true);
             }
             return Result.status(Result.DDL, "Statement executed successfully.");
@@ -198,7 +197,7 @@ final class UserStatements extends StatementFamily {
             c.expectEnd();
             User u = account.users.get(name);
             if (u == null) return missingUser(name, ifExists);
-            if (!can.owns(u)) throw SnowflakeError.insufficientPrivileges("user", name);
+            if (!can.alterUser(u)) throw SnowflakeError.insufficientPrivileges("user", name);
             for (String k : keys) {
                 switch (k) {
                     case "PASSWORD" -> u.password = null;
@@ -289,7 +288,6 @@ final class UserStatements extends StatementFamily {
     Result showUsers() {
         Pattern like = likePattern();
         c.expectEnd();
-        boolean all = can.accountPrivilege("MANAGE GRANTS");
         Result r = new Result(Result.SHOW)
                 .text("name").column("created_on", Type.TIMESTAMP_LTZ)
                 .text("login_name", "display_name", "first_name", "last_name", "email", "mins_to_unlock", "days_to_expiry",
@@ -300,7 +298,7 @@ final class UserStatements extends StatementFamily {
                 .text("has_password", "has_rsa_public_key", "type", "has_mfa", "has_pat", "has_workload_identity");
         for (User u : account.users.values().stream().sorted(Comparator.comparing(x -> x.name)).toList()) {
             if (!likes(like, u.name)) continue;
-            if (!all && !can.owns(u) && !can.onObject("MONITOR", "USER", u.name, u) && !u.name.equals(session.user)) continue;
+            if (!can.seeInShowUsers(u)) continue;
             r.row(u.name, Result.timestamp(u.createdOn), u.loginName, u.displayName, u.firstName, u.lastName, u.email,
                     null, null, u.comment, Result.bool(u.disabled), Result.bool(u.mustChangePassword), "false",
                     u.defaultWarehouse, u.defaultNamespace, u.defaultRole, secondaryRolesText(u), "false", null, null,
@@ -334,7 +332,7 @@ final class UserStatements extends StatementFamily {
         String name = c.identifier();
         c.expectEnd();
         User u = user(name);
-        if (!can.canInspect(u)) throw SnowflakeError.insufficientPrivileges("user", name);
+        if (!can.describeUser(u)) throw SnowflakeError.insufficientPrivileges("user", name);
         Result r = new Result(Result.DESCRIBE).text("property", "value", "default", "description");
         describeRow(r, "NAME", u.name, null, "Name");
         describeRow(r, "COMMENT", u.comment, null, "user comment associated to an object in the dictionary");
