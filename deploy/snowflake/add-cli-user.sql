@@ -20,6 +20,8 @@ USE ROLE SECURITYADMIN;
 GRANT ROLE <% cli_role %> TO USER <% cli_user %>;
 GRANT USAGE ON WAREHOUSE <% warehouse %> TO ROLE <% cli_role %>;
 GRANT OWNERSHIP ON USER <% cli_user %> TO ROLE <% rotator_role %> COPY CURRENT GRANTS;
+-- What the earlier version of this script granted instead; ownership covers it (no-ops when absent).
+REVOKE MONITOR, MODIFY PROGRAMMATIC AUTHENTICATION METHODS ON USER <% cli_user %> FROM ROLE <% rotator_role %>;
 ALTER USER <% cli_user %> SET TYPE = SERVICE DEFAULT_ROLE = <% cli_role %> DEFAULT_WAREHOUSE = <% warehouse %>
   DEFAULT_SECONDARY_ROLES = () NETWORK_POLICY = PATROL_CLI_NETWORK_POLICY;
 ALTER USER <% cli_user %> SET AUTHENTICATION POLICY PATROL_ADMIN.POLICIES.SERVICE_USERS_PAT FORCE;

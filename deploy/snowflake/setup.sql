@@ -51,6 +51,8 @@ GRANT ROLE <% rotator_role %> TO USER <% rotator_user %>;
 GRANT ROLE <% rotator_role %> TO ROLE SECURITYADMIN;
 GRANT USAGE ON WAREHOUSE <% warehouse %> TO ROLE <% cli_role %>;
 GRANT OWNERSHIP ON USER <% cli_user %> TO ROLE <% rotator_role %> COPY CURRENT GRANTS;
+-- What the earlier version of this script granted instead; ownership covers it (no-ops when absent).
+REVOKE MONITOR, MODIFY PROGRAMMATIC AUTHENTICATION METHODS ON USER <% cli_user %> FROM ROLE <% rotator_role %>;
 
 -- 4. Network policies: a service user must be subject to one to create or use a PAT, and the
 --    rotator may log in only from patrol's egress range. CREATE ... IF NOT EXISTS then ALTER, so a

@@ -262,7 +262,7 @@ final class ObjectStatements extends StatementFamily {
         String db = n.schema() != null ? n.schema() : session.database;
         if (db == null) throw SnowflakeError.noCurrentDatabase("CREATE SCHEMA");
         Database d = database(db);
-        if (!(can.primaryRoles().contains(d.owner) || account.hasPrivilege(can.primaryRoles(), "CREATE SCHEMA", "DATABASE", db, null))) {
+        if (!can.mayCreateIn(d, "CREATE SCHEMA", "DATABASE", db)) {
             throw SnowflakeError.insufficientPrivileges("database", db);
         }
         if (d.schemas.containsKey(n.name())) {

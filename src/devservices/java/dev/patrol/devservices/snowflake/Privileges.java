@@ -66,8 +66,12 @@ final class Privileges {
     }
 
     boolean mayCreateIn(Owned schema, String privilege, String schemaName) {
-        return primaryRoles().contains(schema.owner)
-                || account.hasPrivilege(primaryRoles(), privilege, "SCHEMA", schemaName, null);
+        return mayCreateIn(schema, privilege, "SCHEMA", schemaName);
+    }
+
+    /** Creating inside a container (a schema in a database, a policy in a schema): its owner, or the CREATE privilege on it. */
+    boolean mayCreateIn(Owned container, String privilege, String type, String name) {
+        return primaryRoles().contains(container.owner) || account.hasPrivilege(primaryRoles(), privilege, type, name, null);
     }
 
     boolean owns(Owned o) {

@@ -104,6 +104,26 @@ class SetupScriptTest {
         }
     }
 
+    @Test
+    @DisplayName("setup.sql re-run on an account set up by its earlier version replaces MONITOR and MODIFY with ownership")
+    void reRunReplacesTheOldGrantsWithOwnership() throws Exception {
+        try (EmulatorFixture f = new EmulatorFixture(false); Connection admin = f.admin()) {
+            Map<String, String> vars = SnowflakeSeed.setupVariables(RsaKeys.publicKeyValue(EmulatorFixture.ROTATOR_KEY));
+            runSetup(admin, vars);
+            rows(admin, "GRANT OWNERSHIP ON USER ANALYST_CLI TO ROLE USERADMIN COPY CURRENT GRANTS");
+            rows(admin, "GRANT MONITOR, MODIFY PROGRAMMATIC AUTHENTICATION METHODS ON USER ANALYST_CLI TO ROLE PATROL_ROTATOR_ROLE");
+            try (Connection rotator = f.rotator()) {
+                assertSnowflakeError(3001, "42501", () -> rows(rotator, "DESCRIBE USER ANALYST_CLI"));
+            }
+            runSetup(admin, vars);
+            assertEquals(List.of("OWNERSHIP PATROL_ROTATOR_ROLE"), rows(admin, "SHOW GRANTS ON USER ANALYST_CLI").stream()
+                    .map(g -> g.get("privilege") + " " + g.get("grantee_name")).toList());
+            try (Connection rotator = f.rotator()) {
+                assertEquals(1, rows(rotator, "DESCRIBE USER ANALYST_CLI").stream().filter(r -> r.get("property").equals("TYPE")).count());
+            }
+        }
+    }
+
     static void runSetup(Connection admin, Map<String, String> vars) throws Exception {
         rows(admin, "USE ROLE ACCOUNTADMIN");
         for (String sql : SqlScript.statements(SqlScript.render(script(), vars))) rows(admin, sql);
