@@ -119,6 +119,7 @@ final class Account {
         boolean disabled;
         String networkPolicy;
         String authPolicy;
+        Instant authPolicyAttachedAt;
         boolean authPolicyForced;
         Instant lastSuccessLogin;
         final Map<String, RoleGrant> granted = new LinkedHashMap<>();
@@ -234,7 +235,13 @@ final class Account {
     /** The PAT rules that apply when no authentication policy does (Snowflake's defaults). */
     static final AuthPolicy DEFAULT_POLICY = new AuthPolicy("", "", "", "", Instant.EPOCH);
 
-    record Attachment(String policy, boolean force) {}
+    record Attachment(String policy, boolean force, Instant attachedAt) {}
+
+    /** How late SNOWFLAKE.ACCOUNT_USAGE views show a change: the documented maximum, so nothing relies on less. */
+    static final Duration ACCOUNT_USAGE_LATENCY = Duration.ofHours(2);
+
+    /** The SNOWFLAKE database roles that read ACCOUNT_USAGE.POLICY_REFERENCES. */
+    static final Set<String> POLICY_REFERENCE_READERS = Set.of("SNOWFLAKE.GOVERNANCE_VIEWER", "SNOWFLAKE.SECURITY_VIEWER");
 
     static final class NetworkRule extends Owned {
         final String database;

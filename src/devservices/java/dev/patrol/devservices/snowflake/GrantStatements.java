@@ -32,6 +32,7 @@ final class GrantStatements extends StatementFamily {
     }
 
     Result grant() {
+        if (c.accept("DATABASE", "ROLE")) return databaseRole(true);
         if (c.accept("ROLE")) {
             String role = c.identifier();
             c.expect("TO");
@@ -92,7 +93,26 @@ final class GrantStatements extends StatementFamily {
         target.owner = grantee;
     }
 
+    /** {@code GRANT | REVOKE DATABASE ROLE SNOWFLAKE.<viewer> TO | FROM ROLE r}: only the SNOWFLAKE database roles patrol reads with. */
+    Result databaseRole(boolean grant) {
+        Name n = c.qualifiedName();
+        c.expect(grant ? "TO" : "FROM");
+        c.expect("ROLE");
+        String grantee = c.identifier();
+        c.expectEnd();
+        String name = n.schema() + "." + n.name();
+        if (n.schema() == null || n.database() != null || !Account.POLICY_REFERENCE_READERS.contains(name)) {
+            throw SnowflakeError.unsupported("DATABASE ROLE " + n.display() + " in the Snowflake emulator");
+        }
+        role(grantee);
+        if (!can.grantOn(null)) throw SnowflakeError.insufficientPrivileges("database role", name);
+        if (grant) account.grantPrivilege("USAGE", "DATABASE ROLE", name, grantee, session.role);
+        else account.privilegeGrants.removeIf(g -> g.objectType().equals("DATABASE ROLE") && g.objectName().equals(name) && g.grantee().equals(grantee));
+        return Result.status(Result.DDL, "Statement executed successfully.");
+    }
+
     Result revoke() {
+        if (c.accept("DATABASE", "ROLE")) return databaseRole(false);
         if (c.accept("ROLE")) {
             String role = c.identifier();
             c.expect("FROM");

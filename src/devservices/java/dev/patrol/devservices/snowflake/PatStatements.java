@@ -2,7 +2,6 @@ package dev.patrol.devservices.snowflake;
 
 import dev.patrol.devservices.snowflake.Account.AuthPolicy;
 import dev.patrol.devservices.snowflake.Account.Pat;
-import dev.patrol.devservices.snowflake.Account.Role;
 import dev.patrol.devservices.snowflake.Account.User;
 import dev.patrol.devservices.snowflake.Result.Type;
 

@@ -5,11 +5,11 @@ import dev.patrol.devservices.snowflake.Account.AuthPolicy;
 import dev.patrol.devservices.snowflake.Account.NetworkPolicy;
 import dev.patrol.devservices.snowflake.Account.NetworkRule;
 import dev.patrol.devservices.snowflake.Account.Owned;
-import dev.patrol.devservices.snowflake.Account.Role;
 import dev.patrol.devservices.snowflake.Account.User;
 import dev.patrol.devservices.snowflake.Result.Type;
 import dev.patrol.devservices.snowflake.SqlCursor.Name;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -266,7 +266,7 @@ final class PolicyStatements extends StatementFamily {
                 throw SnowflakeError.invalidValue("An authentication policy is already attached for " + scopeText(scope)
                         + ". Unset it first or use FORCE.");
             }
-            account.policyAttachments.put(scope, new Attachment(key, force));
+            account.policyAttachments.put(scope, new Attachment(key, force, account.now()));
             return Result.status(Result.DDL, "Statement executed successfully.");
         }
         if (c.accept("UNSET", "AUTHENTICATION", "POLICY")) {
@@ -454,6 +454,55 @@ final class PolicyStatements extends StatementFamily {
             r.row(Result.timestamp(p.createdOn), p.name, p.comment, p.database, p.schema, "AUTHENTICATION_POLICY", p.owner, "ROLE", "");
         }
         return r;
+    }
+
+    /**
+     * {@code SELECT * FROM SNOWFLAKE.ACCOUNT_USAGE.POLICY_REFERENCES [WHERE col = 'v' [AND ...]]}: the
+     * authentication-policy attachments, account-level and per user. Like every ACCOUNT_USAGE view it
+     * lags; the emulator shows an attachment only once the documented maximum (2 h) has passed, and
+     * a detachment drops it at once (UNCONFIRMED: how per-user-type attachments appear; here as ACCOUNT).
+     */
+    Result selectPolicyReferences() {
+        c.expect("FROM");
+        Name view = c.qualifiedName();
+        if (!"SNOWFLAKE".equals(view.database()) || !"ACCOUNT_USAGE".equals(view.schema()) || !"POLICY_REFERENCES".equals(view.name())) {
+            throw SnowflakeError.unsupported("SELECT ... FROM " + view.display());
+        }
+        Map<String, String> where = new LinkedHashMap<>();
+        if (c.accept("WHERE")) {
+            do {
+                String col = c.identifier().toUpperCase(Locale.ROOT);
+                c.expectSymbol("=");
+                where.put(col, c.string());
+            } while (c.accept("AND"));
+        }
+        c.expectEnd();
+        if (!can.readPolicyReferences()) throw SnowflakeError.doesNotExist("Object", "SNOWFLAKE.ACCOUNT_USAGE.POLICY_REFERENCES");
+        List<String> columns = List.of("POLICY_DB", "POLICY_SCHEMA", "POLICY_NAME", "POLICY_KIND", "REF_ENTITY_NAME",
+                "REF_ENTITY_DOMAIN", "POLICY_STATUS");
+        for (String col : where.keySet()) {
+            if (!columns.contains(col)) throw SnowflakeError.invalidValue("invalid identifier '" + col + "'");
+        }
+        Result r = new Result(Result.SELECT).text(columns.toArray(new String[0]));
+        Instant visibleBefore = account.now().minus(Account.ACCOUNT_USAGE_LATENCY);
+        List<String[]> rows = new ArrayList<>();
+        account.policyAttachments.values().forEach(a -> {
+            if (!a.attachedAt().isAfter(visibleBefore)) rows.add(reference(a.policy(), account.name, "ACCOUNT"));
+        });
+        for (User u : account.users.values()) {
+            if (u.authPolicy != null && !u.authPolicyAttachedAt.isAfter(visibleBefore)) rows.add(reference(u.authPolicy, u.name, "USER"));
+        }
+        for (String[] row : rows) {
+            boolean match = true;
+            for (Map.Entry<String, String> w : where.entrySet()) match &= w.getValue().equals(row[columns.indexOf(w.getKey())]);
+            if (match) r.row(row);
+        }
+        return r;
+    }
+
+    String[] reference(String policyKey, String entity, String domain) {
+        AuthPolicy p = account.authPolicies.get(policyKey);
+        return new String[] {p.database, p.schema, p.name, "AUTHENTICATION_POLICY", entity, domain, "ACTIVE"};
     }
 
     /** One row of SHOW AUTHENTICATION POLICIES ON ...: a policy (null for Snowflake's built-in one) and where it is set. */

@@ -155,6 +155,16 @@ final class Privileges {
     // ---------------------------------------------------------------- policies
 
     /**
+     * SNOWFLAKE.ACCOUNT_USAGE.POLICY_REFERENCES: the SNOWFLAKE database roles GOVERNANCE_VIEWER or
+     * SECURITY_VIEWER, or ACCOUNTADMIN (which holds the SNOWFLAKE database's imported privileges).
+     */
+    boolean readPolicyReferences() {
+        Set<String> roles = activeRoles();
+        return roles.contains(Account.ACCOUNTADMIN) || account.privilegeGrants.stream().anyMatch(g -> g.objectType().equals("DATABASE ROLE")
+                && Account.POLICY_REFERENCE_READERS.contains(g.objectName()) && roles.contains(g.grantee()));
+    }
+
+    /**
      * DESCRIBE AUTHENTICATION POLICY and SHOW AUTHENTICATION POLICIES ON ACCOUNT | USER: APPLY
      * AUTHENTICATION POLICY on the account or ownership of the policy. UNCONFIRMED: Snowflake's
      * built-in policy (no owner) is shown only with APPLY AUTHENTICATION POLICY.

@@ -39,7 +39,7 @@ final class SqlInterpreter {
 
     private static Result statement(StatementContext x, SqlCursor c) {
         if (c.atEnd()) throw SnowflakeError.syntaxAtEnd();
-        if (c.accept("SELECT")) return x.objects.select();
+        if (c.accept("SELECT")) return c.acceptSymbol("*") ? x.policies.selectPolicyReferences() : x.objects.select();
         if (c.accept("SHOW")) return show(x, c);
         if (c.accept("DESCRIBE") || c.accept("DESC")) return describe(x, c);
         if (c.accept("CREATE")) return create(x, c);

@@ -146,6 +146,7 @@ final class UserStatements extends StatementFamily {
                 throw SnowflakeError.userPolicyAttached(name);
             }
             u.authPolicy = key;
+            u.authPolicyAttachedAt = account.now();
             return Result.status(Result.DDL, "Statement executed successfully.");
         }
         if (c.accept("UNSET", "AUTHENTICATION", "POLICY")) {

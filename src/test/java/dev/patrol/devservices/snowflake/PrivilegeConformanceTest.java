@@ -262,4 +262,27 @@ class PrivilegeConformanceTest {
         SQLException bad = assertSnowflakeError(394400, "08001", () -> f.pat("ANALYST_CLI", "not-a-token").close());
         assertTrue(bad.getMessage().contains("Programmatic access token is invalid."), bad.getMessage());
     }
+
+    @Test
+    @DisplayName("§9 ACCOUNT_USAGE.POLICY_REFERENCES through GOVERNANCE_VIEWER / SECURITY_VIEWER, up to 2 h late")
+    void policyReferencesThroughSnowflakeDatabaseRoles_pat_9() throws Exception {
+        String sql = "SELECT * FROM SNOWFLAKE.ACCOUNT_USAGE.POLICY_REFERENCES WHERE POLICY_KIND = 'AUTHENTICATION_POLICY' AND REF_ENTITY_DOMAIN = 'USER'";
+        try (Connection r = f.rotator()) {
+            assertSnowflakeError(2003, "02000", () -> rows(r, sql));
+        }
+        f.emulator.runScriptAs(EmulatorFixture.ADMIN, "ACCOUNTADMIN", List.of(
+                "CREATE ROLE PATROL_POSTURE_READER",
+                "GRANT DATABASE ROLE SNOWFLAKE.GOVERNANCE_VIEWER TO ROLE PATROL_POSTURE_READER",
+                "GRANT ROLE PATROL_POSTURE_READER TO ROLE PATROL_ROTATOR_ROLE"));
+        try (Connection r = f.rotator()) {
+            assertEquals(List.of(), rows(r, sql), "the attachment setup.sql just made is not in the view yet");
+            f.clock.advance(java.time.Duration.ofHours(2));
+            List<Map<String, String>> refs = rows(r, sql);
+            assertEquals(List.of("ANALYST_CLI SERVICE_USERS_PAT"), refs.stream().map(x -> x.get("REF_ENTITY_NAME") + " " + x.get("POLICY_NAME")).toList());
+            // the reader may see attachments but still not change or describe the policies
+            assertSnowflakeError(3001, "42501", () -> rows(r, "DESCRIBE AUTHENTICATION POLICY PATROL_ADMIN.POLICIES.SERVICE_USERS_PAT"));
+            assertEquals(List.of("PERSON_USERS_NO_PAT"), rows(r, "SELECT * FROM SNOWFLAKE.ACCOUNT_USAGE.POLICY_REFERENCES WHERE REF_ENTITY_DOMAIN = 'ACCOUNT'")
+                    .stream().map(x -> x.get("POLICY_NAME")).toList());
+        }
+    }
 }
