@@ -22,15 +22,15 @@ import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The account settings the whole pattern rests on: person users
- * cannot use PATs, service users must use a role restriction, network-policy evaluation for PATs is
- * enforced, and each CLI user is a service user with exactly one role and a network policy. Each
- * result carries its evidence (the statement and the value seen) and the SQL that fixes it.
+ * The account settings the whole pattern rests on (README "Snowflake setup"): person users cannot
+ * use PATs, the policy in force for each CLI user requires a role restriction and enforces its
+ * network policy, and each CLI user is a service user with exactly one role and a network policy.
+ * Each result carries its evidence (the statement and the value seen) and the SQL that fixes it.
  *
- * <p>Reading authentication policies needs more than the rotator's grants (APPLY AUTHENTICATION
- * POLICY or the policies' ownership, UNCONFIRMED which is the least). Without it those checks say
- * UNKNOWN with the grant that would let them run; {@code patrol.posture.role} names a role of the
- * rotator's user to run them with.
+ * <p>The user checks need ownership of the CLI user, which the rotator has. Reading authentication
+ * policies needs APPLY AUTHENTICATION POLICY (or the policies' ownership); without it those checks
+ * say UNKNOWN with the grant that would let them run, and {@code patrol.posture.role} names a role
+ * of the rotator's user to run them with.
  */
 @Singleton
 public final class PostureChecker {
@@ -87,21 +87,27 @@ public final class PostureChecker {
     // ---------------------------------------------------------------- account-wide policies
 
     private void policyChecks(List<Check> out) {
+        personPolicyCheck(out);
+        for (Connection c : registry.all()) cliPolicyChecks(c, out);
+    }
+
+    private static String readGrant(String checkRole) {
+        return "GRANT APPLY AUTHENTICATION POLICY ON ACCOUNT TO ROLE " + checkRole
+                + ";  -- to a role of patrol's user used only for posture (patrol.posture.role)";
+    }
+
+    private void personPolicyCheck(List<Check> out) {
         List<Map<String, String>> attached;
         try {
             attached = snowflake.read(ATTACHED);
         } catch (SnowflakeException e) {
             String why = "cannot read the account's authentication policies (" + e.code() + ")";
-            String grant = "GRANT APPLY AUTHENTICATION POLICY ON ACCOUNT TO ROLE " + checkRole
-                    + ";  -- or run the posture check with a role that holds it (patrol.posture.role)";
-            for (String check : List.of("person-users-cannot-use-pats", "service-users-need-role-restriction", "network-policy-evaluation-enforced")) {
-                out.add(new Check(check, "account", Status.UNKNOWN, why, new Evidence(ATTACHED, "error " + e.code()), grant));
-            }
+            out.add(new Check("person-users-cannot-use-pats", "account", Status.UNKNOWN, why, new Evidence(ATTACHED, "error " + e.code()),
+                    readGrant(checkRole)));
             return;
         }
         Optional<PatRules> person = rules(attached, "PERSON_USERS", out);
-        Optional<PatRules> service = rules(attached, "SERVICE_USERS", out);
-        if (person == null || service == null) return;
+        if (person == null) return;
 
         String personFix = "CREATE AUTHENTICATION POLICY IF NOT EXISTS PATROL_ADMIN.POLICIES.PERSON_USERS_NO_PAT "
                 + "AUTHENTICATION_METHODS = ('PASSWORD', 'SAML', 'OAUTH', 'KEYPAIR');\nALTER ACCOUNT SET AUTHENTICATION POLICY "
@@ -117,15 +123,33 @@ public final class PostureChecker {
                     new Evidence("DESCRIBE AUTHENTICATION POLICY " + p.policy(), "AUTHENTICATION_METHODS=" + p.methods()),
                     allows ? "ALTER AUTHENTICATION POLICY " + p.policy() + " SET AUTHENTICATION_METHODS = ('PASSWORD', 'SAML', 'OAUTH', 'KEYPAIR');" : null));
         }
+    }
+
+    /** The PAT rules of the authentication policy in force for one CLI user (its own, else the account's). */
+    private void cliPolicyChecks(Connection c, List<Check> out) {
+        String user = Identifiers.quoted(c.user());
+        String inForce = "SHOW AUTHENTICATION POLICIES ON USER " + user;
+        List<Map<String, String>> rows;
+        try {
+            rows = snowflake.read(inForce);
+        } catch (SnowflakeException e) {
+            String why = "cannot read the authentication policy in force for the CLI user (" + e.code() + ")";
+            for (String check : List.of("service-users-need-role-restriction", "network-policy-evaluation-enforced")) {
+                out.add(new Check(check, c.user(), Status.UNKNOWN, why, new Evidence(inForce, "error " + e.code()), readGrant(checkRole)));
+            }
+            return;
+        }
+        Optional<PatRules> service = rows.isEmpty() || rows.get(0).get("database_name") == null ? Optional.empty() : describe(rows.get(0), out);
+        if (service == null) return;
         PatRules s = service.orElse(new PatRules("(none: Snowflake's defaults)", "[ALL]", true, "ENFORCED_REQUIRED"));
-        String where = service.isPresent() ? "DESCRIBE AUTHENTICATION POLICY " + s.policy() : ATTACHED;
-        out.add(new Check("service-users-need-role-restriction", "account", s.requireServiceRestriction() ? Status.PASS : Status.FAIL,
+        String where = service.isPresent() ? "DESCRIBE AUTHENTICATION POLICY " + s.policy() : inForce;
+        out.add(new Check("service-users-need-role-restriction", c.user(), s.requireServiceRestriction() ? Status.PASS : Status.FAIL,
                 s.requireServiceRestriction() ? "service users' PATs must name a role" : "service users may create unrestricted PATs",
                 new Evidence(where, "REQUIRE_ROLE_RESTRICTION_FOR_SERVICE_USERS=" + s.requireServiceRestriction()),
                 s.requireServiceRestriction() ? null : "ALTER AUTHENTICATION POLICY " + s.policy()
                         + " SET PAT_POLICY = (REQUIRE_ROLE_RESTRICTION_FOR_SERVICE_USERS = TRUE NETWORK_POLICY_EVALUATION = ENFORCED_REQUIRED);"));
         boolean enforced = s.networkEvaluation().equals("ENFORCED_REQUIRED");
-        out.add(new Check("network-policy-evaluation-enforced", "account", enforced ? Status.PASS : Status.FAIL,
+        out.add(new Check("network-policy-evaluation-enforced", c.user(), enforced ? Status.PASS : Status.FAIL,
                 enforced ? "PATs need a network policy and it is enforced" : "PATs work without (or around) a network policy",
                 new Evidence(where, "NETWORK_POLICY_EVALUATION=" + s.networkEvaluation()),
                 enforced ? null : "ALTER AUTHENTICATION POLICY " + s.policy()
@@ -149,6 +173,11 @@ public final class PostureChecker {
             if (chosen != null) break;
         }
         if (chosen == null) return Optional.empty();
+        return describe(chosen, out);
+    }
+
+    /** The PAT rules of a policy named in a SHOW AUTHENTICATION POLICIES row; null when it could not be read (an UNKNOWN was recorded). */
+    private Optional<PatRules> describe(Map<String, String> chosen, List<Check> out) {
         String name = Identifiers.quoted(chosen.get("database_name")) + "." + Identifiers.quoted(chosen.get("schema_name")) + "."
                 + Identifiers.quoted(chosen.get("name"));
         try {
@@ -208,7 +237,7 @@ public final class PostureChecker {
         } catch (SnowflakeException e) {
             out.add(new Check("cli-user-readable", c.user(), Status.UNKNOWN, "cannot inspect the user (" + e.code() + ")",
                     new Evidence("DESCRIBE USER " + user, "error " + e.code()),
-                    "GRANT MONITOR ON USER " + user + " TO ROLE " + checkRole + ";"));
+                    "GRANT OWNERSHIP ON USER " + user + " TO ROLE " + checkRole + " COPY CURRENT GRANTS;  -- as add-cli-user.sql does"));
         }
     }
 }

@@ -105,8 +105,18 @@ class IncidentApiTest {
     @Test
     void disablingTheUserNeedsOwnershipAndAPartialRevocationSaysWhatFailed() throws Exception {
         String before = store.current("analyst_cli").orElseThrow().value().token();
-        Response r = given().header("Authorization", "Bearer " + tokens.oncall()).contentType("application/json")
-                .body("{\"reason\":\"stolen laptop\"}").post("/api/v1/connections/analyst_cli/revoke?disable-user=true");
+        // the grant set of before setup.sql gave the rotator ownership: token management, no ownership
+        var snowflake = devServices.snowflake().orElseThrow();
+        snowflake.runScriptAs("ADMIN", "ACCOUNTADMIN", java.util.List.of(
+                "GRANT OWNERSHIP ON USER ANALYST_CLI TO ROLE USERADMIN COPY CURRENT GRANTS",
+                "GRANT MODIFY PROGRAMMATIC AUTHENTICATION METHODS ON USER ANALYST_CLI TO ROLE PATROL_ROTATOR_ROLE"));
+        Response r;
+        try {
+            r = given().header("Authorization", "Bearer " + tokens.oncall()).contentType("application/json")
+                    .body("{\"reason\":\"stolen laptop\"}").post("/api/v1/connections/analyst_cli/revoke?disable-user=true");
+        } finally {
+            snowflake.runAs("ADMIN", "ACCOUNTADMIN", "GRANT OWNERSHIP ON USER ANALYST_CLI TO ROLE PATROL_ROTATOR_ROLE REVOKE CURRENT GRANTS");
+        }
         assertEquals(502, r.statusCode(), r.asString());
         assertTrue(r.contentType().startsWith("application/problem+json"));
         assertFalse(r.jsonPath().getBoolean("results[0].user_disabled"));

@@ -111,7 +111,8 @@ final class RotationFixture implements AutoCloseable, AfterEachCallback {
     void addCliUser(String user, String role) {
         SnowflakeSeed.runScript(snowflake, "ADMIN", SnowflakeSeed.setupScript(), Map.of("cli_user", user, "cli_role", role,
                 "warehouse", "ANALYST_WH", "rotator_user", "PATROL_ROTATOR", "rotator_role", "PATROL_ROTATOR_ROLE",
-                "rotator_public_key", RsaKeys.publicKeyValue(ROTATOR_KEY), "cli_allowed_cidr", "127.0.0.0/8"));
+                "rotator_public_key", RsaKeys.publicKeyValue(ROTATOR_KEY), "cli_allowed_cidr", "127.0.0.0/8",
+                "rotator_allowed_cidr", "127.0.0.0/8"));
     }
 
     List<Map<String, String>> sql(String sql) {

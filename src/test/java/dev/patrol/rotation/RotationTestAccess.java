@@ -35,7 +35,7 @@ public final class RotationTestAccess {
         void close();
     }
 
-    /** Creates {@code n} CLI users ({@code <prefix>_CLI_i} with role {@code <prefix>_ROLE_i}) set up as setup.sql would. */
+    /** Creates {@code n} CLI users ({@code <prefix>_CLI_i} with role {@code <prefix>_ROLE_i}) set up as setup.sql and add-cli-user.sql would. */
     public static List<Connection> addCliUsers(SnowflakeEmulator snowflake, String prefix, int n) {
         List<Connection> connections = new java.util.ArrayList<>();
         List<String> setup = new java.util.ArrayList<>();
@@ -44,8 +44,8 @@ public final class RotationTestAccess {
             setup.add("CREATE ROLE " + role);
             setup.add("CREATE USER " + user + " TYPE = SERVICE DEFAULT_ROLE = " + role + " NETWORK_POLICY = PATROL_CLI_NETWORK_POLICY");
             setup.add("GRANT ROLE " + role + " TO USER " + user);
-            setup.add("GRANT MODIFY PROGRAMMATIC AUTHENTICATION METHODS ON USER " + user + " TO ROLE PATROL_ROTATOR_ROLE");
-            setup.add("GRANT MONITOR ON USER " + user + " TO ROLE PATROL_ROTATOR_ROLE");
+            setup.add("GRANT OWNERSHIP ON USER " + user + " TO ROLE PATROL_ROTATOR_ROLE COPY CURRENT GRANTS");
+            setup.add("ALTER USER " + user + " SET AUTHENTICATION POLICY PATROL_ADMIN.POLICIES.SERVICE_USERS_PAT FORCE");
             connections.add(RotationFixture.connection(prefix.toLowerCase(java.util.Locale.ROOT) + "-" + i, user, role));
         }
         snowflake.runScriptAs("ADMIN", "ACCOUNTADMIN", setup);

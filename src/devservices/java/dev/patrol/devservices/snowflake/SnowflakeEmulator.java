@@ -142,7 +142,7 @@ public final class SnowflakeEmulator implements AutoCloseable {
 
     /** Runs statements in one session (so {@code USE ROLE} carries over); returns the last one's rows. */
     public List<Map<String, String>> runScriptAs(String user, String role, List<String> sqls) {
-        Session s = new Session(0, user, null, "INTERNAL", null, null, null, null);
+        Session s = new Session(0, user, null, false, "INTERNAL", null, null, null, null);
         s.role = role;
         s.secondaryRoles = List.of();
         Result r = null;
@@ -319,10 +319,10 @@ public final class SnowflakeEmulator implements AutoCloseable {
 
         Instant now = account.now();
         Session s = new Session(sessionIds.incrementAndGet(), outcome.user().name, outcome.pat() == null ? null : outcome.pat().name,
-                outcome.method(), newToken("ver:1-session-"), now.plus(SESSION_VALIDITY), newToken("ver:1-master-"),
+                outcome.pat() != null && outcome.pat().roleRestriction != null, outcome.method(), newToken("ver:1-session-"), now.plus(SESSION_VALIDITY), newToken("ver:1-master-"),
                 now.plus(MASTER_VALIDITY));
         s.role = outcome.role();
-        s.secondaryRoles = outcome.pat() == null ? outcome.user().defaultSecondaryRoles : List.of();
+        s.secondaryRoles = s.pinned() ? List.of() : outcome.user().defaultSecondaryRoles;
         synchronized (account) {
             outcome.user().lastSuccessLogin = now;
             s.database = existingDatabase(query.get("databaseName"));

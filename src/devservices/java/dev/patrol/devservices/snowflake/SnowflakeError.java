@@ -73,12 +73,34 @@ public final class SnowflakeError extends RuntimeException {
                 "Actual statement count " + actual + " did not match the desired statement count 1.");
     }
 
-    // --- PAT rules (snowflake-pat.md §1.8: codes and texts UNCONFIRMED except "not found") ---
+    // --- PAT rules (codes and texts UNCONFIRMED except where a comment names a source) ---
 
     static SnowflakeError patRule(String message) {
         // UNCONFIRMED: the spec documents these refusals but not their codes; 003001-style access
         // control errors would be wrong for value errors, so one compilation-error code is used.
         return new SnowflakeError("002029", "22023", "SQL compilation error:\n" + message);
+    }
+
+    static SnowflakeError dependentGrants(String type, String name) {
+        // UNCONFIRMED code and text; the rule (no transfer without COPY or REVOKE CURRENT GRANTS while
+        // other grants on the object exist) is documented for GRANT OWNERSHIP.
+        return new SnowflakeError("003530", "42501", "SQL access control error:\nCannot transfer ownership of " + type.toLowerCase(java.util.Locale.ROOT)
+                + " '" + name + "' while it has dependent grants; use COPY CURRENT GRANTS or REVOKE CURRENT GRANTS.");
+    }
+
+    static SnowflakeError tooManyPats() {
+        // UNCONFIRMED wording (a third-party report) and code.
+        return new SnowflakeError("002029", "22023", "SQL compilation error:\nExceeded maximum of 15 programmatic access tokens");
+    }
+
+    /** A second user-level authentication policy without FORCE, even the same one again (UNCONFIRMED for the same one). */
+    static SnowflakeError userPolicyAttached(String user) {
+        return new SnowflakeError("003549", "0A000", "SQL compilation error:\nUser '" + user + "' already has a AUTHENTICATION_POLICY");
+    }
+
+    static SnowflakeError accountPolicyNotAttached() {
+        // The text is what terraform-provider-snowflake matches; the code is UNCONFIRMED.
+        return new SnowflakeError("003550", "0A000", "SQL compilation error:\nAny policy of kind AUTHENTICATION_POLICY is not attached to ACCOUNT");
     }
 
     static SnowflakeError patNotFound(String name) {
@@ -87,12 +109,13 @@ public final class SnowflakeError extends RuntimeException {
     }
 
     static SnowflakeError inPatSession(String what) {
-        // UNCONFIRMED text: the docs say PAT sessions cannot manage PATs or switch roles.
+        // UNCONFIRMED text and code: the docs say a PAT session cannot manage its own user's PATs, and
+        // third parties report that role-restricted sessions cannot switch roles.
         return new SnowflakeError("003001", "42501", "SQL access control error:\n" + what
-                + " is not allowed in a session authenticated with a programmatic access token.");
+                + " is not allowed in this session: it authenticated with a programmatic access token.");
     }
 
-    // --- login and session errors (protocol spec §4.1, §4.5; snowflake-pat.md §1.8) ---
+    // --- login and session errors ---
 
     static SnowflakeError badPassword() {
         return new SnowflakeError("390100", "08001", "Incorrect username or password was specified.");

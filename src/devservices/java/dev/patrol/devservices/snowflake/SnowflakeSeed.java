@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The emulated account's starting state (design §8; these names are a contract that tests and
+ * The emulated account's starting state (README "Try it"; these names are a contract that tests and
  * scripts rely on): an admin login, then the operator's own {@code deploy/snowflake/setup.sql}, run
  * unchanged for {@code ANALYST_CLI}, then the person user {@code ANALYST} the pattern protects against.
  */
@@ -32,7 +32,7 @@ public final class SnowflakeSeed {
         return Map.of("cli_user", CLI_USER, "cli_role", CLI_ROLE, "warehouse", CLI_WAREHOUSE,
                 "rotator_user", ROTATOR_USER, "rotator_role", ROTATOR_ROLE, "rotator_public_key", rotatorPublicKey,
                 // the emulator is reached over loopback only
-                "cli_allowed_cidr", "127.0.0.0/8");
+                "cli_allowed_cidr", "127.0.0.0/8", "rotator_allowed_cidr", "127.0.0.0/8");
     }
 
     public static void apply(SnowflakeEmulator emulator, String adminUser, String adminPassword, String rotatorPublicKey) {

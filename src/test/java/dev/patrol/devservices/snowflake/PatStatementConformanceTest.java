@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The PAT statements of snowflake-pat.md §1 through the real driver, as patrol's rotator runs them:
- * logged in with its key pair, holding only MODIFY PROGRAMMATIC AUTHENTICATION METHODS on the CLI user.
+ * logged in with its key pair, holding only the ownership of the CLI user that setup.sql gives it.
  */
 class PatStatementConformanceTest {
 
@@ -141,7 +141,7 @@ class PatStatementConformanceTest {
         assertSnowflakeError(2029, "22023", () -> one("ALTER USER ANALYST_CLI ADD PAT ZERO ROLE_RESTRICTION = 'ANALYST_CLI_ROLE' DAYS_TO_EXPIRY = 0"));
         one("ALTER USER ANALYST_CLI ADD PAT MAX ROLE_RESTRICTION = 'ANALYST_CLI_ROLE' DAYS_TO_EXPIRY = 90");
         // without any authentication policy the range is 1..365 and the default 15
-        f.admin("ALTER ACCOUNT UNSET AUTHENTICATION POLICY FOR ALL SERVICE USERS");
+        f.admin("ALTER USER ANALYST_CLI UNSET AUTHENTICATION POLICY");
         one("ALTER USER ANALYST_CLI ADD PAT YEAR ROLE_RESTRICTION = 'ANALYST_CLI_ROLE' DAYS_TO_EXPIRY = 365");
         one("ALTER USER ANALYST_CLI ADD PAT DEFAULT_DAYS ROLE_RESTRICTION = 'ANALYST_CLI_ROLE'");
         try (Statement s = rotator.createStatement(); ResultSet rs = s.executeQuery("SHOW USER PATS FOR USER ANALYST_CLI")) {
@@ -251,7 +251,8 @@ class PatStatementConformanceTest {
     void rotatorCannotManageTokensOfOtherUsers_pat_1_1() {
         assertSnowflakeError(3001, "42501", () -> one("ALTER USER ANALYST ADD PAT X"));
         assertSnowflakeError(3001, "42501", () -> one("SHOW USER PATS FOR USER ADMIN"));
-        f.admin("REVOKE MODIFY PROGRAMMATIC AUTHENTICATION METHODS ON USER ANALYST_CLI FROM ROLE PATROL_ROTATOR_ROLE");
+        // the rotator's right to the CLI user's tokens comes from owning it
+        f.admin("GRANT OWNERSHIP ON USER ANALYST_CLI TO ROLE USERADMIN COPY CURRENT GRANTS");
         assertSnowflakeError(3001, "42501", () -> one("ALTER USER ANALYST_CLI ADD PAT X ROLE_RESTRICTION = 'ANALYST_CLI_ROLE'"));
     }
 

@@ -166,7 +166,8 @@ class PolicyConformanceTest {
             assertEquals("[PROGRAMMATIC_ACCESS_TOKEN, KEYPAIR]", methods.get("value"));
 
             List<Map<String, String>> onAccount = rows(c, "SHOW AUTHENTICATION POLICIES ON ACCOUNT");
-            assertEquals(2, onAccount.size());
+            assertEquals(1, onAccount.size(), "setup.sql attaches the CLI policy per user, only the person policy account-wide");
+            assertEquals("ACCOUNT", onAccount.get(0).get("set_on"));
             Map<String, String> person = onAccount.stream().filter(r -> r.get("name").equals("PERSON_USERS_NO_PAT")).findFirst().orElseThrow();
             assertEquals("{\"target_scopes\":[\"PERSON_USERS\"]}", person.get("options"));
             assertEquals("AUTHENTICATION_POLICY", person.get("kind"));
