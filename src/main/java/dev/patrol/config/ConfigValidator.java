@@ -31,10 +31,6 @@ import dev.patrol.snowflake.Identifiers;
 @ApplicationScoped
 public class ConfigValidator {
 
-    static final Set<String> TOKEN_KINDS = Set.of("foreign-token", "unrestricted-token", "wrong-role-token");
-    static final Set<String> DRIFT_KINDS = Set.of("foreign-token", "unrestricted-token", "wrong-role-token", "token-limit",
-            "user-missing", "user-not-service", "user-disabled", "role-missing", "extra-roles");
-    static final Set<String> DRIFT_ACTIONS = Set.of("report", "disable", "remove");
 
     /** A revoked caller token keeps working for up to caller-cache-ttl: keep that short. */
     static final Duration MAX_CALLER_CACHE_TTL = Duration.ofMinutes(5);
@@ -91,11 +87,13 @@ public class ConfigValidator {
         if (config.rotation().concurrency() < 1 || config.rotation().concurrency() > 64) {
             problems.add("patrol.rotation.concurrency is " + config.rotation().concurrency() + "; expected 1 to 64");
         }
-        config.drift().actions().forEach((kind, action) -> {
-            if (!DRIFT_KINDS.contains(kind)) problems.add("patrol.drift.actions." + kind + ": unknown finding; expected one of " + DRIFT_KINDS);
-            else if (!DRIFT_ACTIONS.contains(action)) problems.add("patrol.drift.actions." + kind + " is '" + action + "'; expected report, disable or remove");
-            else if (!action.equals("report") && !TOKEN_KINDS.contains(kind)) {
-                problems.add("patrol.drift.actions." + kind + ": only token findings can be disabled or removed");
+        config.drift().actions().forEach((key, action) -> {
+            Optional<PatrolConfig.Drift.Kind> kind = PatrolConfig.Drift.Kind.ofKey(key).filter(k -> k != PatrolConfig.Drift.Kind.SCAN_FAILED);
+            if (kind.isEmpty()) {
+                problems.add("patrol.drift.actions." + key + ": unknown finding; expected one of " + java.util.Arrays.stream(PatrolConfig.Drift.Kind.values())
+                        .filter(k -> k != PatrolConfig.Drift.Kind.SCAN_FAILED).map(PatrolConfig.Drift.Kind::key).toList());
+            } else if (action != PatrolConfig.Drift.Action.REPORT && !kind.get().token()) {
+                problems.add("patrol.drift.actions." + key + ": only token findings can be disabled or removed");
             }
         });
         if (config.devservices().enabled()) {

@@ -45,7 +45,37 @@ public interface PatrolConfig {
          * What to do per kind of finding: {@code report} (default), {@code disable} or {@code remove}.
          * Only token findings (foreign-token, unrestricted-token, wrong-role-token) can be acted on.
          */
-        Map<String, String> actions();
+        Map<String, Action> actions();
+
+        enum Action {
+            REPORT, DISABLE, REMOVE
+        }
+
+        /** The kinds of drift finding, as reports, metrics and {@code patrol.drift.actions.<kind>} name them. */
+        enum Kind {
+            FOREIGN_TOKEN(true), UNRESTRICTED_TOKEN(true), WRONG_ROLE_TOKEN(true), TOKEN_LIMIT(false), USER_MISSING(false),
+            USER_NOT_SERVICE(false), USER_DISABLED(false), ROLE_MISSING(false), EXTRA_ROLES(false), SCAN_FAILED(false);
+
+            private final boolean token;
+
+            Kind(boolean token) {
+                this.token = token;
+            }
+
+            /** A finding about one token, which can be disabled or removed; the others can only be reported. */
+            public boolean token() {
+                return token;
+            }
+
+            @com.fasterxml.jackson.annotation.JsonValue
+            public String key() {
+                return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+            }
+
+            public static Optional<Kind> ofKey(String key) {
+                return java.util.Arrays.stream(values()).filter(k -> k.key().equals(key)).findFirst();
+            }
+        }
     }
 
     interface Snowflake {

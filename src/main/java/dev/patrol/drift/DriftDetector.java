@@ -3,6 +3,8 @@ package dev.patrol.drift;
 import dev.patrol.PatrolException;
 import dev.patrol.audit.AuditLog;
 import dev.patrol.config.PatrolConfig;
+import dev.patrol.config.PatrolConfig.Drift.Action;
+import dev.patrol.config.PatrolConfig.Drift.Kind;
 import dev.patrol.rotation.RotationEngine;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -43,7 +45,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class DriftDetector {
 
     /** What to do per kind of finding ({@code patrol.drift.actions}); kinds not named are reported. */
-    public record Actions(Map<String, String> byKind) {
+    public record Actions(Map<String, Action> byKind) {
         public Actions {
             byKind = Map.copyOf(byKind);
         }
@@ -55,15 +57,13 @@ public final class DriftDetector {
         return new Actions(config.drift().actions());
     }
 
-    static final List<String> KINDS = List.of("foreign-token", "unrestricted-token", "wrong-role-token", "token-limit",
-            "user-missing", "user-not-service", "user-disabled", "role-missing", "extra-roles", "scan-failed");
+
 
     /** One finding. {@code token} is a token's name, never a secret. */
-    public record Finding(String kind, String connection, String user, String token, String detail, String action, String outcome) {}
+    public record Finding(Kind kind, String connection, String user, String token, String detail, Action action, String outcome) {}
 
     public record Report(Instant scannedAt, List<Finding> findings) {}
 
-    static final Set<String> TOKEN_KINDS = Set.of("foreign-token", "unrestricted-token", "wrong-role-token");
     static final int NEAR_LIMIT = 13;
 
     private final SnowflakeAdmin snowflake;
@@ -71,8 +71,8 @@ public final class DriftDetector {
     private final ConnectionRegistry registry;
     private final AuditLog audit;
     private final Clock clock;
-    private final Map<String, String> actions;
-    private final Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
+    private final Map<String, Action> actions;
+    private final Map<Kind, AtomicInteger> counts = new ConcurrentHashMap<>();
 
     @Inject
     public DriftDetector(SnowflakeAdmin snowflake, SecretStore store, ConnectionRegistry registry, AuditLog audit, Clock clock,
@@ -83,9 +83,9 @@ public final class DriftDetector {
         this.audit = audit;
         this.clock = clock;
         this.actions = actions.byKind();
-        for (String kind : KINDS) {
+        for (Kind kind : Kind.values()) {
             AtomicInteger n = counts.computeIfAbsent(kind, k -> new AtomicInteger());
-            Gauge.builder("patrol.drift.findings", n, AtomicInteger::get).tag("kind", kind)
+            Gauge.builder("patrol.drift.findings", n, AtomicInteger::get).tag("kind", kind.key())
                     .description("Findings of the last drift scan").register(meters);
         }
     }
@@ -113,7 +113,7 @@ public final class DriftDetector {
             try {
                 scan(c, out);
             } catch (SnowflakeException e) {
-                out.add(new Finding("scan-failed", c.name(), c.user(), null, e.getMessage(), "report", "reported"));
+                out.add(new Finding(Kind.SCAN_FAILED, c.name(), c.user(), null, e.getMessage(), Action.REPORT, "reported"));
             }
         }
         return new Report(clock.instant(), List.copyOf(out));
@@ -122,55 +122,55 @@ public final class DriftDetector {
     private void scan(Connection c, List<Finding> out) {
         UserFacts f = snowflake.describeUser(c.user());
         if (!f.exists()) {
-            add(out, c, "user-missing", null, "user " + c.user() + " does not exist or the rotator cannot see it");
+            add(out, c, Kind.USER_MISSING, null, "user " + c.user() + " does not exist or the rotator cannot see it");
             return;
         }
-        if (!"SERVICE".equals(f.type())) add(out, c, "user-not-service", null, "TYPE is " + (f.type() == null ? "NULL (PERSON)" : f.type()));
-        if (f.disabled()) add(out, c, "user-disabled", null, "the user is disabled");
-        if (!f.roles().contains(c.role())) add(out, c, "role-missing", null, "the registered role " + c.role() + " is not granted");
+        if (!"SERVICE".equals(f.type())) add(out, c, Kind.USER_NOT_SERVICE, null, "TYPE is " + (f.type() == null ? "NULL (PERSON)" : f.type()));
+        if (f.disabled()) add(out, c, Kind.USER_DISABLED, null, "the user is disabled");
+        if (!f.roles().contains(c.role())) add(out, c, Kind.ROLE_MISSING, null, "the registered role " + c.role() + " is not granted");
         Set<String> extra = new TreeSet<>(f.roles());
         extra.remove(c.role());
         extra.remove("PUBLIC");
-        if (!extra.isEmpty()) add(out, c, "extra-roles", null, "also holds " + String.join(", ", extra));
+        if (!extra.isEmpty()) add(out, c, Kind.EXTRA_ROLES, null, "also holds " + String.join(", ", extra));
 
         String recorded = store.current(c.name()).map(Versioned::value).map(TokenRecord::tokenName).orElse(null);
         List<PatInfo> live = snowflake.listPats(c.user()).stream().filter(p -> !"EXPIRED".equals(p.status())).toList();
         for (PatInfo p : live) {
-            if (!RotationPlanner.ours(p, c)) add(out, c, "foreign-token", p, "token " + p.name() + " is not one patrol made for this connection", recorded);
+            if (!RotationPlanner.ours(p, c)) add(out, c, Kind.FOREIGN_TOKEN, p, "token " + p.name() + " is not one patrol made for this connection", recorded);
             if (p.roleRestriction() == null) {
-                add(out, c, "unrestricted-token", p, "token " + p.name() + " has no role restriction", recorded);
+                add(out, c, Kind.UNRESTRICTED_TOKEN, p, "token " + p.name() + " has no role restriction", recorded);
             } else if (!p.roleRestriction().equals(c.role())) {
-                add(out, c, "wrong-role-token", p, "token " + p.name() + " is restricted to " + p.roleRestriction() + ", not " + c.role(), recorded);
+                add(out, c, Kind.WRONG_ROLE_TOKEN, p, "token " + p.name() + " is restricted to " + p.roleRestriction() + ", not " + c.role(), recorded);
             }
         }
-        if (live.size() >= NEAR_LIMIT) add(out, c, "token-limit", null, live.size() + " of Snowflake's 15 tokens in use");
+        if (live.size() >= NEAR_LIMIT) add(out, c, Kind.TOKEN_LIMIT, null, live.size() + " of Snowflake's 15 tokens in use");
     }
 
-    private void add(List<Finding> out, Connection c, String kind, String token, String detail) {
-        Finding f = new Finding(kind, c.name(), c.user(), token, detail, "report", "reported");
+    private void add(List<Finding> out, Connection c, Kind kind, String token, String detail) {
+        Finding f = new Finding(kind, c.name(), c.user(), token, detail, Action.REPORT, "reported");
         out.add(f);
-        audit.record(new AuditLog.Event("drift", "patrol", c.name(), c.user(), token, kind, detail));
+        audit.record(new AuditLog.Event("drift", "patrol", c.name(), c.user(), token, kind.key(), detail));
     }
 
-    private void add(List<Finding> out, Connection c, String kind, PatInfo p, String detail, String recorded) {
-        String action = actions.getOrDefault(kind, "report");
+    private void add(List<Finding> out, Connection c, Kind kind, PatInfo p, String detail, String recorded) {
+        Action action = actions.getOrDefault(kind.key(), Action.REPORT);
         String outcome = "reported";
-        if (!action.equals("report") && TOKEN_KINDS.contains(kind)) {
+        if (action != Action.REPORT && kind.token()) {
             if (p.name().equals(recorded)) {
                 outcome = "not acted on: it is the secret patrol hands out";
             } else {
                 try {
-                    if (action.equals("remove")) snowflake.removePat(c.user(), p.name());
+                    if (action == Action.REMOVE) snowflake.removePat(c.user(), p.name());
                     else if (!"DISABLED".equals(p.status())) snowflake.disablePat(c.user(), p.name());
-                    outcome = action.equals("remove") ? "removed" : "disabled";
+                    outcome = action == Action.REMOVE ? "removed" : "disabled";
                 } catch (SnowflakeException e) {
-                    outcome = action + " failed: " + e.getMessage();
+                    outcome = action.name().toLowerCase(java.util.Locale.ROOT) + " failed: " + e.getMessage();
                 }
             }
         }
         Finding f = new Finding(kind, c.name(), c.user(), p.name(), detail, action, outcome);
         out.add(f);
-        audit.record(new AuditLog.Event("drift", "patrol", c.name(), c.user(), p.name(), kind + ": " + outcome, detail));
+        audit.record(new AuditLog.Event("drift", "patrol", c.name(), c.user(), p.name(), kind.key() + ": " + outcome, detail));
     }
 
 }

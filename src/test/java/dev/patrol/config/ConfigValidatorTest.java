@@ -136,11 +136,13 @@ class ConfigValidatorTest {
     void driftActionsAreChecked() {
         String all = String.join("\n", ConfigValidator.problems(config(Map.of("patrol.devservices.enabled", "true",
                 "patrol.drift.actions.foreign-token", "remove", "patrol.drift.actions.extra-roles", "remove",
-                "patrol.drift.actions.unrestricted-token", "explode", "patrol.drift.actions.bogus", "report")), LaunchMode.TEST));
+                "patrol.drift.actions.bogus", "report")), LaunchMode.TEST));
         assertTrue(all.contains("patrol.drift.actions.extra-roles: only token findings"), all);
-        assertTrue(all.contains("patrol.drift.actions.unrestricted-token is 'explode'"), all);
         assertTrue(all.contains("patrol.drift.actions.bogus: unknown finding"), all);
         assertTrue(!all.contains("patrol.drift.actions.foreign-token"), all);
+        RuntimeException e = assertThrows(RuntimeException.class,
+                () -> config(Map.of("patrol.drift.actions.unrestricted-token", "explode")).drift().actions());
+        assertTrue(e.getMessage().contains("patrol.drift.actions.unrestricted-token"), e.getMessage());
     }
 
     @Test

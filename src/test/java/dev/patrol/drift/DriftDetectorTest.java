@@ -1,5 +1,7 @@
 package dev.patrol.drift;
 
+import dev.patrol.config.PatrolConfig;
+
 import dev.patrol.config.PatrolConfig.Rotation.Strategy;
 import dev.patrol.audit.AuditLog;
 import dev.patrol.registry.Connection;
@@ -30,12 +32,14 @@ class DriftDetectorTest {
     }
 
     DriftDetector detector(Map<String, String> actions) {
-        return new DriftDetector(f.admin(), f.store(), new ConnectionRegistry(List.of(cli)), new AuditLog(f.clock()), f.clock(), new DriftDetector.Actions(actions),
+        Map<String, PatrolConfig.Drift.Action> byKind = new java.util.HashMap<>();
+        actions.forEach((k, v) -> byKind.put(k, PatrolConfig.Drift.Action.valueOf(v.toUpperCase(java.util.Locale.ROOT))));
+        return new DriftDetector(f.admin(), f.store(), new ConnectionRegistry(List.of(cli)), new AuditLog(f.clock()), f.clock(), new DriftDetector.Actions(byKind),
                 new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
     }
 
     Set<String> kinds(DriftDetector.Report r) {
-        return r.findings().stream().map(DriftDetector.Finding::kind).collect(Collectors.toSet());
+        return r.findings().stream().map(x -> x.kind().key()).collect(Collectors.toSet());
     }
 
     List<String> tokens() {
@@ -59,7 +63,7 @@ class DriftDetectorTest {
         f.sql("ALTER USER ANALYST_CLI ADD PAT PATROL_ANALYST_CLI_XL ROLE_RESTRICTION = 'ANALYST_CLI_ROLE' COMMENT = 'patrol:analyst_cli'");
         DriftDetector.Report r = detector(Map.of()).scan();
         Map<String, Set<String>> byToken = r.findings().stream().filter(x -> x.token() != null)
-                .collect(Collectors.groupingBy(DriftDetector.Finding::token, Collectors.mapping(DriftDetector.Finding::kind, Collectors.toSet())));
+                .collect(Collectors.groupingBy(DriftDetector.Finding::token, Collectors.mapping(x -> x.kind().key(), Collectors.toSet())));
         assertEquals(Set.of("foreign-token"), byToken.get("HANDMADE"));
         assertEquals(Set.of("foreign-token", "wrong-role-token"), byToken.get("PUBLIC_ONLY"));
         assertEquals(Set.of("foreign-token", "unrestricted-token"), byToken.get("OPEN_ENDED"));
