@@ -4,6 +4,7 @@
 # "started" line, seconds to /q/health/ready answering UP (which includes a Snowflake login and a
 # Vault lookup), and the resident set size once ready.
 #   usage: src/test/bench/startup.sh [runs]      (default 5)
+# JAVA_OPTS defaults to the garbage collector the container image uses (deploy/docker/Dockerfile).
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 runs="${1:-5}"
@@ -26,7 +27,7 @@ for i in $(seq 1 "$runs"); do
   PATROL_SNOWFLAKE_ACCOUNT=PATROLDEV PATROL_SNOWFLAKE_URL="$sf" PATROL_SNOWFLAKE_USER=PATROL_ROTATOR \
   PATROL_SNOWFLAKE_ROLE=PATROL_ROTATOR_ROLE PATROL_SNOWFLAKE_PRIVATE_KEY_FILE="$work/rotator.p8" \
   PATROL_VAULT_ADDRESS="$vault" PATROL_VAULT_TOKEN="$token" QUARKUS_HTTP_PORT=$port QUARKUS_HTTP_HOST=127.0.0.1 \
-    java -Dpatrol.connections.analyst_cli.user=ANALYST_CLI -Dpatrol.connections.analyst_cli.role=ANALYST_CLI_ROLE \
+    java ${JAVA_OPTS:--XX:+UseSerialGC} -Dpatrol.connections.analyst_cli.user=ANALYST_CLI -Dpatrol.connections.analyst_cli.role=ANALYST_CLI_ROLE \
     -jar target/quarkus-app/quarkus-run.jar >"$work/patrol-$i.log" 2>&1 &
   pid=$!
   started=""

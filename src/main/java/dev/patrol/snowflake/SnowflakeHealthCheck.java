@@ -1,6 +1,8 @@
 package dev.patrol.snowflake;
 
+import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
@@ -10,6 +12,23 @@ import org.eclipse.microprofile.health.Readiness;
 @Readiness
 @ApplicationScoped
 public class SnowflakeHealthCheck implements HealthCheck {
+
+    /**
+     * Logs the rotator in while the rest of patrol starts: the driver's first login (class loading,
+     * key parsing, a session) is most of the time to ready, and the first readiness probe then finds
+     * a session waiting. A failure here only means readiness reports it.
+     */
+    void warmUp(@Observes StartupEvent event) {
+        Thread t = new Thread(() -> {
+            try {
+                snowflake.ping();
+            } catch (RuntimeException e) {
+                // readiness will say why
+            }
+        }, "patrol-snowflake-warm-up");
+        t.setDaemon(true);
+        t.start();
+    }
 
     @Inject
     SnowflakeAdmin snowflake;
