@@ -128,9 +128,7 @@ public final class DriftDetector {
         if (!"SERVICE".equals(f.type())) add(out, c, Kind.USER_NOT_SERVICE, null, "TYPE is " + (f.type() == null ? "NULL (PERSON)" : f.type()));
         if (f.disabled()) add(out, c, Kind.USER_DISABLED, null, "the user is disabled");
         if (!f.roles().contains(c.role())) add(out, c, Kind.ROLE_MISSING, null, "the registered role " + c.role() + " is not granted");
-        Set<String> extra = new TreeSet<>(f.roles());
-        extra.remove(c.role());
-        extra.remove("PUBLIC");
+        Set<String> extra = f.rolesBeside(c.role());
         if (!extra.isEmpty()) add(out, c, Kind.EXTRA_ROLES, null, "also holds " + String.join(", ", extra));
 
         String recorded = store.current(c.name()).map(Versioned::value).map(TokenRecord::tokenName).orElse(null);

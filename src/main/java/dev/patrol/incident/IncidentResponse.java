@@ -26,7 +26,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.function.Supplier;
@@ -114,18 +113,7 @@ public final class IncidentResponse implements AutoCloseable {
     public List<Revocation> revokeAll(String reason, String actor, boolean disableUsers) {
         List<Future<Revocation>> futures = new ArrayList<>();
         for (Connection c : registry.all()) futures.add(workers.submit(() -> revoke(c, reason, actor, disableUsers)));
-        List<Revocation> out = new ArrayList<>();
-        for (Future<Revocation> f : futures) {
-            try {
-                out.add(f.get());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted during revoke-all");
-            } catch (ExecutionException e) {
-                throw new IllegalStateException("revocation failed outside its guard", e.getCause());
-            }
-        }
-        return out;
+        return Workers.joinAll(futures);
     }
 
     /**

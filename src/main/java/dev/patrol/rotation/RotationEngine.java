@@ -33,7 +33,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -206,17 +205,7 @@ public final class RotationEngine {
             for (Connection c : registry.all()) futures.add(workers.submit(() -> held.get() && !stopping.get()
                     ? processIsolated(c, start)
                     : new Outcome(c.name(), Result.ABANDONED, "the sweep lock was lost or patrol is stopping", List.of())));
-            List<Outcome> outcomes = new ArrayList<>();
-            for (Future<Outcome> f : futures) {
-                try {
-                    outcomes.add(f.get());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
-                } catch (ExecutionException e) {
-                    throw new IllegalStateException("unexpected failure outside the per-connection guard", e.getCause());
-                }
-            }
+            List<Outcome> outcomes = Workers.joinAll(futures);
             Duration took = Duration.ofNanos(System.nanoTime() - startNanos);
             metrics.sweep(took);
             return new SweepReport(true, outcomes, took);
@@ -337,9 +326,7 @@ public final class RotationEngine {
                 + "; only TYPE=SERVICE users can be forced to use a role restriction";
         if (f.disabled()) return "user " + c.user() + " is disabled";
         if (!f.roles().contains(c.role())) return "user " + c.user() + " does not hold its registered role " + c.role();
-        Set<String> extra = new TreeSet<>(f.roles());
-        extra.remove(c.role());
-        extra.remove("PUBLIC");
+        Set<String> extra = f.rolesBeside(c.role());
         if (!extra.isEmpty()) return "user " + c.user() + " holds roles besides " + c.role() + ": " + String.join(", ", extra);
         return null;
     }

@@ -1,6 +1,10 @@
 package dev.patrol.rotation;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -18,6 +22,26 @@ public final class Workers {
             t.setDaemon(true);
             return t;
         });
+    }
+
+    /**
+     * The results of work that guards its own failures, in order. A task that throws anyway is a bug,
+     * reported as such. An interrupt (patrol stopping) stops the wait with an exception, never with a
+     * partial list that could pass for the whole.
+     */
+    public static <T> List<T> joinAll(List<Future<T>> futures) {
+        List<T> out = new ArrayList<>();
+        for (Future<T> f : futures) {
+            try {
+                out.add(f.get());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for parallel work");
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("unexpected failure outside the per-item guard", e.getCause());
+            }
+        }
+        return out;
     }
 
     /** Sleeps for back-off; an interrupt ends the sleep and stays set for the caller to see. */

@@ -16,6 +16,14 @@ public interface SnowflakeAdmin {
         public static UserFacts missing() {
             return new UserFacts(false, null, false, Set.of());
         }
+
+        /** Roles held beside {@code role} and PUBLIC, sorted: a CLI user should hold none. */
+        public Set<String> rolesBeside(String role) {
+            Set<String> extra = new java.util.TreeSet<>(roles);
+            extra.remove(role);
+            extra.remove("PUBLIC");
+            return extra;
+        }
     }
 
     /** One row of SHOW USER PATS. */
