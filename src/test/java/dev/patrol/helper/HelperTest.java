@@ -637,7 +637,7 @@ class HelperTest {
             Run r = run(shell, env, "fetch", "analyst_cli");
             assertEquals(0, r.exit(), server + ": " + r.err());
             assertEquals("", r.err());
-            assertTrue(argv().contains("--proto\n=http,https\n"), argv());
+            assertTrue(argv().contains("--proto\n=http,https\n") && argv().contains("--noproxy\n*\n"), "loopback, never via a proxy: " + argv());
         }
         for (String[] https : List.of(new String[] {"https://patrol.example.com", "https://patrol.example.com/api"},
                 new String[] {"patrol.example.com:8443", "https://patrol.example.com:8443/api"})) {
@@ -645,7 +645,7 @@ class HelperTest {
             Map<String, String> env = recordingCurl(env(developer()), canned);
             env.put("PATROL_SERVER", https[0]);
             assertEquals(0, run(shell, env, "fetch", "analyst_cli").exit());
-            assertTrue(argv().contains("--proto\n=https\n") && argv().contains(https[1]), argv());
+            assertTrue(argv().contains("--proto\n=https\n") && argv().contains(https[1]) && !argv().contains("--noproxy"), argv());
         }
         Files.deleteIfExists(home.resolve("argv.log"));
         Map<String, String> optIn = recordingCurl(env(developer()), canned);
