@@ -85,10 +85,15 @@ class HelperBenchmark {
     }
 
     static void report(String what, int runs, List<Double> c, List<Double> f) {
+        // Each fetch against the curl just before it: on a shared machine the load drifts during a run.
+        List<Double> paired = new ArrayList<>();
+        for (int i = 0; i < runs; i++) paired.add(f.get(i) / c.get(i));
+        Collections.sort(paired);
         Collections.sort(c);
         Collections.sort(f);
-        System.out.printf("%nHelper benchmark, %s (%d runs each, alternating): bare curl p50 %.1f ms p90 %.1f ms; patrol fetch p50 %.1f ms p90 %.1f ms; p50 ratio %.2f%n",
-                what, runs, c.get(runs / 2), c.get(runs * 9 / 10), f.get(runs / 2), f.get(runs * 9 / 10), f.get(runs / 2) / c.get(runs / 2));
+        System.out.printf("%nHelper benchmark, %s (%d runs each, alternating): bare curl p50 %.1f ms p90 %.1f ms; patrol fetch p50 %.1f ms p90 %.1f ms; "
+                + "p50 ratio %.2f; median paired ratio %.2f%n",
+                what, runs, c.get(runs / 2), c.get(runs * 9 / 10), f.get(runs / 2), f.get(runs * 9 / 10), f.get(runs / 2) / c.get(runs / 2), paired.get(runs / 2));
     }
 
     double time(List<String> cmd, String token) throws Exception {
