@@ -49,8 +49,10 @@ public class TokenResource {
     @Produces({MediaType.APPLICATION_JSON, TOML})
     @Operation(summary = "The current secret", description = "The current PAT with the connection parameters a client needs. "
             + "With 'Accept: application/toml' the ready [name] section of connections.toml. Needs 'read' on "
-            + "<kv-mount>/data/<path-prefix>/{name}. Never cached (Cache-Control: no-store).")
-    @APIResponse(responseCode = "200", description = "The secret and connection parameters")
+            + "<kv-mount>/data/<path-prefix>/{name}. Never cached (Cache-Control: no-store); the ETag names the record version and "
+            + "token, and If-None-Match with it answers 304 without a body.")
+    @APIResponse(responseCode = "200", description = "The secret and connection parameters, with an ETag")
+    @APIResponse(responseCode = "304", description = "If-None-Match names the current ETag: the secret has not changed")
     @APIResponse(responseCode = "401", description = "No valid Vault token")
     @APIResponse(responseCode = "403", description = "The token lacks the capability")
     @APIResponse(responseCode = "404", description = "No such connection, or no secret yet")
@@ -75,8 +77,14 @@ public class TokenResource {
             throw ApiException.notFound("Connection " + name + " has no secret yet; patrol mints one on its next sweep.");
         }
         TokenRecord r = record.get().value();
-        api.audit(caller, "token", name, "success", "token " + r.tokenName());
         boolean toml = headers.getAcceptableMediaTypes().stream().anyMatch(t -> t.isCompatible(MediaType.valueOf(TOML)) && !t.isWildcardType());
+        // The validator names the record version and token (never the secret), so an unchanged secret costs no body.
+        String etag = TomlSection.etag(record.get().version(), r.tokenName(), toml);
+        if (TomlSection.matches(headers.getHeaderString(HttpHeaders.IF_NONE_MATCH), etag)) {
+            api.audit(caller, "token", name, "success", "not modified, token " + r.tokenName());
+            return Response.notModified().header("ETag", etag).header("Cache-Control", "no-store").header("Pragma", "no-cache").build();
+        }
+        api.audit(caller, "token", name, "success", "token " + r.tokenName());
         Object entity;
         String type;
         if (toml) {
@@ -104,7 +112,7 @@ public class TokenResource {
             entity = m;
             type = MediaType.APPLICATION_JSON;
         }
-        return Response.ok(entity, type).header("Cache-Control", "no-store").header("Pragma", "no-cache").build();
+        return Response.ok(entity, type).header("ETag", etag).header("Cache-Control", "no-store").header("Pragma", "no-cache").build();
     }
 
     private static <T> T join(CompletableFuture<T> f) {

@@ -21,6 +21,28 @@ final class TomlSection {
         return b.toString();
     }
 
+    /**
+     * The token endpoint's entity tag: the Vault record version and the token name (never the secret),
+     * and the representation, since JSON and TOML answers differ. Token names are identifiers; anything
+     * else is dropped so the tag stays a valid quoted string.
+     */
+    static String etag(long recordVersion, String tokenName, boolean toml) {
+        String token = tokenName == null ? "" : tokenName.replaceAll("[^A-Za-z0-9_.-]", "");
+        return "\"" + recordVersion + "-" + token + (toml ? "-toml" : "-json") + "\"";
+    }
+
+    /** Whether an If-None-Match header names this tag ({@code *}, or a list; weak comparison as for GET). */
+    static boolean matches(String ifNoneMatch, String etag) {
+        if (ifNoneMatch == null || ifNoneMatch.isBlank()) return false;
+        for (String candidate : ifNoneMatch.split(",")) {
+            String c = candidate.trim();
+            if (c.equals("*")) return true;
+            if (c.startsWith("W/")) c = c.substring(2);
+            if (c.equals(etag)) return true;
+        }
+        return false;
+    }
+
     /** Bare keys are A-Za-z0-9_- ; anything else is quoted. */
     static String key(String k) {
         return k.matches("[A-Za-z0-9_-]+") ? k : string(k);

@@ -11,7 +11,22 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.net.URI;
 import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.LinkOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +43,9 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The shell helper {@code deploy/bin/patrol} (design §7) against a running patrol, under sh (dash) and bash. */
 @QuarkusTest
@@ -326,9 +343,14 @@ class HelperTest {
         Files.createDirectories(connections().getParent());
         Files.writeString(connections(), FIXTURE);
         assertEquals(0, run(shell, env(developer()), "fetch", "analyst_cli").exit());
+        assertJdbcLogsIn(connections().getParent());
+    }
+
+    /** The real driver, in its own JVM, reads $SNOWFLAKE_HOME/connections.toml by itself and logs in. */
+    static void assertJdbcLogsIn(Path snowflakeHome) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), JdbcAutoMain.class.getName()).redirectErrorStream(true);
-        pb.environment().put("SNOWFLAKE_HOME", connections().getParent().toString());
+        pb.environment().put("SNOWFLAKE_HOME", snowflakeHome.toString());
         pb.environment().put("SNOWFLAKE_DEFAULT_CONNECTION_NAME", "analyst_cli");
         pb.environment().put("SNOWFLAKE_DISABLE_PLATFORM_DETECTION", "true");
         pb.environment().put("SNOWFLAKE_DISABLE_MINICORE", "true");
@@ -347,5 +369,394 @@ class HelperTest {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(30, TimeUnit.SECONDS));
         assertEquals("ok", out.trim(), out);
+    }
+
+    // ---------------------------------------------------------------- hostile neighbours, the wire, TOML, 304
+
+    static final String TOML_CASES = """
+            # hand-written
+            [prod]
+            account = "acme-prod"
+            servers = [
+              [ "a", "b" ],
+            ["c"],
+            ]
+
+            [ "analyst_cli" ]   # quoted, spaced header: still this connection
+            # operator's note
+            warehouse = "OLD_WH"
+            allowed = [
+            [1, 2], # [analyst_cli]
+            [3]
+            ]
+            script = '''
+            [dev]
+            password = 'x'
+            '''
+            authenticator = "PROGRAMMATIC_ACCESS_TOKEN"
+            token_file_path = "/stale/analyst_cli.token"
+
+            [ analyst_cli . "extra" ]
+            password = "not ours"
+
+            [[jobs]]
+            name = "nightly"
+            """;
+
+    static String realCurl() {
+        return Stream.of(System.getenv("PATH").split(":")).map(d -> Path.of(d, "curl")).filter(Files::isExecutable)
+                .findFirst().orElseThrow().toString();
+    }
+
+    /**
+     * A curl in front of the real one on PATH: it records its arguments (argv.log) and environment
+     * (curl-env.log), then runs the real curl, or, given a canned answer, prints that instead (no network).
+     */
+    Map<String, String> recordingCurl(Map<String, String> env, String canned) throws IOException {
+        Path bin = Files.createDirectories(home.resolve("bin"));
+        Path fake = bin.resolve("curl");
+        String tail;
+        if (canned == null) {
+            tail = "exec '" + realCurl() + "' \"$@\"\n";
+        } else {
+            Path answer = home.resolve("canned-answer");
+            Files.writeString(answer, canned);
+            tail = "cat > /dev/null\ncat '" + answer + "'\n";
+        }
+        Files.writeString(fake, "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\" >> '" + home.resolve("argv.log") + "'; done\n"
+                + "env >> '" + home.resolve("curl-env.log") + "'\n" + tail);
+        fake.toFile().setExecutable(true);
+        env.put("PATH", bin + ":" + System.getenv("PATH"));
+        return env;
+    }
+
+    String argv() throws IOException {
+        Path log = home.resolve("argv.log");
+        return Files.exists(log) ? Files.readString(log) : "";
+    }
+
+    /** What curl -D - -w '\n%{http_code}' prints for a 200 with this ETag and body. */
+    static String answer(String etag, String body) {
+        return "HTTP/1.1 200 OK\r\nContent-Type: application/toml\r\nETag: " + etag + "\r\nCache-Control: no-store\r\n\r\n" + body + "\n200";
+    }
+
+    record Snapshot(String sha, FileTime mtime) {}
+
+    static Snapshot snapshot(Path p) throws Exception {
+        return new Snapshot(sha(p), Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS));
+    }
+
+    static List<String> names(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    /** A private directory holding connections.toml (FIXTURE) with an old mtime, so any rewrite shows. */
+    Path fixtureIn(String dir) throws Exception {
+        Path d = Files.createDirectories(home.resolve(dir));
+        Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwx------"));
+        Path f = d.resolve("connections.toml");
+        Files.writeString(f, FIXTURE);
+        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
+        Files.setLastModifiedTime(f, FileTime.from(Instant.parse("2001-01-01T00:00:00Z")));
+        return f;
+    }
+
+    void assertRefused(String shell, Map<String, String> env, Path file, String why, String... extra) throws Exception {
+        Snapshot before = Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) ? snapshot(file) : null;
+        List<String> dirBefore = names(file.getParent());
+        List<String> args = new ArrayList<>(List.of("fetch", "analyst_cli", "--file", file.toString()));
+        args.addAll(List.of(extra));
+        Run r = run(shell, env, args.toArray(String[]::new));
+        assertEquals(1, r.exit(), r.err());
+        assertEquals(1, r.err().lines().count(), r.err());
+        assertTrue(r.err().contains(why), r.err());
+        if (before != null) assertEquals(before, snapshot(file), "the file is untouched");
+        assertEquals(dirBefore, names(file.getParent()), "nothing created beside it");
+        assertEquals("", argv(), "refused before any request");
+    }
+
+    @ParameterizedTest
+    @MethodSource("shells")
+    void targetsSomeoneElseCouldTamperWithAreRefusedAndLeftUntouched(String shell) throws Exception {
+        Map<String, String> env = recordingCurl(env(developer()), null);
+
+        Path open = fixtureIn("open");
+        Files.setPosixFilePermissions(open.getParent(), PosixFilePermissions.fromString("rwxrwxrwx"));
+        assertRefused(shell, env, open, "group or others can write");
+
+        Path groupFile = fixtureIn("groupfile");
+        Files.setPosixFilePermissions(groupFile, PosixFilePermissions.fromString("rw-rw----"));
+        assertRefused(shell, env, groupFile, "group or others can write");
+
+        // A FIFO where the file should be: refused without being opened (opening it would block).
+        Path fifoDir = Files.createDirectories(home.resolve("fifo"));
+        Files.setPosixFilePermissions(fifoDir, PosixFilePermissions.fromString("rwx------"));
+        Path fifo = fifoDir.resolve("connections.toml");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        assertRefused(shell, env, fifo, "not a regular file");
+        assertTrue(Files.readAttributes(fifo, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isOther(), "still the FIFO");
+
+        // A link is followed only to a target that passes the same checks.
+        Path linkDir = Files.createDirectories(home.resolve("link"));
+        Files.setPosixFilePermissions(linkDir, PosixFilePermissions.fromString("rwx------"));
+        Path link = linkDir.resolve("connections.toml");
+        Files.createSymbolicLink(link, Path.of("../open/connections.toml"));
+        Snapshot target = snapshot(open);
+        assertRefused(shell, env, link, "group or others can write");
+        assertEquals(target, snapshot(open), "the link's target is untouched");
+
+        // --token-file is held to the same rules.
+        Path own = fixtureIn("own");
+        assertRefused(shell, env, own, "group or others can write", "--token-file", open.getParent().resolve("t").toString());
+    }
+
+    @ParameterizedTest
+    @MethodSource("shells")
+    void aDirectoryOrFileOwnedBySomeoneElseIsRefused(String shell) throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "needs root to give files to nobody");
+        var nobody = home.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody");
+        Map<String, String> env = recordingCurl(env(developer()), null);
+
+        // What the README's /tmp/patrol-demo would be if a co-tenant had made it first.
+        Path foreign = fixtureIn("foreign");
+        Files.setOwner(foreign.getParent(), nobody);
+        assertRefused(shell, env, foreign, "not owned by you");
+        Map<String, String> demo = new HashMap<>(env);
+        demo.put("SNOWFLAKE_HOME", foreign.getParent().toString());
+        Run r = run(shell, demo, "fetch", "analyst_cli");
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("not owned by you"), r.err());
+
+        Path theirs = fixtureIn("theirs");
+        Files.setOwner(theirs, nobody);
+        assertRefused(shell, env, theirs, "not owned by you");
+
+        Path linkDir = Files.createDirectories(home.resolve("mine"));
+        Files.setPosixFilePermissions(linkDir, PosixFilePermissions.fromString("rwx------"));
+        Path link = linkDir.resolve("connections.toml");
+        Files.createSymbolicLink(link, theirs);
+        Snapshot before = snapshot(theirs);
+        assertRefused(shell, env, link, "not owned by you");
+        assertEquals(before, snapshot(theirs));
+        assertEquals(List.of(), names(foreign.getParent()).stream().filter(n -> n.startsWith(".patrol")).toList());
+    }
+
+    @ParameterizedTest
+    @MethodSource("shells")
+    void theVaultTokenIsInNoFileAtAnyMomentAndTheSecretOnlyWhereItBelongs(String shell) throws Exception {
+        Map<String, String> env = recordingCurl(env(developer()), null);
+        String token = developer();
+        Path tokenFile = home.resolve(".snowflake/analyst_cli.token");
+        Set<String> tokenSeenIn = ConcurrentHashMap.newKeySet();
+        Set<String> secretSeenIn = ConcurrentHashMap.newKeySet();
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicInteger scans = new AtomicInteger();
+        String secret = secret();
+        // Reads every regular file under HOME, over and over, while the helper runs.
+        Thread watcher = new Thread(() -> {
+            while (!stop.get()) {
+                try (Stream<Path> all = Files.walk(home)) {
+                    all.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).forEach(p -> {
+                        try {
+                            String text = new String(Files.readAllBytes(p), StandardCharsets.ISO_8859_1);
+                            if (text.contains(token)) tokenSeenIn.add(p.toString());
+                            if (text.contains(secret)) secretSeenIn.add(home.relativize(p).toString());
+                        } catch (IOException gone) {
+                            // renamed or removed between listing and reading
+                        }
+                    });
+                } catch (IOException | java.io.UncheckedIOException gone) {
+                    // a directory vanished during the walk
+                }
+                scans.incrementAndGet();
+            }
+        });
+        watcher.start();
+        try {
+            Files.createDirectories(connections().getParent());
+            Files.writeString(connections(), FIXTURE);
+            assertEquals(0, run(shell, env, "fetch", "analyst_cli").exit());
+            assertEquals(0, run(shell, env, "fetch", "analyst_cli").exit());
+            assertEquals(0, run(shell, env, "fetch", "analyst_cli", "--token-file", tokenFile.toString()).exit());
+            assertEquals(0, run(shell, env, "exec", "analyst_cli", "--", "true").exit());
+            assertEquals(0, run(shell, env, "status").exit());
+            Map<String, String> wrong = recordingCurl(env(null), null);
+            Files.writeString(home.resolve(".vault-token"), "hvs.not-this-one\n");
+            assertEquals(3, run(shell, wrong, "fetch", "analyst_cli").exit());
+        } finally {
+            stop.set(true);
+            watcher.join();
+        }
+        assertTrue(scans.get() > 1, "the watcher ran");
+        assertEquals(Set.of(), tokenSeenIn, "no file ever held the Vault token");
+        for (String f : secretSeenIn) {
+            assertTrue(f.equals(".snowflake/connections.toml") || f.equals(".snowflake/analyst_cli.token")
+                    || f.matches("\\.snowflake/\\.patrol\\.[^/]+/(new|token)"), "the secret appeared in " + f);
+        }
+        String argv = argv();
+        assertTrue(argv.startsWith("-q\n"), "curl ignores ~/.curlrc: " + argv);
+        assertTrue(argv.contains("--proto\n=http,https\n") && argv.contains("--max-filesize\n") && argv.contains("-H\n@-\n"), argv);
+        assertFalse(argv.contains(token) || argv.contains(secret), "neither is an argument");
+        String curlEnv = Files.readString(home.resolve("curl-env.log"));
+        assertFalse(curlEnv.contains("VAULT_TOKEN") || curlEnv.contains(token), "curl's environment has no Vault token");
+        assertEquals(List.of("analyst_cli.token", "connections.toml"), names(connections().getParent()), "no temporary file is left");
+    }
+
+    @ParameterizedTest
+    @MethodSource("shells")
+    void execRunsTheCommandWithoutTheVaultToken(String shell) throws Exception {
+        Run r = run(shell, env(developer()), "exec", "analyst_cli", "--", "env");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("HOME="), r.out());
+        assertFalse(r.out().contains("VAULT_TOKEN") || r.out().contains(developer()), "the child gets no Vault token");
+        Files.writeString(home.resolve(".vault-token"), developer() + "\n");
+        Run fromFile = run(shell, env(null), "exec", "analyst_cli", "--", "env");
+        assertEquals(0, fromFile.exit(), fromFile.err());
+        assertFalse(fromFile.out().contains(developer()));
+    }
+
+    @ParameterizedTest
+    @MethodSource("shells")
+    void plainHttpOnlyToThisMachineUnlessTheCallerOptsIn(String shell) throws Exception {
+        String canned = answer("\"1-T-toml\"", "[analyst_cli]\n# patrol: token T, expires never\nuser = \"U\"\npassword = \"p\"\n");
+        for (String server : List.of("http://patrol.example.com", "http://127.0.0.1.example.com:8080", "http://128.0.0.1:8080",
+                "http://[::2]:8080", "http://localhost.example.com", "http://10.0.0.1", "ftp://127.0.0.1", "http://u:p@127.0.0.1")) {
+            Map<String, String> env = recordingCurl(env(developer()), canned);
+            env.put("PATROL_SERVER", server);
+            Run r = run(shell, env, "fetch", "analyst_cli");
+            assertTrue(r.exit() == 1 || r.exit() == 2, server + ": " + r.err());
+            assertEquals("", argv(), server + " is never contacted");
+            assertFalse(Files.exists(connections()));
+        }
+        for (String server : List.of("http://127.0.0.1:1", "http://127.8.9.10", "http://localhost:8080", "http://LOCALHOST", "http://[::1]:8080/")) {
+            Files.deleteIfExists(home.resolve("argv.log"));
+            Map<String, String> env = recordingCurl(env(developer()), canned);
+            env.put("PATROL_SERVER", server);
+            Run r = run(shell, env, "fetch", "analyst_cli");
+            assertEquals(0, r.exit(), server + ": " + r.err());
+            assertEquals("", r.err());
+            assertTrue(argv().contains("--proto\n=http,https\n") && argv().contains("--noproxy\n*\n"), "loopback, never via a proxy: " + argv());
+        }
+        for (String[] https : List.of(new String[] {"https://patrol.example.com", "https://patrol.example.com/api"},
+                new String[] {"patrol.example.com:8443", "https://patrol.example.com:8443/api"})) {
+            Files.deleteIfExists(home.resolve("argv.log"));
+            Map<String, String> env = recordingCurl(env(developer()), canned);
+            env.put("PATROL_SERVER", https[0]);
+            assertEquals(0, run(shell, env, "fetch", "analyst_cli").exit());
+            assertTrue(argv().contains("--proto\n=https\n") && argv().contains(https[1]) && !argv().contains("--noproxy"), argv());
+        }
+        Files.deleteIfExists(home.resolve("argv.log"));
+        Map<String, String> optIn = recordingCurl(env(developer()), canned);
+        optIn.put("PATROL_SERVER", "http://patrol.example.com");
+        Run flag = run(shell, optIn, "fetch", "analyst_cli", "--insecure-http");
+        assertEquals(0, flag.exit(), flag.err());
+        assertTrue(flag.err().contains("in clear"), "a warning each time: " + flag.err());
+        assertTrue(argv().contains("http://patrol.example.com/api"));
+        optIn.put("PATROL_ALLOW_INSECURE_HTTP", "1");
+        assertEquals(0, run(shell, optIn, "fetch", "analyst_cli").exit());
+    }
+
+    @ParameterizedTest
+    @MethodSource("shells")
+    void tomlHeadersOnlyOutsideStringsAndArraysAndModeSwitchesDropTheOtherModesKeys(String shell) throws Exception {
+        Files.createDirectories(connections().getParent());
+        Files.writeString(connections(), TOML_CASES);
+        Run r = run(shell, env(developer()), "fetch", "analyst_cli");
+        assertEquals(0, r.exit(), r.err());
+        JsonNode doc = tomllib(connections());
+        JsonNode s = doc.path("analyst_cli");
+        assertEquals(secret(), s.path("password").asText());
+        assertEquals("ANALYST_WH", s.path("warehouse").asText());
+        assertFalse(s.has("authenticator") || s.has("token_file_path"), "password mode keeps no token-file keys: " + s);
+        assertEquals("[[1,2],[3]]", s.path("allowed").toString(), "an array whose lines start with [ is a value, not headers");
+        assertEquals("[dev]\npassword = 'x'\n", s.path("script").asText());
+        assertEquals("not ours", s.path("extra").path("password").asText(), "a sub-table is another table");
+        assertEquals("[[\"a\",\"b\"],[\"c\"]]", doc.path("prod").path("servers").toString());
+        assertEquals("nightly", doc.path("jobs").get(0).path("name").asText());
+        String written = Files.readString(connections());
+        assertEquals(1, written.lines().filter(l -> l.startsWith("# patrol:")).count(), written);
+        assertTrue(written.startsWith(TOML_CASES.substring(0, TOML_CASES.indexOf("[ \"analyst_cli\" ]"))), "what precedes is kept");
+        assertTrue(written.endsWith(TOML_CASES.substring(TOML_CASES.indexOf("[ analyst_cli . \"extra\" ]"))), "what follows is kept");
+        assertJdbcLogsIn(connections().getParent());
+
+        Path tokenFile = home.resolve(".snowflake/analyst_cli.token");
+        assertEquals(0, run(shell, env(developer()), "fetch", "analyst_cli", "--token-file", tokenFile.toString()).exit());
+        s = tomllib(connections()).path("analyst_cli");
+        assertFalse(s.has("password"), s.toString());
+        assertEquals("PROGRAMMATIC_ACCESS_TOKEN", s.path("authenticator").asText());
+        assertEquals(tokenFile.toString(), s.path("token_file_path").asText());
+        assertEquals(secret(), Files.readString(tokenFile));
+
+        assertEquals(0, run(shell, env(developer()), "fetch", "analyst_cli").exit(), "and back");
+        s = tomllib(connections()).path("analyst_cli");
+        assertEquals(secret(), s.path("password").asText());
+        assertFalse(s.has("authenticator") || s.has("token_file_path"), s.toString());
+        assertJdbcLogsIn(connections().getParent());
+    }
+
+    @ParameterizedTest
+    @MethodSource("shells")
+    void theTokenFileHoldsExactlyTheSecretBytes(String shell) throws Exception {
+        String escaped = "pat\\\"with\\\\escapes\\u00e9\\t\\u0001end";
+        byte[] raw = "pat\"with\\escapes\u00e9\t\u0001end".getBytes(StandardCharsets.UTF_8);
+        Map<String, String> env = recordingCurl(env(developer()), answer("\"2-T-toml\"",
+                "[analyst_cli]\n# patrol: token T, expires never\nuser = \"U\"\npassword = \"" + escaped + "\"\nrole = \"R\"\n"));
+        Path tokenFile = home.resolve(".snowflake/analyst_cli.token");
+        Files.createDirectories(connections().getParent());
+        Files.writeString(connections(), "[analyst_cli]\npassword = \"stale\"\n");
+        Run r = run(shell, env, "fetch", "analyst_cli", "--token-file", tokenFile.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(HexFormat.of().formatHex(raw), HexFormat.of().formatHex(Files.readAllBytes(tokenFile)), "TOML escapes resolved, nothing added");
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(tokenFile)));
+
+        // A malformed answer changes nothing.
+        Snapshot before = snapshot(connections());
+        Snapshot tokenBefore = snapshot(tokenFile);
+        Map<String, String> bad = recordingCurl(env(developer()), answer("\"3-T-toml\"", "[analyst_cli]\npassword = \"x\"\n[other]\n"));
+        assertEquals(1, run(shell, bad, "fetch", "analyst_cli", "--token-file", tokenFile.toString()).exit());
+        assertEquals(before, snapshot(connections()));
+        assertEquals(tokenBefore, snapshot(tokenFile));
+        assertEquals(List.of("analyst_cli.token", "connections.toml"), names(connections().getParent()));
+    }
+
+    @ParameterizedTest
+    @MethodSource("shells")
+    void anUnchangedSecretRewritesNothing(String shell) throws Exception {
+        Files.createDirectories(connections().getParent());
+        Files.writeString(connections(), FIXTURE);
+        assertEquals(0, run(shell, env(developer()), "fetch", "analyst_cli").exit());
+        String managed = Files.readString(connections()).lines().filter(l -> l.startsWith("# patrol:")).findFirst().orElseThrow();
+        assertTrue(managed.matches("# patrol: .*; etag \"[A-Za-z0-9_.-]+\""), managed);
+        Files.setLastModifiedTime(connections(), FileTime.from(Instant.parse("2001-01-01T00:00:00Z")));
+        Snapshot before = snapshot(connections());
+        Run again = run(shell, env(developer()), "fetch", "analyst_cli");
+        assertEquals(0, again.exit(), again.err());
+        assertEquals("", again.err());
+        assertEquals(before, snapshot(connections()), "byte-for-byte and mtime unchanged");
+        assertEquals(0, run(shell, env(developer()), "exec", "analyst_cli", "--", "true").exit());
+        assertEquals(before, snapshot(connections()), "the usual exec before cortex writes nothing either");
+        assertEquals(List.of("connections.toml"), names(connections().getParent()));
+
+        String old = secret();
+        HttpResponse<String> rotated = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(base + "api/v1/connections/analyst_cli/rotate"))
+                .header("Authorization", "Bearer " + devServices.vaultTokens().orElseThrow().oncall())
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, rotated.statusCode(), rotated.body());
+        assertNotEquals(old, secret());
+        assertEquals(0, run(shell, env(developer()), "fetch", "analyst_cli").exit());
+        assertNotEquals(before, snapshot(connections()));
+        assertTrue(Files.readString(connections()).contains("password = \"" + secret() + "\"\n"), "a changed secret is written");
+        assertEquals(unowned(FIXTURE), unowned(Files.readString(connections())));
+    }
+
+    static JsonNode tomllib(Path file) throws Exception {
+        Process p = new ProcessBuilder("python3", "-c", "import sys,json,tomllib; print(json.dumps(tomllib.load(open(sys.argv[1],'rb')), default=str))",
+                file.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+        return new ObjectMapper().readTree(out);
     }
 }
