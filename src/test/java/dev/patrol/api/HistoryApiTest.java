@@ -148,6 +148,14 @@ class HistoryApiTest {
         assertEquals("ok", HistoryResource.status(false, null, 0, now.plus(Duration.ofDays(8)), now));
     }
 
+    static String read(String file) {
+        try {
+            return java.nio.file.Files.readString(java.nio.file.Path.of(file));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     @Test
     void metricsTheAlertingRulesRead() {
         // the drift and posture beans register their gauges when first used
@@ -160,6 +168,14 @@ class HistoryApiTest {
                 "patrol_rotations_total{connection=\"analyst_cli\"", "patrol_drift_findings{kind=\"foreign-token\"",
                 "patrol_posture_failures ", "patrol_sweep_duration_seconds_count")) {
             assertTrue(metrics.contains(series), series + " missing from /q/metrics");
+        }
+        // every patrol metric the alerting rules and the dashboard read is exported under that name
+        for (String file : List.of("deploy/prometheus/patrol-rules.yaml", "deploy/grafana/patrol-dashboard.json")) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("patrol_[a-z_]+").matcher(read(file));
+            while (m.find()) {
+                String name = m.group().replaceAll("_(bucket|count|sum|max)$", "");
+                assertTrue(metrics.contains("\n" + name), name + " (used in " + file + ") is not exported at /q/metrics");
+            }
         }
         double last = metrics.lines().filter(l -> l.startsWith("patrol_last_successful_sweep_seconds ")).mapToDouble(l -> Double.parseDouble(l.split(" ")[1]))
                 .findFirst().orElseThrow();
