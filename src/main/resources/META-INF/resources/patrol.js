@@ -256,6 +256,6 @@
   $('signout').addEventListener('click', () => { clearInterval(timer); showLogin('Signed out.'); });
   $('refresh').addEventListener('click', () => load(true));
   // The connections refresh by themselves; drift and posture scan Snowflake, so only on demand.
-  timer = setInterval(() => { if (token()) load(false); }, 30000);
+  timer = setInterval(() => { if (token()) load(false); }, 60000);
   if (token()) load(true); else showLogin('');
 })();

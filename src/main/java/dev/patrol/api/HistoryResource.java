@@ -36,6 +36,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A connection's token timeline, from what Vault and Snowflake already hold: each version of the
@@ -45,6 +46,7 @@ import java.util.Optional;
  * secret is read with the version but only names and times leave this class.
  */
 @Path("/api/v1/connections/{name}/history")
+@jakarta.inject.Singleton
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "connections")
 public class HistoryResource {
@@ -53,6 +55,22 @@ public class HistoryResource {
     static final Duration EXPIRING_SOON = Duration.ofDays(7);
     /** At most this many of the newest versions of the record and of the state document are read. */
     static final int MAX_VERSIONS = 50;
+    private static final int MAX_CACHED = 20_000;
+    /** State fields the timeline reads; nothing else of a state document is kept. */
+    private static final List<String> STATE_FIELDS = List.of(State.SUSPENDED, State.SUSPENDED_REASON, "suspended_at", "suspended_by",
+            "resumed_at", "resumed_by", State.BLOCKED_REASON, State.BLOCKED_AT);
+
+    /** What the timeline shows of one record version: names and times, never the secret. */
+    record VersionSummary(String tokenName, Instant createdAt, Instant expiresAt) {}
+
+    /**
+     * KV versions never change once written (only their deletion or destruction, which the metadata
+     * tells), so what was read of each is kept: a page refreshing many connections costs Vault the two
+     * metadata reads, the current record and state, and only the versions written since. Keyed with
+     * the version's creation time in case a key is ever deleted and written anew.
+     */
+    private final Map<String, Optional<VersionSummary>> records = new ConcurrentHashMap<>();
+    private final Map<String, Optional<Map<String, String>>> states = new ConcurrentHashMap<>();
 
     @Inject
     Callers callers;
@@ -179,8 +197,9 @@ public class HistoryResource {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("version", v.version());
             put(m, "written_at", v.createdTime());
-            Optional<TokenRecord> r = v.readable() ? store.version(c.name(), v.version()).map(Versioned::value) : Optional.empty();
-            Instant expires = r.map(TokenRecord::expiresAt).orElse(null);
+            Optional<VersionSummary> r = v.readable() ? cached(records, key(c.name(), v), () -> store.version(c.name(), v.version())
+                    .map(x -> new VersionSummary(x.value().tokenName(), x.value().createdAt(), x.value().expiresAt()))) : Optional.empty();
+            Instant expires = r.map(VersionSummary::expiresAt).orElse(null);
             r.ifPresent(t -> {
                 m.put("token_name", t.tokenName());
                 m.put("created_at", t.createdAt().toString());
@@ -225,9 +244,13 @@ public class HistoryResource {
         Map<String, String> prev = Map.of();
         for (VersionInfo v : vs) {
             if (!v.readable()) continue;
-            Optional<Versioned<Map<String, String>>> doc = store.stateVersion(name, v.version());
+            Optional<Map<String, String>> doc = cached(states, key(name, v), () -> store.stateVersion(name, v.version()).map(x -> {
+                Map<String, String> kept = new LinkedHashMap<>();
+                for (String f : STATE_FIELDS) if (x.value().get(f) != null) kept.put(f, x.value().get(f));
+                return Map.copyOf(kept);
+            }));
             if (doc.isEmpty()) continue;
-            Map<String, String> s = doc.get().value();
+            Map<String, String> s = doc.get();
             boolean was = "true".equals(prev.get(State.SUSPENDED));
             boolean is = "true".equals(s.get(State.SUSPENDED));
             if (is && (!was || !Objects.equals(prev.get("suspended_at"), s.get("suspended_at")))) {
@@ -242,6 +265,22 @@ public class HistoryResource {
             prev = s;
         }
         return out;
+    }
+
+    private static String key(String name, VersionInfo v) {
+        return name + "\n" + v.version() + "\n" + v.createdTime();
+    }
+
+    /** Only what was found is kept: a version that could not be read is asked for again next time. */
+    private static <T> Optional<T> cached(Map<String, Optional<T>> cache, String key, java.util.function.Supplier<Optional<T>> read) {
+        Optional<T> hit = cache.get(key);
+        if (hit != null) return hit;
+        Optional<T> value = read.get();
+        if (value.isPresent()) {
+            if (cache.size() >= MAX_CACHED) cache.clear();
+            cache.put(key, value);
+        }
+        return value;
     }
 
     private static Map<String, Object> event(String kind, String at, Instant written, String reason, String by) {
