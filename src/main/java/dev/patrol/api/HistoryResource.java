@@ -103,7 +103,10 @@ public class HistoryResource {
     @APIResponse(responseCode = "404", description = "No such connection")
     @APIResponse(responseCode = "503", description = "Vault unavailable")
     public Map<String, Object> history(@PathParam("name") String name, @Context HttpHeaders headers) {
-        ConnectionsResource.checkName(name);
+        // A name that cannot be a connection never reaches a Vault path.
+        if (name == null || !Connection.NAME.matcher(name).matches()) {
+            throw ApiException.notFound("No connection by that name: names match " + Connection.NAME.pattern() + ".");
+        }
         Callers.Caller caller = authorise(headers, name);
         Connection c = registry.find(name).orElseThrow(() -> ApiException.notFound("No connection named " + name + " is registered."));
         Map<String, Object> out = timeline(c, clock.instant());

@@ -84,6 +84,23 @@ class PrometheusRulesTest {
     }
 
     @Test
+    void theDashboardQueriesPatrolsMetrics() throws Exception {
+        JsonNode d = new ObjectMapper().readTree(Path.of("deploy/grafana/patrol-dashboard.json").toFile());
+        assertEquals("DS_PROMETHEUS", d.path("__inputs").get(0).path("name").asText(), "the data source is chosen on import");
+        Set<Integer> ids = new TreeSet<>();
+        Set<String> titles = new TreeSet<>();
+        for (JsonNode p : d.get("panels")) {
+            assertTrue(ids.add(p.get("id").asInt()), "panel ids are unique");
+            titles.add(p.get("title").asText());
+            assertTrue(p.get("targets").size() > 0, p.get("title").asText());
+            for (JsonNode t : p.get("targets")) assertTrue(t.get("expr").asText().matches("(?s).*(patrol_|up\\{).*"), t.toString());
+        }
+        for (String wanted : List.of("Days until each secret expires", "Rotations by outcome", "Sweep duration", "Drift findings by kind")) {
+            assertTrue(titles.contains(wanted), wanted);
+        }
+    }
+
+    @Test
     void promtoolChecksTheRules() throws Exception {
         String out = run(requirePromtool(), "check", "rules", RULES.getFileName().toString());
         assertTrue(out.contains("SUCCESS"), out);
