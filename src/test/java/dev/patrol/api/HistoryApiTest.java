@@ -137,6 +137,28 @@ class HistoryApiTest {
     }
 
     @Test
+    void aGuardrailBlockShowsInTheHistoryAndTheGauge() {
+        var snowflake = devServices.snowflake().orElseThrow();
+        snowflake.runAs("ADMIN", "ACCOUNTADMIN", "GRANT ROLE SYSADMIN TO USER ANALYST_CLI");
+        try {
+            rotation.engine().sweep();
+            JsonPath blocked = history(tokens.oncall()).jsonPath();
+            assertEquals("blocked", blocked.getString("status"));
+            assertTrue(blocked.getString("blocked_reason").contains("SYSADMIN"), blocked.prettify());
+            assertEquals("blocked", blocked.getString("events[-1].kind"));
+            assertTrue(blocked.getString("events[-1].reason").contains("SYSADMIN"));
+            assertTrue(RestAssured.get("/q/metrics").asString().contains("patrol_connection_blocked{connection=\"analyst_cli\"} 1.0"));
+        } finally {
+            snowflake.runAs("ADMIN", "ACCOUNTADMIN", "REVOKE ROLE SYSADMIN FROM USER ANALYST_CLI");
+        }
+        rotation.engine().sweep();
+        JsonPath clear = history(tokens.oncall()).jsonPath();
+        assertEquals("ok", clear.getString("status"));
+        assertEquals("unblocked", clear.getString("events[-1].kind"));
+        assertTrue(RestAssured.get("/q/metrics").asString().contains("patrol_connection_blocked{connection=\"analyst_cli\"} 0.0"));
+    }
+
+    @Test
     void statusOrderSuspendedBlockedFailingExpiry() {
         Instant now = Instant.parse("2026-01-01T00:00:00Z");
         assertEquals("suspended", HistoryResource.status(true, "x", 3, null, now));
