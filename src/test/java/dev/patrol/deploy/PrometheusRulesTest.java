@@ -42,8 +42,10 @@ class PrometheusRulesTest {
 
     static Path requirePromtool() {
         Optional<Path> p = promtool();
-        Assumptions.assumeTrue(p.isPresent(), "promtool is not on PATH: the alerting-rule unit tests did not run "
-                + "(install Debian's prometheus package, as .ci/run does)");
+        String why = "promtool is not on PATH: the alerting-rule unit tests did not run (install Debian's prometheus package, as .ci/run does)";
+        // Also on the console, so the build log says it and not only the test report.
+        if (p.isEmpty()) System.err.println("SKIPPED: " + why);
+        Assumptions.assumeTrue(p.isPresent(), why);
         return p.get();
     }
 

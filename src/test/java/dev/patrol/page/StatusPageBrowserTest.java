@@ -88,8 +88,11 @@ class StatusPageBrowserTest {
     void start() throws Exception {
         Optional<Path> chromium = onPath("chromium", "chromium-browser");
         Optional<Path> chromedriver = onPath("chromedriver");
-        Assumptions.assumeTrue(chromium.isPresent() && chromedriver.isPresent(), "chromium and chromedriver are not both on PATH: "
-                + "the status page's browser test did not run (install Debian's chromium and chromium-driver, as .ci/run does)");
+        String why = "chromium and chromedriver are not both on PATH: the status page's browser test did not run "
+                + "(install Debian's chromium and chromium-driver, as .ci/run does)";
+        // Also on the console, so the build log says it and not only the test report.
+        if (chromium.isEmpty() || chromedriver.isEmpty()) System.err.println("SKIPPED: " + why);
+        Assumptions.assumeTrue(chromium.isPresent() && chromedriver.isPresent(), why);
         tokens = devServices.vaultTokens().orElseThrow();
         rotation.engine().sweep();
         store.current("analyst_cli").ifPresent(r -> secrets.add(r.value().token()));
