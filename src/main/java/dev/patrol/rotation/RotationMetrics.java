@@ -59,17 +59,12 @@ public final class RotationMetrics {
     void outcome(String connection, RotationEngine.Result result) {
         registry.counter("patrol.rotations", Tags.of("connection", connection, "outcome", result.name().toLowerCase())).increment();
         AtomicLong[] a = of(connection);
+        // A connection waiting out its back-off was not looked at: it is still failing, and its
+        // suspension is whatever it was.
+        if (result == RotationEngine.Result.BACKING_OFF) return;
         a[1].set(result == RotationEngine.Result.SUSPENDED ? 1 : 0);
-        if (result == RotationEngine.Result.BLOCKED) a[0].set(1);
-        // A connection waiting out its back-off is still failing: keep the count.
         if (result == RotationEngine.Result.FAILED) a[2].incrementAndGet();
-        else if (result != RotationEngine.Result.BACKING_OFF) a[2].set(0);
-    }
-
-    /** Failed rotations in a row for one connection, as the gauge shows it. */
-    public long consecutiveFailures(String connection) {
-        AtomicLong[] a = perConnection.get(connection);
-        return a == null ? 0 : a[2].get();
+        else a[2].set(0);
     }
 
     void secret(String connection, Instant createdAt, Instant expiresAt) {
