@@ -174,8 +174,12 @@ class StatusPageBrowserTest {
 
         given().header("Authorization", "Bearer " + tokens.oncall()).post("/api/v1/connections/analyst_cli/rotate").then().statusCode(200);
         store.current("analyst_cli").ifPresent(r -> secrets.add(r.value().token()));
+        devServices.snowflake().orElseThrow().runAs("ADMIN", "ACCOUNTADMIN",
+                "ALTER USER ANALYST_CLI ADD PAT PAGE_HANDMADE ROLE_RESTRICTION = 'ANALYST_CLI_ROLE'");
         driver.findElement(By.id("refresh")).click();
         waiting().until(d -> bars() == before + 1);
+        assertEquals(1, driver.findElements(By.cssSelector("svg.timeline[data-connection='analyst_cli'] rect.bar.foreign")).size(),
+                "the token patrol did not make is drawn as foreign");
         assertTrue(bars() >= 2, "a second bar after the rotation");
         waiting().until(d -> !d.findElements(By.cssSelector("#posture table")).isEmpty() && !d.findElements(By.cssSelector("#drift p")).isEmpty());
         assertFalse(driver.findElements(By.cssSelector("svg.timeline[data-connection='analyst_cli'] rect.bar.grace")).isEmpty(),
