@@ -13,11 +13,15 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Rotation metrics (Micrometer, exported for Prometheus at /q/metrics): outcomes by connection,
  * seconds until each current secret expires and its age, sweep duration, and connections blocked by
- * guardrails. Only names, counts and times: never a secret.
+ * guardrails. Per connection also 0/1 gauges for blocked and suspended and the number of failed
+ * rotations in a row, and the time of the last completed sweep, so alerting rules can name the
+ * connection and tell "failing now" from "failed once last week". Only names, counts and times:
+ * never a secret.
  */
 @Singleton
 public final class RotationMetrics {
@@ -27,6 +31,10 @@ public final class RotationMetrics {
     private final Map<String, Instant[]> secrets = new ConcurrentHashMap<>();
     private final Set<String> blocked = ConcurrentHashMap.newKeySet();
     private final Timer sweeps;
+    /** Per connection: [blocked 0/1, suspended 0/1, failed rotations in a row]. */
+    private final Map<String, AtomicLong[]> perConnection = new ConcurrentHashMap<>();
+    /** Epoch seconds of the last sweep this replica completed; 0 until then (other replicas may hold the lock). */
+    private final AtomicLong lastSweep = new AtomicLong();
 
     @Inject
     public RotationMetrics(MeterRegistry registry, Clock clock) {
@@ -35,10 +43,32 @@ public final class RotationMetrics {
         this.sweeps = Timer.builder("patrol.sweep.duration").description("Wall time of one rotation sweep").register(registry);
         Gauge.builder("patrol.connections.blocked", blocked, Set::size)
                 .description("Connections refused by a guardrail (nothing is minted for them)").register(registry);
+        Gauge.builder("patrol.last.successful.sweep.seconds", lastSweep, AtomicLong::get)
+                .description("Unix time of the last sweep this replica completed (0: none yet)").register(registry);
+    }
+
+    private AtomicLong[] of(String connection) {
+        return perConnection.computeIfAbsent(connection, c -> {
+            AtomicLong[] a = {new AtomicLong(), new AtomicLong(), new AtomicLong()};
+            Gauge.builder("patrol.connection.blocked", a[0], AtomicLong::get).tag("connection", c)
+                    .description("1 while a guardrail refuses to mint for the connection").register(registry);
+            Gauge.builder("patrol.connection.suspended", a[1], AtomicLong::get).tag("connection", c)
+                    .description("1 while the connection is suspended (revoked)").register(registry);
+            Gauge.builder("patrol.rotation.consecutive.failures", a[2], AtomicLong::get).tag("connection", c)
+                    .description("Failed rotation attempts in a row (0 after any other outcome)").register(registry);
+            return a;
+        });
     }
 
     void outcome(String connection, RotationEngine.Result result) {
         registry.counter("patrol.rotations", Tags.of("connection", connection, "outcome", result.name().toLowerCase())).increment();
+        AtomicLong[] a = of(connection);
+        // A connection waiting out its back-off was not looked at: it is still failing, and its
+        // suspension is whatever it was.
+        if (result == RotationEngine.Result.BACKING_OFF) return;
+        a[1].set(result == RotationEngine.Result.SUSPENDED ? 1 : 0);
+        if (result == RotationEngine.Result.FAILED) a[2].incrementAndGet();
+        else a[2].set(0);
     }
 
     void secret(String connection, Instant createdAt, Instant expiresAt) {
@@ -54,10 +84,12 @@ public final class RotationMetrics {
     void blocked(String connection, boolean isBlocked) {
         if (isBlocked) blocked.add(connection);
         else blocked.remove(connection);
+        of(connection)[0].set(isBlocked ? 1 : 0);
     }
 
     void sweep(Duration took) {
         sweeps.record(took);
+        lastSweep.set(clock.instant().getEpochSecond());
     }
 
     private static double seconds(Instant from, Instant to) {

@@ -34,4 +34,22 @@ public interface SecretStore {
 
     /** Connections that have a record (any version), sorted. */
     List<String> connections();
+
+    /**
+     * The record's versions from its metadata, oldest first (only those Vault still keeps, see
+     * {@code max_versions}); empty when there is no record. Stores without version metadata list none.
+     */
+    default List<VersionInfo> versions(String connection) {
+        return List.of();
+    }
+
+    /** A state document's versions from its metadata, oldest first; empty when there is none. */
+    default List<VersionInfo> stateVersions(String name) {
+        return List.of();
+    }
+
+    /** A past version of a state document, or empty when it was trimmed, deleted or destroyed. */
+    default Optional<Versioned<Map<String, String>>> stateVersion(String name, long version) {
+        return Optional.empty();
+    }
 }

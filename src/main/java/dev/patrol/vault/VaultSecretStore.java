@@ -98,6 +98,47 @@ public final class VaultSecretStore implements SecretStore {
         }
     }
 
+    // --- history ---
+
+    @Override
+    public List<VersionInfo> versions(String connection) {
+        return versionsOf(paths.recordMetadata(connection));
+    }
+
+    @Override
+    public List<VersionInfo> stateVersions(String name) {
+        return versionsOf(paths.stateMetadata(name));
+    }
+
+    @Override
+    public Optional<Versioned<Map<String, String>>> stateVersion(String name, long version) {
+        return read(paths.stateForDriver(name), paths.state(name), version);
+    }
+
+    private List<VersionInfo> versionsOf(String metadataPath) {
+        Optional<JsonObject> meta = metadata(metadataPath);
+        if (meta.isEmpty()) return List.of();
+        JsonValue vs = meta.get().get("versions");
+        List<VersionInfo> out = new ArrayList<>();
+        if (vs == null || !vs.isObject()) return out;
+        for (String n : vs.asObject().names()) {
+            JsonObject v = vs.asObject().get(n).asObject();
+            out.add(new VersionInfo(Long.parseLong(n), instant(v.getString("created_time", "")), instant(v.getString("deletion_time", "")),
+                    v.getBoolean("destroyed", false)));
+        }
+        out.sort(java.util.Comparator.comparingLong(VersionInfo::version));
+        return out;
+    }
+
+    private static Instant instant(String s) {
+        if (s == null || s.isEmpty()) return null;
+        try {
+            return Instant.parse(s);
+        } catch (java.time.format.DateTimeParseException e) {
+            return null;
+        }
+    }
+
     // --- plumbing ---
 
     private Optional<Versioned<Map<String, String>>> read(String path, String api, Long version) {
