@@ -3,9 +3,8 @@ package dev.patrol.api;
 import dev.patrol.audit.AuditLog;
 import dev.patrol.registry.Connection;
 import dev.patrol.registry.ConnectionRegistry;
-import dev.patrol.rotation.Intent;
+import dev.patrol.rotation.ConnectionState;
 import dev.patrol.rotation.RotationPlanner;
-import dev.patrol.rotation.State;
 import dev.patrol.snowflake.SnowflakeAdmin;
 import dev.patrol.snowflake.SnowflakeAdmin.PatInfo;
 import dev.patrol.vault.SecretStore;
@@ -57,8 +56,8 @@ public class HistoryResource {
     static final int MAX_VERSIONS = 50;
     private static final int MAX_CACHED = 20_000;
     /** State fields the timeline reads; nothing else of a state document is kept. */
-    private static final List<String> STATE_FIELDS = List.of(State.SUSPENDED, State.SUSPENDED_REASON, "suspended_at", "suspended_by",
-            "resumed_at", "resumed_by", State.BLOCKED_REASON, State.BLOCKED_AT);
+    private static final List<String> STATE_FIELDS = List.of(ConnectionState.SUSPENDED, ConnectionState.SUSPENDED_REASON, ConnectionState.SUSPENDED_AT, ConnectionState.SUSPENDED_BY,
+            ConnectionState.RESUMED_AT, ConnectionState.RESUMED_BY, ConnectionState.BLOCKED_REASON, ConnectionState.BLOCKED_AT);
 
     /** What the timeline shows of one record version: names and times, never the secret. */
     record VersionSummary(String tokenName, Instant createdAt, Instant expiresAt) {}
@@ -141,13 +140,13 @@ public class HistoryResource {
         m.put("user", c.user());
         m.put("role", c.role());
         m.put("now", now.toString());
-        boolean suspended = "true".equals(state.get(State.SUSPENDED));
-        String blocked = state.get(State.BLOCKED_REASON);
+        boolean suspended = "true".equals(state.get(ConnectionState.SUSPENDED));
+        String blocked = state.get(ConnectionState.BLOCKED_REASON);
         m.put("status", status(suspended, blocked, failures, current.map(r -> r.value().expiresAt()).orElse(null), now));
         m.put("suspended", suspended);
-        if (state.get(State.SUSPENDED_REASON) != null) m.put("suspended_reason", state.get(State.SUSPENDED_REASON));
+        if (state.get(ConnectionState.SUSPENDED_REASON) != null) m.put("suspended_reason", state.get(ConnectionState.SUSPENDED_REASON));
         if (blocked != null) m.put("blocked_reason", blocked);
-        m.put("change_pending", Intent.from(state).isPresent());
+        m.put("change_pending", ConnectionState.from(state, 0).intent().isPresent());
         m.put("consecutive_failures", failures);
         m.put("grace_hours", c.graceHours());
         m.put("expiring_soon_days", EXPIRING_SOON.toDays());
@@ -254,16 +253,16 @@ public class HistoryResource {
             }));
             if (doc.isEmpty()) continue;
             Map<String, String> s = doc.get();
-            boolean was = "true".equals(prev.get(State.SUSPENDED));
-            boolean is = "true".equals(s.get(State.SUSPENDED));
-            if (is && (!was || !Objects.equals(prev.get("suspended_at"), s.get("suspended_at")))) {
-                out.add(event("revoked", s.get("suspended_at"), v.createdTime(), s.get(State.SUSPENDED_REASON), s.get("suspended_by")));
+            boolean was = "true".equals(prev.get(ConnectionState.SUSPENDED));
+            boolean is = "true".equals(s.get(ConnectionState.SUSPENDED));
+            if (is && (!was || !Objects.equals(prev.get(ConnectionState.SUSPENDED_AT), s.get(ConnectionState.SUSPENDED_AT)))) {
+                out.add(event("revoked", s.get(ConnectionState.SUSPENDED_AT), v.createdTime(), s.get(ConnectionState.SUSPENDED_REASON), s.get(ConnectionState.SUSPENDED_BY)));
             } else if (was && !is) {
-                out.add(event("resumed", s.get("resumed_at"), v.createdTime(), null, s.get("resumed_by")));
+                out.add(event("resumed", s.get(ConnectionState.RESUMED_AT), v.createdTime(), null, s.get(ConnectionState.RESUMED_BY)));
             }
-            String b0 = prev.get(State.BLOCKED_REASON);
-            String b1 = s.get(State.BLOCKED_REASON);
-            if (b1 != null && !b1.equals(b0)) out.add(event("blocked", s.get(State.BLOCKED_AT), v.createdTime(), b1, "patrol"));
+            String b0 = prev.get(ConnectionState.BLOCKED_REASON);
+            String b1 = s.get(ConnectionState.BLOCKED_REASON);
+            if (b1 != null && !b1.equals(b0)) out.add(event("blocked", s.get(ConnectionState.BLOCKED_AT), v.createdTime(), b1, "patrol"));
             else if (b1 == null && b0 != null) out.add(event("unblocked", null, v.createdTime(), null, "patrol"));
             prev = s;
         }

@@ -127,7 +127,7 @@ public final class IncidentResponse implements AutoCloseable {
             Optional<Intent> live = s.intent().filter(x -> x.live(clock.instant()));
             if (live.isPresent()) throw new Busy("a change to " + c.name() + " by " + live.get().owner() + " is still in flight");
             try {
-                write(c, s.withSuspension(null));
+                write(c, s.resumedBy(actor, clock.instant()));
                 break;
             } catch (CasConflictException e) {
                 if (i >= ATTEMPTS) throw e;

@@ -2,7 +2,7 @@ package dev.patrol.api;
 
 import dev.patrol.devservices.DevServices;
 import dev.patrol.devservices.vault.VaultSeed;
-import dev.patrol.rotation.RotationJob;
+import dev.patrol.rotation.RotationEngine;
 import dev.patrol.vault.SecretStore;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
@@ -35,7 +35,7 @@ class HistoryApiTest {
     @Inject
     DevServices devServices;
     @Inject
-    RotationJob rotation;
+    RotationEngine engine;
     @Inject
     SecretStore store;
 
@@ -46,7 +46,7 @@ class HistoryApiTest {
     @BeforeEach
     void setUp() {
         tokens = devServices.vaultTokens().orElseThrow();
-        rotation.engine().sweep();
+        engine.sweep();
         remember();
     }
 
@@ -141,7 +141,7 @@ class HistoryApiTest {
         var snowflake = devServices.snowflake().orElseThrow();
         snowflake.runAs("ADMIN", "ACCOUNTADMIN", "GRANT ROLE SYSADMIN TO USER ANALYST_CLI");
         try {
-            rotation.engine().sweep();
+            engine.sweep();
             JsonPath blocked = history(tokens.oncall()).jsonPath();
             assertEquals("blocked", blocked.getString("status"));
             assertTrue(blocked.getString("blocked_reason").contains("SYSADMIN"), blocked.prettify());
@@ -151,7 +151,7 @@ class HistoryApiTest {
         } finally {
             snowflake.runAs("ADMIN", "ACCOUNTADMIN", "REVOKE ROLE SYSADMIN FROM USER ANALYST_CLI");
         }
-        rotation.engine().sweep();
+        engine.sweep();
         JsonPath clear = history(tokens.oncall()).jsonPath();
         assertEquals("ok", clear.getString("status"));
         assertEquals("unblocked", clear.getString("events[-1].kind"));

@@ -2,7 +2,7 @@ package dev.patrol.page;
 
 import dev.patrol.devservices.DevServices;
 import dev.patrol.devservices.vault.VaultSeed;
-import dev.patrol.rotation.RotationJob;
+import dev.patrol.rotation.RotationEngine;
 import dev.patrol.vault.SecretStore;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -65,7 +65,7 @@ class StatusPageBrowserTest {
     @Inject
     DevServices devServices;
     @Inject
-    RotationJob rotation;
+    RotationEngine engine;
     @Inject
     SecretStore store;
 
@@ -94,7 +94,7 @@ class StatusPageBrowserTest {
         if (chromium.isEmpty() || chromedriver.isEmpty()) System.err.println("SKIPPED: " + why);
         Assumptions.assumeTrue(chromium.isPresent() && chromedriver.isPresent(), why);
         tokens = devServices.vaultTokens().orElseThrow();
-        rotation.engine().sweep();
+        engine.sweep();
         store.current("analyst_cli").ifPresent(r -> secrets.add(r.value().token()));
         profile = Files.createTempDirectory("patrol-chromium-");
         ChromeOptions options = new ChromeOptions();
