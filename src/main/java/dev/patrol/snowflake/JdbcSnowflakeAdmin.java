@@ -5,6 +5,7 @@ import net.snowflake.client.api.driver.SnowflakeDriver;
 import java.net.URI;
 import java.sql.Connection;
 import java.sql.Driver;
+import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -51,6 +52,14 @@ public final class JdbcSnowflakeAdmin implements SnowflakeAdmin, AutoCloseable {
     private static final Set<Integer> SESSION_GONE = Set.of(390111, 390114);
     static final String LOGIN_TIMEOUT_SECONDS = "10";
     static final String NETWORK_TIMEOUT_MILLIS = "30000";
+
+    static {
+        // DriverManager loads every JDBC driver the first time it is asked. patrol never asks it (see
+        // the class comment), but Quarkus does when its class loader closes (dev mode, tests), and
+        // loading the 99 MB driver from a closing class loader held up shutdown for over a minute.
+        // Asked once here, it has nothing left to load then.
+        DriverManager.getDrivers();
+    }
 
     private final Driver driver = new SnowflakeDriver();
     private final Endpoint endpoint;
