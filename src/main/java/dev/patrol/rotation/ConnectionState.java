@@ -36,6 +36,13 @@ public record ConnectionState(long version, Suspension suspension, Blocked block
         return new ConnectionState(version, suspension, blocked, Optional.ofNullable(i));
     }
 
+    /** A raw state document with a suspension added, for a document whose other keys cannot be parsed. */
+    public static Map<String, String> withSuspension(Map<String, String> raw, Suspension s) {
+        Map<String, String> m = new LinkedHashMap<>(raw);
+        m.putAll(NONE.withSuspension(s).toMap());
+        return m;
+    }
+
     /** The connection's state as Vault holds it now. */
     public static ConnectionState read(SecretStore store, String connection) {
         return store.state(connection).map(v -> from(v.value(), v.version())).orElse(NONE);
