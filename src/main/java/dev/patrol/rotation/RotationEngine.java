@@ -388,7 +388,7 @@ public final class RotationEngine {
                     added.tokenName(), "success", detail));
             return new Outcome(c.name(), op == Intent.Op.MINT ? Result.MINTED : Result.REPLACED, detail, removed);
         }
-        return suspendedMeanwhile(c, added.tokenName(), removed);
+        return suspendedMeanwhile(c, intent.owner(), added.tokenName(), removed);
     }
 
     /** Snowflake's ROTATE: lease, ROTATE with the grace, validate, claim, record, release (the old secret expires by itself). */
@@ -407,7 +407,7 @@ public final class RotationEngine {
                     plan.reason() + "; previous secret " + rotated.rotatedTokenName() + (hours == 0 ? " expired at once" : " expires in " + hours + "h")));
             return new Outcome(c.name(), Result.ROTATED, plan.reason(), removed);
         }
-        return suspendedMeanwhile(c, rotated.tokenName(), removed);
+        return suspendedMeanwhile(c, intent.owner(), rotated.tokenName(), removed);
     }
 
     /** A replacement's name carries its creation second; two replacements within one second take the next free second. */
@@ -450,9 +450,9 @@ public final class RotationEngine {
     }
 
     /** A suspension won the race: the token just made goes again, and the lease is given back; the revocation does the rest. */
-    private Outcome suspendedMeanwhile(Connection c, String tokenName, List<String> removed) {
+    private Outcome suspendedMeanwhile(Connection c, String owner, String tokenName, List<String> removed) {
         snowflake.removePat(c.user(), tokenName);
-        releaseLatest(c);
+        releaseLatest(c, owner);
         audit.record(new AuditLog.Event("remove", "patrol", c.name(), c.user(), tokenName, "removed",
                 "the connection was suspended while this token was being made; nothing was stored"));
         List<String> all = new ArrayList<>(removed);
@@ -491,12 +491,27 @@ public final class RotationEngine {
                     return repaired(c, i, "nothing had happened; intent cleared");
                 }
                 // The new secret was lost. Rotating again with 0 hours expires only it (the secret people
-                // hold is already the _ROTATED_ row with its own grace) - unless its owner had claimed the
-                // right to store it: then it may be stored, and keeps the full grace.
-                int hours = i.phase() == Intent.Phase.STORING ? c.graceHours() : 0;
+                // hold is already the _ROTATED_ row with its own grace). If its owner had claimed the right
+                // to store it, that owner may still write it (check-and-set on the record version): fence
+                // it first by writing the current record again, so its write can no longer land. Without
+                // a readable record to fence with, the lost secret keeps the full grace instead.
+                int hours = 0;
+                long from = version;
+                if (i.phase() == Intent.Phase.STORING) {
+                    if (current.isEmpty()) {
+                        hours = c.graceHours();
+                    } else {
+                        try {
+                            from = store.write(c.name(), current.get().value(), version);
+                        } catch (CasConflictException stored) {
+                            release(c, leased);
+                            return repaired(c, i, "the change had completed; intent cleared");
+                        }
+                    }
+                }
                 SnowflakeAdmin.Rotated again = snowflake.rotatePat(c.user(), i.tokenName(), hours);
                 hook.at(Step.SNOWFLAKE_CHANGED, c);
-                if (!store(c, leased, i, again.tokenName(), again.secret(), version)) return suspendedMeanwhile(c, again.tokenName(), List.of());
+                if (!store(c, leased, i, again.tokenName(), again.secret(), from)) return suspendedMeanwhile(c, i.owner(), again.tokenName(), List.of());
                 audit.record(new AuditLog.Event("rotate", "patrol", c.name(), c.user(), again.tokenName(), "repaired",
                         "an interrupted rotation was finished; the lost secret " + again.rotatedTokenName()
                                 + (hours == 0 ? " expired at once" : " expires in " + hours + "h")));
@@ -551,15 +566,16 @@ public final class RotationEngine {
         try {
             writeState(c, claimed.withIntent(null));
         } catch (CasConflictException e) {
-            releaseLatest(c);
+            releaseLatest(c, claimed.intent().map(Intent::owner).orElse(null));
         }
         hook.at(Step.INTENT_CLEARED, c);
     }
 
-    private void releaseLatest(Connection c) {
+    /** Clears the lease if it is still {@code owner}'s: a lease another writer took over (a repair) is theirs to end. */
+    private void releaseLatest(Connection c, String owner) {
         for (int attempt = 0; attempt < 5; attempt++) {
             ConnectionState now = readState(c);
-            if (now.intent().isEmpty()) return;
+            if (now.intent().filter(i -> i.owner().equals(owner)).isEmpty()) return;
             try {
                 writeState(c, now.withIntent(null));
                 return;

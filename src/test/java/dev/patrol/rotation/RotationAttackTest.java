@@ -84,11 +84,6 @@ class RotationAttackTest {
      * current record and an ACTIVE token of that name and report UNCHANGED for the next 7 days.
      */
     @Test
-    @Disabled("broke invariant 1: repair of a STORING ROTATE cannot fence the late owner's record write (CAS on the record version "
-            + "only), so when the owner's write wins, the repair's ROTATE has already put the stored secret on a grace timer; "
-            + "also releaseLatest clears a lease that is not the caller's. Fix: the repair must fence the record first "
-            + "(e.g. rewrite the current record to bump its version before it rotates, then rotate with 0 h), and release must "
-            + "only clear its own owner's intent")
     void aLateOwnerWhoseWriteBeatsTheRepairLeavesASecretThatDiesAtTheEndOfTheGrace() throws Exception {
         RotationEngine a = f.engine(List.of(cli), Strategy.ROTATE);
         a.sweep();
