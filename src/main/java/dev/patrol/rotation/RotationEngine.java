@@ -364,7 +364,10 @@ public final class RotationEngine {
     private Outcome add(Connection c, String me, String name, Intent.Op op, ConnectionState state, List<PatInfo> pats,
             Optional<Versioned<TokenRecord>> current, long version, Plan plan, Request request) {
         ensureRoom(c, pats, 1, plan.remove());
+        boolean endPrevious = op == Intent.Op.ADD && current.isPresent() && request.expirePreviousAfterHours().orElse(-1) == 0
+                && !current.get().value().tokenName().equals(name);
         Intent intent = newIntent(me, op, name, version, before(current, pats));
+        if (endPrevious) intent = intent.endingPrevious();
         ConnectionState leased = acquire(c, state, intent);
         List<String> removed = removeOld(c, plan.remove());
         if (pats.stream().anyMatch(p -> p.name().equals(name))) {
@@ -375,10 +378,8 @@ public final class RotationEngine {
         hook.at(Step.SNOWFLAKE_CHANGED, c);
         String detail = plan.reason();
         if (store(c, leased, intent, added.tokenName(), added.secret(), version)) {
-            if (op == Intent.Op.ADD && current.isPresent() && request.expirePreviousAfterHours().orElse(-1) == 0
-                    && !current.get().value().tokenName().equals(added.tokenName())) {
-                // A suspected leak: the replaced secret must stop working now, not after the grace.
-                snowflake.removePat(c.user(), current.get().value().tokenName());
+            if (endPrevious) {
+                // A suspected leak: the replaced secret was removed under the lease, right after the record write.
                 removed.add(current.get().value().tokenName());
                 detail += "; previous token " + current.get().value().tokenName() + " removed at once";
             } else if (op == Intent.Op.ADD && current.isPresent()) {
@@ -445,6 +446,7 @@ public final class RotationEngine {
         hook.at(Step.STORING_CLAIMED, c);
         writeRecord(c, record(c, tokenName, secret), version);
         hook.at(Step.RECORD_WRITTEN, c);
+        endPrevious(c, intent);
         release(c, claimed);
         return true;
     }
@@ -470,6 +472,7 @@ public final class RotationEngine {
         Intent i = interrupted.takenOverBy(me, clock.instant().plus(settings.leaseTtl()));
         ConnectionState leased = acquire(c, state, i);
         if (version > i.fromVersion()) {
+            endPrevious(c, i);
             release(c, leased);
             return repaired(c, i, "the change had completed; intent cleared");
         }
@@ -528,6 +531,14 @@ public final class RotationEngine {
                 return repaired(c, i, made ? "lost token removed; the next sweep mints again" : "nothing had happened; intent cleared");
             }
         }
+    }
+
+    /** {@code expire-previous-after=0h} on a replacement: once the new record is written, the previous token goes at once. */
+    private void endPrevious(Connection c, Intent i) {
+        if (!i.endPrevious() || i.before().tokenName() == null || i.before().tokenName().equals(i.tokenName())) return;
+        snowflake.removePat(c.user(), i.before().tokenName());
+        audit.record(new AuditLog.Event("remove", "patrol", c.name(), c.user(), i.before().tokenName(), "removed",
+                "the replaced token was ended at once (expire-previous-after=0h)"));
     }
 
     private Outcome repaired(Connection c, Intent intent, String detail) {

@@ -11,7 +11,6 @@ import dev.patrol.rotation.RotationEngine.Step;
 import dev.patrol.rotation.RotationRaceTest.Pause;
 import dev.patrol.vault.TokenRecord;
 import dev.patrol.vault.Versioned;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -176,25 +175,30 @@ class RotationAttackTest {
      * meant to go at once.
      */
     @Test
-    @Disabled("broke the 0 h promise (issue 11 item 3): the leaked token's removal happens after release, outside the lease, and is "
-            + "recorded nowhere; a failure/crash between INTENT_CLEARED (or RECORD_WRITTEN) and the removal leaves it live for the grace "
-            + "and the stored rotation is reported FAILED. Fix: record 'previous ends at once' in the intent, remove it under the lease "
-            + "before release, and let repair finish it when version > fromVersion")
     void zeroHoursAddRemoveStillEndsTheLeakedSecretWhenTheRemovalFails() throws Exception {
-        RotationEngine engine = f.engine(List.of(cli), Strategy.ADD_REMOVE);
-        engine.sweep();
-        String leaked = record().token();
-        engine.onStep((step, c) -> {
-            if (step == Step.INTENT_CLEARED) throw new IllegalStateException("Snowflake hiccup (simulated) after the lease ended");
-        });
-        RotationEngine.Outcome o = quietly(() -> engine.process(cli, Request.rotateNow("oncall", OptionalInt.of(0))));
-        engine.onStep((step, c) -> {
-        });
-        assertStoredSecretWorks("after the replacement (" + o + ")");
-        f.clock.advance(RotationFixture.LEASE.plusSeconds(1));
-        RotationEngine next = f.engine(List.of(cli), Strategy.ADD_REMOVE);
-        next.sweep();
-        next.sweep();
-        assertThrows(SQLException.class, () -> f.loginRole("ANALYST_CLI", leaked), "the leaked secret is dead, as 0 h asked");
+        for (Step at : List.of(Step.RECORD_WRITTEN, Step.INTENT_CLEARED)) {
+            RotationFixture g = new RotationFixture();
+            try {
+                RotationEngine engine = g.engine(List.of(cli), Strategy.ADD_REMOVE);
+                engine.sweep();
+                String leaked = g.store.current(cli.name()).orElseThrow().value().token();
+                engine.onStep((step, c) -> {
+                    if (step == at) throw new IllegalStateException("Snowflake or process failure (simulated) at " + at);
+                });
+                RotationEngine.Outcome o = quietly(() -> engine.process(cli, Request.rotateNow("oncall", OptionalInt.of(0))));
+                engine.onStep((step, c) -> {
+                });
+                String stored = g.store.current(cli.name()).orElseThrow().value().token();
+                assertEquals("ANALYST_CLI_ROLE", g.loginRole("ANALYST_CLI", stored), at + ": the stored secret works (" + o + ")");
+                g.clock.advance(RotationFixture.LEASE.plusSeconds(1));
+                RotationEngine next = g.engine(List.of(cli), Strategy.ADD_REMOVE);
+                next.sweep();
+                next.sweep();
+                assertThrows(SQLException.class, () -> g.loginRole("ANALYST_CLI", leaked), at + ": the leaked secret is dead, as 0 h asked");
+                assertEquals("ANALYST_CLI_ROLE", g.loginRole("ANALYST_CLI", g.store.current(cli.name()).orElseThrow().value().token()));
+            } finally {
+                g.close();
+            }
+        }
     }
 }
