@@ -471,7 +471,11 @@ public final class RotationEngine {
         Intent interrupted = state.intent().orElseThrow();
         Intent i = interrupted.takenOverBy(me, clock.instant().plus(settings.leaseTtl()));
         ConnectionState leased = acquire(c, state, i);
-        if (version > i.fromVersion()) {
+        // A newer record that predates the change is a repair's fence (a copy of the record the change
+        // started from, see below) whose writer died before storing: the rotation is still unfinished.
+        boolean fencedOnly = version > i.fromVersion() && i.op() == Intent.Op.ROTATE && current.isPresent()
+                && current.get().value().createdAt().isBefore(i.started());
+        if (version > i.fromVersion() && !fencedOnly) {
             endPrevious(c, i);
             release(c, leased);
             return repaired(c, i, "the change had completed; intent cleared");
@@ -500,7 +504,7 @@ public final class RotationEngine {
                 // a readable record to fence with, the lost secret keeps the full grace instead.
                 int hours = 0;
                 long from = version;
-                if (i.phase() == Intent.Phase.STORING) {
+                if (i.phase() == Intent.Phase.STORING && !fencedOnly) {
                     if (current.isEmpty()) {
                         hours = c.graceHours();
                     } else {

@@ -201,4 +201,79 @@ class RotationAttackTest {
             }
         }
     }
+
+    // ---------------------------------------------------------------- a crash inside a repair
+
+    final java.util.concurrent.atomic.AtomicBoolean dead = new java.util.concurrent.atomic.AtomicBoolean();
+
+    <T> T alive(Supplier<T> call) {
+        if (dead.get()) throw new IllegalStateException("(dead process)");
+        return call.get();
+    }
+
+    /** Vault as seen by a process that dies right after its first record write (a repair's fence). */
+    dev.patrol.vault.SecretStore dyingAfterFirstRecordWrite() {
+        dev.patrol.vault.SecretStore real = f.store;
+        return new dev.patrol.vault.SecretStore() {
+            public java.util.Optional<Versioned<TokenRecord>> current(String c) { return alive(() -> real.current(c)); }
+            public java.util.Optional<Versioned<TokenRecord>> version(String c, long v) { return alive(() -> real.version(c, v)); }
+            public long currentVersion(String c) { return alive(() -> real.currentVersion(c)); }
+            public long write(String c, TokenRecord r, long v) {
+                alive(() -> real.write(c, r, v));
+                dead.set(true);
+                throw new IllegalStateException("(died after the record write)");
+            }
+            public void destroyAll(String c) { alive(() -> { real.destroyAll(c); return null; }); }
+            public java.util.Optional<Versioned<Map<String, String>>> state(String n) { return alive(() -> real.state(n)); }
+            public long writeState(String n, Map<String, String> st, long v) { return alive(() -> real.writeState(n, st, v)); }
+            public List<String> connections() { return real.connections(); }
+        };
+    }
+
+    dev.patrol.snowflake.SnowflakeAdmin deadWhenDead() {
+        dev.patrol.snowflake.SnowflakeAdmin real = f.admin;
+        return new dev.patrol.snowflake.SnowflakeAdmin() {
+            public UserFacts describeUser(String user) { return alive(() -> real.describeUser(user)); }
+            public List<PatInfo> listPats(String user) { return alive(() -> real.listPats(user)); }
+            public Added addPat(String u, String n, String r, int d, String c) { return alive(() -> real.addPat(u, n, r, d, c)); }
+            public Rotated rotatePat(String u, String n, int h) { return alive(() -> real.rotatePat(u, n, h)); }
+            public void removePat(String u, String n) { alive(() -> { real.removePat(u, n); return null; }); }
+            public void disablePat(String u, String n) { alive(() -> { real.disablePat(u, n); return null; }); }
+            public void disableUser(String u) { alive(() -> { real.disableUser(u); return null; }); }
+            public String validate(String u, String r, dev.patrol.snowflake.Secret s) { return alive(() -> real.validate(u, r, s)); }
+            public List<Map<String, String>> read(String sql) { return alive(() -> real.read(sql)); }
+            public String ping() { return real.ping(); }
+            public String account() { return real.account(); }
+        };
+    }
+
+    /**
+     * A rotation's owner claimed STORING and then failed; B repairs it and dies between any two of
+     * its steps (here: right after its first record write); C repairs after B's lease. Whatever
+     * happened, Vault must hold a secret that still logs in once every grace has passed.
+     */
+    @Test
+    void aRepairThatDiesAfterItsFirstRecordWriteLeavesAWorkingSecret() throws Exception {
+        RotationEngine a = f.engine(List.of(cli), Strategy.ROTATE);
+        a.sweep();
+        f.clock.advance(Duration.ofDays(1));
+        a.onStep((step, c) -> {
+            if (step == Step.STORING_CLAIMED) throw new IllegalStateException("owner failed after claiming STORING (simulated)");
+        });
+        // an on-call engineer's rotate of a secret that is not due yet
+        quietly(() -> a.process(cli, Request.rotateNow("oncall", OptionalInt.empty())));
+        f.clock.advance(RotationFixture.LEASE.plusSeconds(1));
+        RotationEngine b = f.engine(List.of(cli), Strategy.ROTATE, deadWhenDead(), dyingAfterFirstRecordWrite());
+        RotationEngine.Outcome ob = quietly(() -> b.process(cli, Request.SWEEP));
+        assertTrue(dead.get(), "B wrote a record and died (" + ob + ")");
+        f.clock.advance(RotationFixture.LEASE.plusSeconds(1));
+        RotationEngine c = f.engine(List.of(cli), Strategy.ROTATE);
+        c.sweep();
+        c.sweep();
+        assertStoredSecretWorks("after C's repair");
+        f.clock.advance(Duration.ofHours(24).plusMinutes(1));
+        c.sweep();
+        c.sweep();
+        assertStoredSecretWorks("once every grace has passed");
+    }
 }
