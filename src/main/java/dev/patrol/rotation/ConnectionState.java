@@ -55,7 +55,9 @@ public record ConnectionState(long version, Suspension suspension, Blocked block
     }
 
     public static ConnectionState from(Map<String, String> m, long version) {
-        Suspension s = "true".equals(m.get("suspended"))
+        // fails closed: a suspension written by hand in any spelling but "false" suspends
+        String flag = m.get("suspended");
+        Suspension s = flag != null && !flag.isBlank() && !"false".equalsIgnoreCase(flag.trim())
                 ? new Suspension(m.getOrDefault("suspended_reason", "incident response"), m.get("suspended_by"), instant(m.get("suspended_at")))
                 : null;
         Blocked b = m.containsKey("blocked_reason") ? new Blocked(m.get("blocked_reason"), instant(m.get("blocked_at"))) : null;

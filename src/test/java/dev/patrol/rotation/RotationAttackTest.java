@@ -276,4 +276,25 @@ class RotationAttackTest {
         c.sweep();
         assertStoredSecretWorks("once every grace has passed");
     }
+
+    /**
+     * A suspension written by hand ({@code vault kv patch ... suspended=TRUE}, or {@code yes}) was
+     * read as "not suspended": only the exact string {@code true} counted, so a sweep or an API
+     * rotate minted again and the token endpoint served the secret. A suspension fails closed.
+     */
+    @Test
+    void aSuspensionWrittenByHandInAnotherSpellingStillSuspends() throws Exception {
+        RotationEngine engine = f.engine(List.of(cli), Strategy.ROTATE);
+        engine.sweep();
+        for (String spelling : List.of("TRUE", "yes", "1")) {
+            long v = f.store.state(cli.name()).map(Versioned::version).orElse(0L);
+            f.store.writeState(cli.name(), Map.of("suspended", spelling, "suspended_reason", "by hand"), v);
+            assertTrue(ConnectionState.read(f.store, cli.name()).suspended(), spelling);
+            assertEquals(Result.SUSPENDED, engine.process(cli, Request.rotateNow("oncall", OptionalInt.empty())).result(), spelling);
+        }
+        long v = f.store.state(cli.name()).map(Versioned::version).orElse(0L);
+        f.store.writeState(cli.name(), Map.of("suspended", "false"), v);
+        assertFalse(ConnectionState.read(f.store, cli.name()).suspended(), "false lifts it");
+        assertEquals(1, f.statementsMatching("ADD PAT") + f.statementsMatching("ROTATE PAT"), "nothing minted or rotated while suspended");
+    }
 }
