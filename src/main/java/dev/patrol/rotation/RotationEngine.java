@@ -573,6 +573,15 @@ public final class RotationEngine {
             throw new Preempted(readState(c));
         }
         hook.at(Step.INTENT_WRITTEN, c);
+        // A stall between taking the lease and the first Snowflake change (a GC pause, a partition) may
+        // outlast the lease: a revocation may have answered complete, or a repair taken over. Look again
+        // before changing anything; a suspension that arrived meanwhile gets the lease back at once.
+        ConnectionState now = readState(c);
+        boolean mine = now.intent().filter(x -> x.owner().equals(intent.owner())).isPresent() && intent.live(clock.instant());
+        if (now.suspended() || !mine) {
+            if (mine) releaseLatest(c, intent.owner());
+            throw new Preempted(now);
+        }
         return leased;
     }
 

@@ -297,4 +297,47 @@ class RotationAttackTest {
         assertFalse(ConnectionState.read(f.store, cli.name()).suspended(), "false lifts it");
         assertEquals(1, f.statementsMatching("ADD PAT") + f.statementsMatching("ROTATE PAT"), "nothing minted or rotated while suspended");
     }
+
+    /**
+     * A first mint's owner wrote its intent and stalled past its lease; a revocation saw no live
+     * lease and answered complete. The owner woke, ran {@code ADD PAT} and died before it could see
+     * the suspension and remove its token: an ACTIVE token of the user after a complete revocation,
+     * which no sweep removes (the connection is suspended). An owner must not start a Snowflake
+     * change on a lease it no longer holds.
+     */
+    @Test
+    void anOwnerWhoseLeaseEndedDoesNotChangeSnowflakeAfterACompleteRevocation() throws Exception {
+        dev.patrol.snowflake.SnowflakeAdmin real = deadWhenDead();
+        dev.patrol.snowflake.SnowflakeAdmin diesAfterAdd = new dev.patrol.snowflake.SnowflakeAdmin() {
+            public UserFacts describeUser(String user) { return real.describeUser(user); }
+            public List<PatInfo> listPats(String user) { return real.listPats(user); }
+            public Added addPat(String u, String n, String r, int d, String c) {
+                Added a = real.addPat(u, n, r, d, c);
+                dead.set(true);
+                throw new IllegalStateException("(died after ADD PAT)");
+            }
+            public Rotated rotatePat(String u, String n, int h) { return real.rotatePat(u, n, h); }
+            public void removePat(String u, String n) { real.removePat(u, n); }
+            public void disablePat(String u, String n) { real.disablePat(u, n); }
+            public void disableUser(String u) { real.disableUser(u); }
+            public String validate(String u, String r, dev.patrol.snowflake.Secret s) { return real.validate(u, r, s); }
+            public List<Map<String, String>> read(String sql) { return real.read(sql); }
+            public String ping() { return real.ping(); }
+            public String account() { return real.account(); }
+        };
+        RotationEngine engine = f.engine(List.of(cli), Strategy.ROTATE, diesAfterAdd, f.store);
+        Pause pause = new Pause(Step.INTENT_WRITTEN);
+        engine.onStep(pause);
+        CompletableFuture<RotationEngine.Outcome> stalled = CompletableFuture.supplyAsync(() -> engine.process(cli, Request.SWEEP));
+        pause.awaitReached();
+        f.clock.advance(RotationFixture.LEASE.plusSeconds(1));
+        IncidentResponse incidents = incidents(f.engine(List.of(cli), Strategy.ROTATE));
+        IncidentResponse.Revocation r = incidents.revoke(cli, "leak", "oncall", false);
+        assertTrue(r.complete(), r.toString());
+        pause.release();
+        RotationEngine.Outcome o = await(stalled);
+        assertEquals(List.of(), activeTokens(), "nothing becomes ACTIVE after a complete revocation (" + o + ")");
+        assertTrue(f.store.current(cli.name()).isEmpty(), "nothing readable");
+        incidents.close();
+    }
 }
