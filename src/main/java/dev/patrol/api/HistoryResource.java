@@ -228,14 +228,19 @@ public class HistoryResource {
         return out;
     }
 
-    /** A destroyed version went with the first revocation after it was written (revocation destroys every version). */
+    /**
+     * A destroyed version went with the first revocation after it was written (revocation destroys
+     * every version); one written after the last revocation began is that revocation's own fence.
+     */
     private static Instant revokedAfter(List<Map<String, Object>> events, Instant written) {
+        Instant last = null;
         for (Map<String, Object> e : events) {
             if (!"revoked".equals(e.get("kind")) || e.get("at") == null) continue;
             Instant at = Instant.parse((String) e.get("at"));
             if (written == null || !at.isBefore(written)) return at;
+            last = at;
         }
-        return null;
+        return last;
     }
 
     /** Revocations, resumptions and guardrail blocks, read from the state document's versions, oldest first. */

@@ -47,7 +47,7 @@ public class PathGuard {
         rc.next();
     }
 
-    /** The path of a request target as sent: origin form, or the path of an absolute-form target; no query. */
+    /** The path of a request target as sent: origin form, or the path of an absolute-form target; no query (a raw {@code #} is refused, not cut). */
     static String rawPath(String target) {
         if (target == null) return "";
         String t = target;
@@ -56,17 +56,15 @@ public class PathGuard {
             int slash = t.indexOf('/', scheme + 3);
             t = slash < 0 ? "/" : t.substring(slash);
         }
-        int end = t.length();
+        // Up to '?' only, as Vert.x reads it: a raw '#' ends nothing for its router, so it must not end the check either.
         int q = t.indexOf('?');
-        if (q >= 0) end = q;
-        int h = t.indexOf('#');
-        if (h >= 0 && h < end) end = h;
-        return t.substring(0, end);
+        return q < 0 ? t : t.substring(0, q);
     }
 
     static boolean refused(String rawPath) {
         String p = rawPath.toLowerCase(Locale.ROOT);
         if (p.contains(";") || p.contains("%3b")) return true;
+        if (p.contains("#")) return true;
         if (p.contains("%2f") || p.contains("%5c") || p.contains("\\")) return true;
         if (p.contains("//")) return true;
         for (String segment : p.split("/", -1)) {

@@ -13,6 +13,8 @@ import dev.patrol.snowflake.SnowflakeAdmin.PatInfo;
 import dev.patrol.snowflake.SnowflakeException;
 import dev.patrol.vault.CasConflictException;
 import dev.patrol.vault.SecretStore;
+import dev.patrol.vault.TokenRecord;
+import dev.patrol.vault.Versioned;
 import dev.patrol.vault.VaultClientException;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.annotation.Priority;
@@ -25,6 +27,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -138,11 +141,23 @@ public final class IncidentResponse implements AutoCloseable {
         return o;
     }
 
+    /**
+     * Writes the suspension by check-and-set. A state document patrol cannot parse (hand-edited, or
+     * written by another version) must not stop a revocation: the suspension is added to it as it is.
+     */
     private void suspend(Connection c, String reason, String actor) {
+        ConnectionState.Suspension suspension = new ConnectionState.Suspension(reason, actor, clock.instant());
         for (int i = 0; ; i++) {
-            ConnectionState s = read(c);
+            Optional<Versioned<Map<String, String>>> raw = store.state(c.name());
+            ConnectionState s;
             try {
-                write(c, s.withSuspension(new ConnectionState.Suspension(reason, actor, clock.instant())));
+                s = raw.map(v -> ConnectionState.from(v.value(), v.version())).orElse(ConnectionState.NONE);
+            } catch (RuntimeException unreadable) {
+                s = null;
+            }
+            try {
+                if (s != null) write(c, s.withSuspension(suspension));
+                else store.writeState(c.name(), ConnectionState.withSuspension(raw.get().value(), suspension), raw.get().version());
                 return;
             } catch (CasConflictException e) {
                 if (i >= ATTEMPTS * 3) throw e;
@@ -193,12 +208,31 @@ public final class IncidentResponse implements AutoCloseable {
         }
     }
 
-    /** Destroys every version and checks that none is readable. */
+    /**
+     * Fences, destroys every version and checks that none is readable. The fence is a new record
+     * version without a secret: a change whose owner stalled past its lease writes its record by
+     * check-and-set on the version it started from, so after the fence it can no longer store a
+     * secret the revocation has already destroyed (destroying alone keeps the version number).
+     */
     private void destroy(Connection c) {
+        fence(c);
         store.destroyAll(c.name());
         if (store.current(c.name()).isPresent()) {
             store.destroyAll(c.name());
             if (store.current(c.name()).isPresent()) throw new IllegalStateException("a version of the secret is still readable");
+        }
+    }
+
+    private void fence(Connection c) {
+        for (int i = 0; ; i++) {
+            long v = store.currentVersion(c.name());
+            Instant now = clock.instant();
+            try {
+                store.write(c.name(), new TokenRecord("", "", c.user(), c.role(), snowflake.account(), now, now, Map.of()), v);
+                return;
+            } catch (CasConflictException e) {
+                if (i >= ATTEMPTS * 3) throw e;
+            }
         }
     }
 
@@ -228,6 +262,10 @@ public final class IncidentResponse implements AutoCloseable {
                 if (e instanceof SnowflakeException se && !se.transientFailure()) break;
                 if (e instanceof IllegalStateException) break;
                 Workers.sleep(Duration.ofMillis(100L * i));
+            } catch (RuntimeException e) {
+                // anything else (an unreadable state document): report it and go on with the next step
+                failures.add(step + ": " + PatrolException.safeMessage(e));
+                return false;
             }
         }
         failures.add(step + ": " + (last == null ? "failed" : last.getMessage()));

@@ -49,6 +49,13 @@ public record ConnectionState(long version, Suspension suspension, Blocked block
         return new ConnectionState(version, suspension, blocked, resumed, Optional.ofNullable(i));
     }
 
+    /** A raw state document with a suspension added, for a document whose other keys cannot be parsed. */
+    public static Map<String, String> withSuspension(Map<String, String> raw, Suspension s) {
+        Map<String, String> m = new LinkedHashMap<>(raw);
+        m.putAll(NONE.withSuspension(s).toMap());
+        return m;
+    }
+
     /** The connection's state as Vault holds it now. */
     public static ConnectionState read(SecretStore store, String connection) {
         return store.state(connection).map(v -> from(v.value(), v.version())).orElse(NONE);
@@ -61,7 +68,9 @@ public record ConnectionState(long version, Suspension suspension, Blocked block
     }
 
     public static ConnectionState from(Map<String, String> m, long version) {
-        Suspension s = "true".equals(m.get(SUSPENDED))
+        // fails closed: a suspension written by hand in any spelling but "false" suspends
+        String flag = m.get(SUSPENDED);
+        Suspension s = flag != null && !flag.isBlank() && !"false".equalsIgnoreCase(flag.trim())
                 ? new Suspension(m.getOrDefault(SUSPENDED_REASON, "incident response"), m.get(SUSPENDED_BY), instant(m.get(SUSPENDED_AT)))
                 : null;
         Blocked b = m.containsKey(BLOCKED_REASON) ? new Blocked(m.get(BLOCKED_REASON), instant(m.get(BLOCKED_AT))) : null;

@@ -13,9 +13,16 @@ import java.util.Optional;
  * @param phase {@link Phase#CHANGING} until the new secret is validated and the owner has claimed
  *              the right to store it; {@link Phase#STORING} from then until the record is written.
  *              A repair must assume a secret in phase STORING may already be (or still get) stored.
+ * @param endPrevious the previous token ({@code before}) is to be removed as soon as the new record
+ *              is written ({@code expire-previous-after=0h} on a replacement), so a repair that finds
+ *              the change completed finishes that too.
  */
 public record Intent(Op op, String tokenName, String owner, Instant started, Instant leaseUntil, long fromVersion, Phase phase,
-        Before before) {
+        Before before, boolean endPrevious) {
+
+    public Intent(Op op, String tokenName, String owner, Instant started, Instant leaseUntil, long fromVersion, Phase phase, Before before) {
+        this(op, tokenName, owner, started, leaseUntil, fromVersion, phase, before, false);
+    }
 
     public enum Op { MINT, ROTATE, ADD, CLEANUP }
 
@@ -31,16 +38,20 @@ public record Intent(Op op, String tokenName, String owner, Instant started, Ins
     }
 
     public Intent storing() {
-        return new Intent(op, tokenName, owner, started, leaseUntil, fromVersion, Phase.STORING, before);
+        return new Intent(op, tokenName, owner, started, leaseUntil, fromVersion, Phase.STORING, before, endPrevious);
+    }
+
+    public Intent endingPrevious() {
+        return new Intent(op, tokenName, owner, started, leaseUntil, fromVersion, phase, before, true);
     }
 
     public Intent renewed(Instant newLeaseUntil) {
-        return new Intent(op, tokenName, owner, started, newLeaseUntil, fromVersion, phase, before);
+        return new Intent(op, tokenName, owner, started, newLeaseUntil, fromVersion, phase, before, endPrevious);
     }
 
     /** The same change taken over by another owner, with a fresh lease. */
     public Intent takenOverBy(String newOwner, Instant newLeaseUntil) {
-        return new Intent(op, tokenName, newOwner, started, newLeaseUntil, fromVersion, phase, before);
+        return new Intent(op, tokenName, newOwner, started, newLeaseUntil, fromVersion, phase, before, endPrevious);
     }
 
     private static final String PREFIX = "intent_";
@@ -55,7 +66,8 @@ public record Intent(Op op, String tokenName, String owner, Instant started, Ins
                 Long.parseLong(state.get(PREFIX + "from")),
                 Phase.valueOf(state.getOrDefault(PREFIX + "phase", Phase.CHANGING.name())),
                 new Before(state.get(PREFIX + "before_token"), instant(state.get(PREFIX + "before_created_on")).orElse(null),
-                        instant(state.get(PREFIX + "before_expires_at")).orElse(null))));
+                        instant(state.get(PREFIX + "before_expires_at")).orElse(null)),
+                "true".equals(state.get(PREFIX + "end_previous"))));
     }
 
     void into(Map<String, String> m) {
@@ -69,6 +81,7 @@ public record Intent(Op op, String tokenName, String owner, Instant started, Ins
         if (before.tokenName() != null) m.put(PREFIX + "before_token", before.tokenName());
         if (before.createdOn() != null) m.put(PREFIX + "before_created_on", before.createdOn().toString());
         if (before.expiresAt() != null) m.put(PREFIX + "before_expires_at", before.expiresAt().toString());
+        if (endPrevious) m.put(PREFIX + "end_previous", "true");
     }
 
     static void clear(Map<String, String> m) {

@@ -351,7 +351,10 @@ public final class RotationEngine {
     private Outcome add(Connection c, String me, String name, Intent.Op op, ConnectionState state, List<PatInfo> pats,
             Optional<Versioned<TokenRecord>> current, long version, Plan plan, Request request) {
         ensureRoom(c, pats, 1, plan.remove());
+        boolean endPrevious = op == Intent.Op.ADD && current.isPresent() && request.expirePreviousAfterHours().orElse(-1) == 0
+                && !current.get().value().tokenName().equals(name);
         Intent intent = newIntent(me, op, name, version, before(current, pats));
+        if (endPrevious) intent = intent.endingPrevious();
         ConnectionState leased = acquire(c, state, intent);
         List<String> removed = removeOld(c, plan.remove());
         if (pats.stream().anyMatch(p -> p.name().equals(name))) {
@@ -362,10 +365,8 @@ public final class RotationEngine {
         hook.at(Step.SNOWFLAKE_CHANGED, c);
         String detail = plan.reason();
         if (store(c, leased, intent, added.tokenName(), added.secret(), version)) {
-            if (op == Intent.Op.ADD && current.isPresent() && request.expirePreviousAfterHours().orElse(-1) == 0
-                    && !current.get().value().tokenName().equals(added.tokenName())) {
-                // A suspected leak: the replaced secret must stop working now, not after the grace.
-                snowflake.removePat(c.user(), current.get().value().tokenName());
+            if (endPrevious) {
+                // A suspected leak: the replaced secret was removed under the lease, right after the record write.
                 removed.add(current.get().value().tokenName());
                 detail += "; previous token " + current.get().value().tokenName() + " removed at once";
             } else if (op == Intent.Op.ADD && current.isPresent()) {
@@ -375,7 +376,7 @@ public final class RotationEngine {
                     added.tokenName(), "success", detail));
             return new Outcome(c.name(), op == Intent.Op.MINT ? Result.MINTED : Result.REPLACED, detail, removed);
         }
-        return suspendedMeanwhile(c, added.tokenName(), removed);
+        return suspendedMeanwhile(c, intent.owner(), added.tokenName(), removed);
     }
 
     /** Snowflake's ROTATE: lease, ROTATE with the grace, validate, claim, record, release (the old secret expires by itself). */
@@ -394,7 +395,7 @@ public final class RotationEngine {
                     plan.reason() + "; previous secret " + rotated.rotatedTokenName() + (hours == 0 ? " expired at once" : " expires in " + hours + "h")));
             return new Outcome(c.name(), Result.ROTATED, plan.reason(), removed);
         }
-        return suspendedMeanwhile(c, rotated.tokenName(), removed);
+        return suspendedMeanwhile(c, intent.owner(), rotated.tokenName(), removed);
     }
 
     /** A replacement's name carries its creation second; two replacements within one second take the next free second. */
@@ -432,14 +433,15 @@ public final class RotationEngine {
         hook.at(Step.STORING_CLAIMED, c);
         writeRecord(c, record(c, tokenName, secret), version);
         hook.at(Step.RECORD_WRITTEN, c);
+        endPrevious(c, intent);
         release(c, claimed);
         return true;
     }
 
     /** A suspension won the race: the token just made goes again, and the lease is given back; the revocation does the rest. */
-    private Outcome suspendedMeanwhile(Connection c, String tokenName, List<String> removed) {
+    private Outcome suspendedMeanwhile(Connection c, String owner, String tokenName, List<String> removed) {
         snowflake.removePat(c.user(), tokenName);
-        releaseLatest(c);
+        releaseLatest(c, owner);
         audit.record(new AuditLog.Event("remove", "patrol", c.name(), c.user(), tokenName, "removed",
                 "the connection was suspended while this token was being made; nothing was stored"));
         List<String> all = new ArrayList<>(removed);
@@ -456,7 +458,12 @@ public final class RotationEngine {
         Intent interrupted = state.intent().orElseThrow();
         Intent i = interrupted.takenOverBy(me, clock.instant().plus(settings.leaseTtl()));
         ConnectionState leased = acquire(c, state, i);
-        if (version > i.fromVersion()) {
+        // A newer record that predates the change is a repair's fence (a copy of the record the change
+        // started from, see below) whose writer died before storing: the rotation is still unfinished.
+        boolean fencedOnly = version > i.fromVersion() && i.op() == Intent.Op.ROTATE && current.isPresent()
+                && current.get().value().createdAt().isBefore(i.started());
+        if (version > i.fromVersion() && !fencedOnly) {
+            endPrevious(c, i);
             release(c, leased);
             return repaired(c, i, "the change had completed; intent cleared");
         }
@@ -478,12 +485,27 @@ public final class RotationEngine {
                     return repaired(c, i, "nothing had happened; intent cleared");
                 }
                 // The new secret was lost. Rotating again with 0 hours expires only it (the secret people
-                // hold is already the _ROTATED_ row with its own grace) - unless its owner had claimed the
-                // right to store it: then it may be stored, and keeps the full grace.
-                int hours = i.phase() == Intent.Phase.STORING ? c.graceHours() : 0;
+                // hold is already the _ROTATED_ row with its own grace). If its owner had claimed the right
+                // to store it, that owner may still write it (check-and-set on the record version): fence
+                // it first by writing the current record again, so its write can no longer land. Without
+                // a readable record to fence with, the lost secret keeps the full grace instead.
+                int hours = 0;
+                long from = version;
+                if (i.phase() == Intent.Phase.STORING && !fencedOnly) {
+                    if (current.isEmpty()) {
+                        hours = c.graceHours();
+                    } else {
+                        try {
+                            from = store.write(c.name(), current.get().value(), version);
+                        } catch (CasConflictException stored) {
+                            release(c, leased);
+                            return repaired(c, i, "the change had completed; intent cleared");
+                        }
+                    }
+                }
                 SnowflakeAdmin.Rotated again = snowflake.rotatePat(c.user(), i.tokenName(), hours);
                 hook.at(Step.SNOWFLAKE_CHANGED, c);
-                if (!store(c, leased, i, again.tokenName(), again.secret(), version)) return suspendedMeanwhile(c, again.tokenName(), List.of());
+                if (!store(c, leased, i, again.tokenName(), again.secret(), from)) return suspendedMeanwhile(c, i.owner(), again.tokenName(), List.of());
                 audit.record(new AuditLog.Event("rotate", "patrol", c.name(), c.user(), again.tokenName(), "repaired",
                         "an interrupted rotation was finished; the lost secret " + again.rotatedTokenName()
                                 + (hours == 0 ? " expired at once" : " expires in " + hours + "h")));
@@ -500,6 +522,14 @@ public final class RotationEngine {
                 return repaired(c, i, made ? "lost token removed; the next sweep mints again" : "nothing had happened; intent cleared");
             }
         }
+    }
+
+    /** {@code expire-previous-after=0h} on a replacement: once the new record is written, the previous token goes at once. */
+    private void endPrevious(Connection c, Intent i) {
+        if (!i.endPrevious() || i.before().tokenName() == null || i.before().tokenName().equals(i.tokenName())) return;
+        snowflake.removePat(c.user(), i.before().tokenName());
+        audit.record(new AuditLog.Event("remove", "patrol", c.name(), c.user(), i.before().tokenName(), "removed",
+                "the replaced token was ended at once (expire-previous-after=0h)"));
     }
 
     private Outcome repaired(Connection c, Intent intent, String detail) {
@@ -530,6 +560,15 @@ public final class RotationEngine {
             throw new Preempted(readState(c));
         }
         hook.at(Step.INTENT_WRITTEN, c);
+        // A stall between taking the lease and the first Snowflake change (a GC pause, a partition) may
+        // outlast the lease: a revocation may have answered complete, or a repair taken over. Look again
+        // before changing anything; a suspension that arrived meanwhile gets the lease back at once.
+        ConnectionState now = readState(c);
+        boolean mine = now.intent().filter(x -> x.owner().equals(intent.owner())).isPresent() && intent.live(clock.instant());
+        if (now.suspended() || !mine) {
+            if (mine) releaseLatest(c, intent.owner());
+            throw new Preempted(now);
+        }
         return leased;
     }
 
@@ -538,15 +577,16 @@ public final class RotationEngine {
         try {
             writeState(c, claimed.withIntent(null));
         } catch (CasConflictException e) {
-            releaseLatest(c);
+            releaseLatest(c, claimed.intent().map(Intent::owner).orElse(null));
         }
         hook.at(Step.INTENT_CLEARED, c);
     }
 
-    private void releaseLatest(Connection c) {
+    /** Clears the lease if it is still {@code owner}'s: a lease another writer took over (a repair) is theirs to end. */
+    private void releaseLatest(Connection c, String owner) {
         for (int attempt = 0; attempt < 5; attempt++) {
             ConnectionState now = readState(c);
-            if (now.intent().isEmpty()) return;
+            if (now.intent().filter(i -> i.owner().equals(owner)).isEmpty()) return;
             try {
                 writeState(c, now.withIntent(null));
                 return;

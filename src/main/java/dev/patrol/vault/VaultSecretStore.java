@@ -34,12 +34,20 @@ public final class VaultSecretStore implements SecretStore {
 
     @Override
     public Optional<Versioned<TokenRecord>> current(String connection) {
-        return read(paths.recordForDriver(connection), paths.record(connection), null).map(v -> new Versioned<>(TokenRecord.fromFields(v.value()), v.version(), v.createdTime()));
+        return read(paths.recordForDriver(connection), paths.record(connection), null).filter(VaultSecretStore::holdsSecret)
+                .map(v -> new Versioned<>(TokenRecord.fromFields(v.value()), v.version(), v.createdTime()));
     }
 
     @Override
     public Optional<Versioned<TokenRecord>> version(String connection, long version) {
-        return read(paths.recordForDriver(connection), paths.record(connection), version).map(v -> new Versioned<>(TokenRecord.fromFields(v.value()), v.version(), v.createdTime()));
+        return read(paths.recordForDriver(connection), paths.record(connection), version).filter(VaultSecretStore::holdsSecret)
+                .map(v -> new Versioned<>(TokenRecord.fromFields(v.value()), v.version(), v.createdTime()));
+    }
+
+    /** A revocation's fence (a version written without a secret, then destroyed) is no record: nothing to serve. */
+    private static boolean holdsSecret(Versioned<Map<String, String>> v) {
+        String token = v.value().get("token");
+        return token != null && !token.isEmpty();
     }
 
     @Override

@@ -122,7 +122,10 @@ class StatusPageBrowserTest {
     }
 
     WebDriverWait waiting() {
-        return new WebDriverWait(driver, WAIT);
+        // the page redraws a card when its data arrives: an element read mid-redraw is simply read again
+        WebDriverWait w = new WebDriverWait(driver, WAIT);
+        w.ignoring(org.openqa.selenium.StaleElementReferenceException.class);
+        return w;
     }
 
     void signIn(String token) {
