@@ -1,5 +1,14 @@
 package dev.patrol.devservices;
 
+import java.util.Optional;
+
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.spi.ObserverMethod;
+import jakarta.inject.Inject;
+
 import dev.patrol.config.PatrolConfig;
 import dev.patrol.devservices.snowflake.SnowflakeEmulator;
 import dev.patrol.devservices.vault.VaultEmulator;
@@ -9,14 +18,6 @@ import io.quarkus.logging.Log;
 import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.Startup;
-import jakarta.annotation.PostConstruct;
-import jakarta.annotation.Priority;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
-import jakarta.enterprise.inject.spi.ObserverMethod;
-import jakarta.inject.Inject;
-
-import java.util.Optional;
 
 /**
  * The embedded emulators of dev mode and tests, started when {@code patrol.devservices.enabled=true}
@@ -41,10 +42,12 @@ public class DevServices {
     @PostConstruct
     void start() {
         PatrolConfig.Devservices dev = config.devservices();
-        if (!dev.enabled()) return;
+        if (!dev.enabled())
+            return;
         Emulators.Settings settings = settings(dev);
         emulators = Emulators.start(settings, clock);
-        Log.warn("patrol dev services are running: emulated Snowflake and Vault for development and tests only, never production.");
+        Log.warn(
+                "patrol dev services are running: emulated Snowflake and Vault for development and tests only, never production.");
         if (LaunchMode.current() == LaunchMode.DEVELOPMENT) {
             // Dev-only credentials of emulators on loopback, printed so the tour can use them; never in tests or production.
             emulators.describe(settings).forEach(Log::info);
@@ -58,7 +61,8 @@ public class DevServices {
 
     void stop(@Observes @Priority(STOP_PRIORITY) ShutdownEvent event) {
         Emulators e = emulators;
-        if (e != null) e.close();
+        if (e != null)
+            e.close();
     }
 
     public boolean enabled() {

@@ -1,5 +1,12 @@
 package dev.patrol.devservices;
 
+import java.time.Clock;
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+
 import dev.patrol.config.PatrolConfig;
 import dev.patrol.devservices.snowflake.SnowflakeSeed;
 import dev.patrol.snowflake.RotatorLogin;
@@ -8,12 +15,6 @@ import dev.patrol.snowflake.SnowflakeEndpoint;
 import dev.patrol.vault.VaultAccess;
 import dev.patrol.vault.VaultLogin;
 import io.quarkus.arc.profile.IfBuildProfile;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.inject.Produces;
-import jakarta.inject.Singleton;
-
-import java.time.Clock;
-import java.util.Optional;
 
 /**
  * Dev and test wiring: replaces patrol's default beans for where Snowflake and Vault are, how
@@ -41,14 +42,16 @@ public class DevServicesBeans {
     @Produces
     @Singleton
     RotatorLogin rotatorLogin(DevServices dev, PatrolConfig config) {
-        return dev.rotatorPrivateKeyPem().map(pem -> RotatorLogin.ofPem(SnowflakeSeed.ROTATOR_USER, SnowflakeSeed.ROTATOR_ROLE, pem))
+        return dev.rotatorPrivateKeyPem()
+                .map(pem -> RotatorLogin.ofPem(SnowflakeSeed.ROTATOR_USER, SnowflakeSeed.ROTATOR_ROLE, pem))
                 .orElseGet(() -> RotatorLogin.fromConfig(config.snowflake()));
     }
 
     @Produces
     @Singleton
     VaultAccess vaultAccess(DevServices dev, PatrolConfig config) {
-        return dev.vault().map(v -> new VaultAccess(v.address(), new VaultLogin.FixedToken(dev.vaultTokens().orElseThrow().patrol())))
+        return dev.vault()
+                .map(v -> new VaultAccess(v.address(), new VaultLogin.FixedToken(dev.vaultTokens().orElseThrow().patrol())))
                 .orElseGet(() -> VaultAccess.fromConfig(config.vault()));
     }
 }

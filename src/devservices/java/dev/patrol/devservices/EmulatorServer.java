@@ -1,14 +1,14 @@
 package dev.patrol.devservices;
 
-import com.sun.net.httpserver.HttpHandler;
-import com.sun.net.httpserver.HttpServer;
-
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+
+import com.sun.net.httpserver.HttpHandler;
+import com.sun.net.httpserver.HttpServer;
 
 /**
  * The JDK HTTP server both emulators run on: one handler, daemon worker threads (latency injection
@@ -60,7 +60,8 @@ public final class EmulatorServer implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        if (executor.isShutdown()) return;
+        if (executor.isShutdown())
+            return;
         server.stop(0);
         executor.shutdownNow();
     }

@@ -1,11 +1,5 @@
 package dev.patrol.devservices;
 
-import dev.patrol.devservices.snowflake.RsaKeys;
-import dev.patrol.devservices.snowflake.SnowflakeEmulator;
-import dev.patrol.devservices.snowflake.SnowflakeSeed;
-import dev.patrol.devservices.vault.VaultEmulator;
-import dev.patrol.devservices.vault.VaultSeed;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -20,6 +14,12 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 
+import dev.patrol.devservices.snowflake.RsaKeys;
+import dev.patrol.devservices.snowflake.SnowflakeEmulator;
+import dev.patrol.devservices.snowflake.SnowflakeSeed;
+import dev.patrol.devservices.vault.VaultEmulator;
+import dev.patrol.devservices.vault.VaultSeed;
+
 /**
  * Both emulators, started on loopback and seeded as the operator's own scripts would leave a real
  * account and Vault: the one way to get them, whether patrol embeds them (dev and test) or
@@ -31,7 +31,8 @@ public final class Emulators implements AutoCloseable {
     public static final String LOOPBACK = "127.0.0.1";
 
     /** The {@code patrol.devservices.*} settings. An absent root token means a random one per start. */
-    public record Settings(int snowflakePort, String account, String adminUser, String adminPassword, Optional<Path> rotatorKeyFile,
+    public record Settings(int snowflakePort, String account, String adminUser, String adminPassword,
+            Optional<Path> rotatorKeyFile,
             int vaultPort, Optional<String> rootToken) {
     }
 
@@ -84,15 +85,20 @@ public final class Emulators implements AutoCloseable {
         return RsaKeys.privateKeyPem(rotatorKey);
     }
 
-    /** What a person needs to use the emulators: addresses, logins and the dev-only tokens. Dev mode and the standalone jar only. */
+    /**
+     * What a person needs to use the emulators: addresses, logins and the dev-only tokens. Dev mode and the standalone jar
+     * only.
+     */
     public List<String> describe(Settings s) {
         List<String> lines = new ArrayList<>();
-        lines.add("Snowflake emulator: " + snowflake.url() + "  account " + snowflake.accountName() + "  admin login " + s.adminUser()
+        lines.add("Snowflake emulator: " + snowflake.url() + "  account " + snowflake.accountName() + "  admin login "
+                + s.adminUser()
                 + " / " + s.adminPassword() + "  (JDBC: " + snowflake.jdbcUrl() + ")");
         lines.add("Seeded: CLI user " + SnowflakeSeed.CLI_USER + " with role " + SnowflakeSeed.CLI_ROLE + "; rotator "
                 + SnowflakeSeed.ROTATOR_USER + " / " + SnowflakeSeed.ROTATOR_ROLE
                 + s.rotatorKeyFile().map(f -> " (private key in " + f + ")").orElse(" (key pair generated at start)"));
-        lines.add("Vault emulator: " + vault.address() + "  root token " + vault.rootToken() + "  (KV v2 at secret/, policies from deploy/vault/)");
+        lines.add("Vault emulator: " + vault.address() + "  root token " + vault.rootToken()
+                + "  (KV v2 at secret/, policies from deploy/vault/)");
         lines.add("  Vault dev token for patrol: " + vaultTokens.patrol());
         VaultSeed.byAudience(vaultTokens).forEach((audience, t) -> lines.add("  Vault dev token for " + audience + ": " + t));
         return lines;

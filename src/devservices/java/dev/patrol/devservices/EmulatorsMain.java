@@ -34,7 +34,8 @@ public final class EmulatorsMain {
         System.out.println("patrol emulators: for development and tests only, never production.");
         emulators.describe(settings).forEach(System.out::println);
         // A stable last line that scripts wait for.
-        System.out.println("patrol emulators ready: snowflake " + emulators.snowflake().url() + " vault " + emulators.vault().address());
+        System.out.println(
+                "patrol emulators ready: snowflake " + emulators.snowflake().url() + " vault " + emulators.vault().address());
         System.out.flush();
         stopped.await();
     }
@@ -50,10 +51,14 @@ public final class EmulatorsMain {
                 setting("patrol.devservices.vault.root-token"));
     }
 
-    /** A system property, else its environment form ({@code PATROL_DEVSERVICES_VAULT_ROOT_TOKEN}), as MicroProfile Config maps them. */
+    /**
+     * A system property, else its environment form ({@code PATROL_DEVSERVICES_VAULT_ROOT_TOKEN}), as MicroProfile Config maps
+     * them.
+     */
     static Optional<String> setting(String key) {
         String value = System.getProperty(key);
-        if (value == null) value = System.getenv(key.toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_"));
+        if (value == null)
+            value = System.getenv(key.toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_"));
         return Optional.ofNullable(value).map(String::trim).filter(v -> !v.isEmpty());
     }
 
@@ -61,7 +66,8 @@ public final class EmulatorsMain {
         String value = setting(key).orElse("0");
         try {
             int port = Integer.parseInt(value);
-            if (port < 0 || port > 65535) throw new NumberFormatException();
+            if (port < 0 || port > 65535)
+                throw new NumberFormatException();
             return port;
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(key + " is '" + value + "'; expected a port from 0 to 65535");

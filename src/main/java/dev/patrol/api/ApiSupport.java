@@ -1,15 +1,17 @@
 package dev.patrol.api;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.patrol.audit.AuditLog;
-import dev.patrol.registry.Connection;
-import dev.patrol.registry.ConnectionRegistry;
+import java.io.IOException;
+
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.core.HttpHeaders;
 
-import java.io.IOException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.patrol.audit.AuditLog;
+import dev.patrol.registry.Connection;
+import dev.patrol.registry.ConnectionRegistry;
 
 /** What every resource does the same way: authorise, find the connection, audit, read a JSON body. */
 @ApplicationScoped
@@ -58,11 +60,14 @@ public class ApiSupport {
     }
 
     JsonNode parse(byte[] body) {
-        if (body == null || body.length == 0) throw ApiException.badRequest("A JSON object is required.");
-        if (body.length > MAX_BODY) throw new ApiException(413, "Payload too large", "Bodies are limited to " + MAX_BODY + " bytes.");
+        if (body == null || body.length == 0)
+            throw ApiException.badRequest("A JSON object is required.");
+        if (body.length > MAX_BODY)
+            throw new ApiException(413, "Payload too large", "Bodies are limited to " + MAX_BODY + " bytes.");
         try {
             JsonNode n = json.readTree(body);
-            if (n == null || !n.isObject()) throw ApiException.badRequest("A JSON object is required.");
+            if (n == null || !n.isObject())
+                throw ApiException.badRequest("A JSON object is required.");
             return n;
         } catch (IOException e) {
             throw ApiException.badRequest("The body is not valid JSON.");
@@ -71,10 +76,13 @@ public class ApiSupport {
 
     static String reason(JsonNode body) {
         JsonNode r = body.get("reason");
-        if (r == null || !r.isTextual() || r.asText().isBlank()) throw ApiException.badRequest("\"reason\" (a non-empty string) is required.");
+        if (r == null || !r.isTextual() || r.asText().isBlank())
+            throw ApiException.badRequest("\"reason\" (a non-empty string) is required.");
         String reason = r.asText().trim();
-        if (reason.length() > 500) throw ApiException.badRequest("\"reason\" is limited to 500 characters.");
-        if (reason.chars().anyMatch(ch -> ch < 0x20 || ch == 0x7f)) throw ApiException.badRequest("\"reason\" must not contain control characters.");
+        if (reason.length() > 500)
+            throw ApiException.badRequest("\"reason\" is limited to 500 characters.");
+        if (reason.chars().anyMatch(ch -> ch < 0x20 || ch == 0x7f))
+            throw ApiException.badRequest("\"reason\" must not contain control characters.");
         return reason;
     }
 }

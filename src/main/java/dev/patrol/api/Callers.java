@@ -1,9 +1,10 @@
 package dev.patrol.api;
 
-import dev.patrol.vault.CallerAuthorizer;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.core.HttpHeaders;
+
+import dev.patrol.vault.CallerAuthorizer;
 
 /**
  * Authenticates an API caller by their own Vault token ({@code Authorization: Bearer} or
@@ -29,7 +30,8 @@ public class Callers {
     public Caller require(HttpHeaders headers, String path, String capability) {
         String token = token(headers);
         CallerAuthorizer.Decision d = authorizer.decide(token, path, capability);
-        if (!d.validToken()) throw ApiException.unauthorized("The Vault token is not valid (unknown, expired or revoked).");
+        if (!d.validToken())
+            throw ApiException.unauthorized("The Vault token is not valid (unknown, expired or revoked).");
         if (!d.allows(capability)) {
             throw ApiException.forbidden("Your Vault token lacks the '" + capability + "' capability on " + path + ".");
         }

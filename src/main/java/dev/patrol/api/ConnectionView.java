@@ -1,19 +1,22 @@
 package dev.patrol.api;
 
+import java.util.Optional;
+
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+
 import dev.patrol.registry.Connection;
 import dev.patrol.rotation.ConnectionState;
 import dev.patrol.vault.TokenRecord;
 import dev.patrol.vault.Versioned;
 
-import java.util.Optional;
-
 /** A connection's state as the API shows it: never the secret. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record ConnectionView(String name, String user, String role, String warehouse, @JsonProperty("has_secret") boolean hasSecret,
+public record ConnectionView(String name, String user, String role, String warehouse,
+        @JsonProperty("has_secret") boolean hasSecret,
         @JsonProperty("token_name") String tokenName, Long version, @JsonProperty("created_at") String createdAt,
-        @JsonProperty("expires_at") String expiresAt, boolean suspended, @JsonProperty("suspended_reason") String suspendedReason,
+        @JsonProperty("expires_at") String expiresAt, boolean suspended,
+        @JsonProperty("suspended_reason") String suspendedReason,
         @JsonProperty("blocked_reason") String blockedReason, @JsonProperty("change_pending") boolean changePending) {
 
     static ConnectionView of(Connection c, Optional<Versioned<TokenRecord>> record, ConnectionState state) {

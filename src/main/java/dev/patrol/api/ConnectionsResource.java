@@ -1,10 +1,7 @@
 package dev.patrol.api;
 
-import dev.patrol.registry.Connection;
-import dev.patrol.registry.ConnectionRegistry;
-import dev.patrol.rotation.ConnectionState;
-import dev.patrol.vault.SecretStore;
-import dev.patrol.vault.VaultPaths;
+import java.util.List;
+
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -13,11 +10,16 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
+
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
-import java.util.List;
+import dev.patrol.registry.Connection;
+import dev.patrol.registry.ConnectionRegistry;
+import dev.patrol.rotation.ConnectionState;
+import dev.patrol.vault.SecretStore;
+import dev.patrol.vault.VaultPaths;
 
 /** Registered connections and their token state, never a secret. */
 @Path("/api/v1")

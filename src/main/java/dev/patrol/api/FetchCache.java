@@ -1,19 +1,19 @@
 package dev.patrol.api;
 
-import dev.patrol.rotation.ConnectionState;
-import dev.patrol.vault.SecretStore;
-import dev.patrol.vault.Versioned;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
-
-import dev.patrol.vault.TokenRecord;
 import java.util.concurrent.ConcurrentHashMap;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import dev.patrol.rotation.ConnectionState;
+import dev.patrol.vault.SecretStore;
+import dev.patrol.vault.TokenRecord;
+import dev.patrol.vault.Versioned;
 
 /**
  * The secret-fetch hot path's view of a connection in Vault (its state document and current
@@ -28,7 +28,8 @@ public class FetchCache {
 
     static final Duration TTL = Duration.ofSeconds(2);
 
-    private record Entry(ConnectionState state, Instant expires) {}
+    private record Entry(ConnectionState state, Instant expires) {
+    }
 
     private record RecordEntry(Optional<Versioned<TokenRecord>> record, Instant expires) {
         @Override
@@ -42,7 +43,8 @@ public class FetchCache {
     /** The current record, from Vault at most once per TTL. */
     Optional<Versioned<TokenRecord>> record(String connection) {
         RecordEntry e = records.get(connection);
-        if (e != null && e.expires().isAfter(clock.instant())) return e.record();
+        if (e != null && e.expires().isAfter(clock.instant()))
+            return e.record();
         Optional<Versioned<TokenRecord>> r = store.current(connection);
         records.put(connection, new RecordEntry(r, clock.instant().plus(TTL)));
         return r;

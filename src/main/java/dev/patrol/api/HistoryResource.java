@@ -1,5 +1,29 @@
 package dev.patrol.api;
 
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+import jakarta.inject.Inject;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
 import dev.patrol.audit.AuditLog;
 import dev.patrol.registry.Connection;
 import dev.patrol.registry.ConnectionRegistry;
@@ -14,28 +38,6 @@ import dev.patrol.vault.VersionInfo;
 import dev.patrol.vault.Versioned;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import jakarta.inject.Inject;
-import jakarta.ws.rs.GET;
-import jakarta.ws.rs.Path;
-import jakarta.ws.rs.PathParam;
-import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.core.Context;
-import jakarta.ws.rs.core.HttpHeaders;
-import jakarta.ws.rs.core.MediaType;
-import org.eclipse.microprofile.openapi.annotations.Operation;
-import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
-import org.eclipse.microprofile.openapi.annotations.tags.Tag;
-
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Objects;
-import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A connection's token timeline, from what Vault and Snowflake already hold: each version of the
@@ -56,11 +58,13 @@ public class HistoryResource {
     static final int MAX_VERSIONS = 50;
     private static final int MAX_CACHED = 20_000;
     /** State fields the timeline reads; nothing else of a state document is kept. */
-    private static final List<String> STATE_FIELDS = List.of(ConnectionState.SUSPENDED, ConnectionState.SUSPENDED_REASON, ConnectionState.SUSPENDED_AT, ConnectionState.SUSPENDED_BY,
+    private static final List<String> STATE_FIELDS = List.of(ConnectionState.SUSPENDED, ConnectionState.SUSPENDED_REASON,
+            ConnectionState.SUSPENDED_AT, ConnectionState.SUSPENDED_BY,
             ConnectionState.RESUMED_AT, ConnectionState.RESUMED_BY, ConnectionState.BLOCKED_REASON, ConnectionState.BLOCKED_AT);
 
     /** What the timeline shows of one record version: names and times, never the secret. */
-    record VersionSummary(String tokenName, Instant createdAt, Instant expiresAt) {}
+    record VersionSummary(String tokenName, Instant createdAt, Instant expiresAt) {
+    }
 
     /**
      * KV versions never change once written (only their deletion or destruction, which the metadata
@@ -107,7 +111,8 @@ public class HistoryResource {
             throw ApiException.notFound("No connection by that name: names match " + Connection.NAME.pattern() + ".");
         }
         Callers.Caller caller = authorise(headers, name);
-        Connection c = registry.find(name).orElseThrow(() -> ApiException.notFound("No connection named " + name + " is registered."));
+        Connection c = registry.find(name)
+                .orElseThrow(() -> ApiException.notFound("No connection named " + name + " is registered."));
         Map<String, Object> out = timeline(c, clock.instant());
         audit.record(new AuditLog.Event("api.history", callers.displayName(caller), name, null, null, "success",
                 "request " + requestIds.current()));
@@ -119,13 +124,16 @@ public class HistoryResource {
         try {
             return callers.require(headers, VaultPaths.REPORTS, "read");
         } catch (ApiException e) {
-            if (e.status != 403) throw e;
+            if (e.status != 403)
+                throw e;
         }
         try {
             return callers.require(headers, paths.record(name), "read");
         } catch (ApiException e) {
-            if (e.status != 403) throw e;
-            throw ApiException.forbidden("Your Vault token may read neither " + VaultPaths.REPORTS + " nor " + paths.record(name) + ".");
+            if (e.status != 403)
+                throw e;
+            throw ApiException
+                    .forbidden("Your Vault token may read neither " + VaultPaths.REPORTS + " nor " + paths.record(name) + ".");
         }
     }
 
@@ -144,8 +152,10 @@ public class HistoryResource {
         String blocked = state.get(ConnectionState.BLOCKED_REASON);
         m.put("status", status(suspended, blocked, failures, current.map(r -> r.value().expiresAt()).orElse(null), now));
         m.put("suspended", suspended);
-        if (state.get(ConnectionState.SUSPENDED_REASON) != null) m.put("suspended_reason", state.get(ConnectionState.SUSPENDED_REASON));
-        if (blocked != null) m.put("blocked_reason", blocked);
+        if (state.get(ConnectionState.SUSPENDED_REASON) != null)
+            m.put("suspended_reason", state.get(ConnectionState.SUSPENDED_REASON));
+        if (blocked != null)
+            m.put("blocked_reason", blocked);
         m.put("change_pending", ConnectionState.from(state, 0).intent().isPresent());
         m.put("consecutive_failures", failures);
         m.put("grace_hours", c.graceHours());
@@ -163,7 +173,8 @@ public class HistoryResource {
         String recorded = current.map(r -> r.value().tokenName()).orElse(null);
         try {
             List<Map<String, Object>> tokens = new ArrayList<>();
-            for (PatInfo p : snowflake.listPats(c.user())) tokens.add(token(c, p, recorded));
+            for (PatInfo p : snowflake.listPats(c.user()))
+                tokens.add(token(c, p, recorded));
             m.put("snowflake_tokens", tokens);
         } catch (RuntimeException e) {
             // Vault's side of the story is still worth showing when Snowflake does not answer.
@@ -174,12 +185,18 @@ public class HistoryResource {
     }
 
     static String status(boolean suspended, String blocked, long failures, Instant expiresAt, Instant now) {
-        if (suspended) return "suspended";
-        if (blocked != null) return "blocked";
-        if (failures > 0) return "rotation-failing";
-        if (expiresAt == null) return "no-secret";
-        if (!expiresAt.isAfter(now)) return "expired";
-        if (expiresAt.isBefore(now.plus(EXPIRING_SOON))) return "expiring-soon";
+        if (suspended)
+            return "suspended";
+        if (blocked != null)
+            return "blocked";
+        if (failures > 0)
+            return "rotation-failing";
+        if (expiresAt == null)
+            return "no-secret";
+        if (!expiresAt.isAfter(now))
+            return "expired";
+        if (expiresAt.isBefore(now.plus(EXPIRING_SOON)))
+            return "expiring-soon";
         return "ok";
     }
 
@@ -199,8 +216,10 @@ public class HistoryResource {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("version", v.version());
             put(m, "written_at", v.createdTime());
-            Optional<VersionSummary> r = v.readable() ? cached(records, key(c.name(), v), () -> store.version(c.name(), v.version())
-                    .map(x -> new VersionSummary(x.value().tokenName(), x.value().createdAt(), x.value().expiresAt()))) : Optional.empty();
+            Optional<VersionSummary> r = v.readable()
+                    ? cached(records, key(c.name(), v), () -> store.version(c.name(), v.version())
+                            .map(x -> new VersionSummary(x.value().tokenName(), x.value().createdAt(), x.value().expiresAt())))
+                    : Optional.empty();
             Instant expires = r.map(VersionSummary::expiresAt).orElse(null);
             r.ifPresent(t -> {
                 m.put("token_name", t.tokenName());
@@ -211,17 +230,23 @@ public class HistoryResource {
             if (replaced != null) {
                 // The previous secret stays valid for the grace window (unless a rotation asked for less).
                 Instant graceEnd = replaced.plus(c.grace());
-                if (expires != null && expires.isBefore(graceEnd)) graceEnd = expires;
+                if (expires != null && expires.isBefore(graceEnd))
+                    graceEnd = expires;
                 put(m, "grace_until", graceEnd);
             }
             Instant removed = v.destroyed() ? revokedAfter(events, v.createdTime()) : v.deletionTime();
             put(m, "removed_at", removed);
             String status;
-            if (v.destroyed()) status = "destroyed";
-            else if (v.deletionTime() != null) status = "deleted";
-            else if (replaced != null) status = "replaced";
-            else if (expires != null && !expires.isAfter(clock.instant())) status = "expired";
-            else status = "current";
+            if (v.destroyed())
+                status = "destroyed";
+            else if (v.deletionTime() != null)
+                status = "deleted";
+            else if (replaced != null)
+                status = "replaced";
+            else if (expires != null && !expires.isAfter(clock.instant()))
+                status = "expired";
+            else
+                status = "current";
             m.put("status", status);
             out.add(m);
         }
@@ -235,9 +260,11 @@ public class HistoryResource {
     private static Instant revokedAfter(List<Map<String, Object>> events, Instant written) {
         Instant last = null;
         for (Map<String, Object> e : events) {
-            if (!"revoked".equals(e.get("kind")) || e.get("at") == null) continue;
+            if (!"revoked".equals(e.get("kind")) || e.get("at") == null)
+                continue;
             Instant at = Instant.parse((String) e.get("at"));
-            if (written == null || !at.isBefore(written)) return at;
+            if (written == null || !at.isBefore(written))
+                return at;
             last = at;
         }
         return last;
@@ -250,25 +277,34 @@ public class HistoryResource {
         List<Map<String, Object>> out = new ArrayList<>();
         Map<String, String> prev = Map.of();
         for (VersionInfo v : vs) {
-            if (!v.readable()) continue;
-            Optional<Map<String, String>> doc = cached(states, key(name, v), () -> store.stateVersion(name, v.version()).map(x -> {
-                Map<String, String> kept = new LinkedHashMap<>();
-                for (String f : STATE_FIELDS) if (x.value().get(f) != null) kept.put(f, x.value().get(f));
-                return Map.copyOf(kept);
-            }));
-            if (doc.isEmpty()) continue;
+            if (!v.readable())
+                continue;
+            Optional<Map<String, String>> doc = cached(states, key(name, v),
+                    () -> store.stateVersion(name, v.version()).map(x -> {
+                        Map<String, String> kept = new LinkedHashMap<>();
+                        for (String f : STATE_FIELDS)
+                            if (x.value().get(f) != null)
+                                kept.put(f, x.value().get(f));
+                        return Map.copyOf(kept);
+                    }));
+            if (doc.isEmpty())
+                continue;
             Map<String, String> s = doc.get();
             boolean was = "true".equals(prev.get(ConnectionState.SUSPENDED));
             boolean is = "true".equals(s.get(ConnectionState.SUSPENDED));
             if (is && (!was || !Objects.equals(prev.get(ConnectionState.SUSPENDED_AT), s.get(ConnectionState.SUSPENDED_AT)))) {
-                out.add(event("revoked", s.get(ConnectionState.SUSPENDED_AT), v.createdTime(), s.get(ConnectionState.SUSPENDED_REASON), s.get(ConnectionState.SUSPENDED_BY)));
+                out.add(event("revoked", s.get(ConnectionState.SUSPENDED_AT), v.createdTime(),
+                        s.get(ConnectionState.SUSPENDED_REASON), s.get(ConnectionState.SUSPENDED_BY)));
             } else if (was && !is) {
-                out.add(event("resumed", s.get(ConnectionState.RESUMED_AT), v.createdTime(), null, s.get(ConnectionState.RESUMED_BY)));
+                out.add(event("resumed", s.get(ConnectionState.RESUMED_AT), v.createdTime(), null,
+                        s.get(ConnectionState.RESUMED_BY)));
             }
             String b0 = prev.get(ConnectionState.BLOCKED_REASON);
             String b1 = s.get(ConnectionState.BLOCKED_REASON);
-            if (b1 != null && !b1.equals(b0)) out.add(event("blocked", s.get(ConnectionState.BLOCKED_AT), v.createdTime(), b1, "patrol"));
-            else if (b1 == null && b0 != null) out.add(event("unblocked", null, v.createdTime(), null, "patrol"));
+            if (b1 != null && !b1.equals(b0))
+                out.add(event("blocked", s.get(ConnectionState.BLOCKED_AT), v.createdTime(), b1, "patrol"));
+            else if (b1 == null && b0 != null)
+                out.add(event("unblocked", null, v.createdTime(), null, "patrol"));
             prev = s;
         }
         return out;
@@ -279,12 +315,15 @@ public class HistoryResource {
     }
 
     /** Only what was found is kept: a version that could not be read is asked for again next time. */
-    private static <T> Optional<T> cached(Map<String, Optional<T>> cache, String key, java.util.function.Supplier<Optional<T>> read) {
+    private static <T> Optional<T> cached(Map<String, Optional<T>> cache, String key,
+            java.util.function.Supplier<Optional<T>> read) {
         Optional<T> hit = cache.get(key);
-        if (hit != null) return hit;
+        if (hit != null)
+            return hit;
         Optional<T> value = read.get();
         if (value.isPresent()) {
-            if (cache.size() >= MAX_CACHED) cache.clear();
+            if (cache.size() >= MAX_CACHED)
+                cache.clear();
             cache.put(key, value);
         }
         return value;
@@ -295,8 +334,10 @@ public class HistoryResource {
         e.put("kind", kind);
         Instant when = parse(at);
         put(e, "at", when != null ? when : written);
-        if (reason != null) e.put("reason", reason);
-        if (by != null) e.put("by", by);
+        if (reason != null)
+            e.put("reason", reason);
+        if (by != null)
+            e.put("by", by);
         return e;
     }
 
@@ -310,12 +351,14 @@ public class HistoryResource {
         t.put("role_restriction", p.roleRestriction());
         put(t, "created_on", p.createdOn());
         put(t, "expires_at", p.expiresAt());
-        if (p.rotatedTo() != null) t.put("rotated_to", p.rotatedTo());
+        if (p.rotatedTo() != null)
+            t.put("rotated_to", p.rotatedTo());
         return t;
     }
 
     private static Instant parse(String s) {
-        if (s == null || s.isEmpty()) return null;
+        if (s == null || s.isEmpty())
+            return null;
         try {
             return Instant.parse(s);
         } catch (java.time.format.DateTimeParseException e) {

@@ -1,13 +1,8 @@
 package dev.patrol.api;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.patrol.incident.IncidentResponse;
-import dev.patrol.registry.Connection;
-import dev.patrol.rotation.RotationEngine;
-import dev.patrol.vault.SecretStore;
-import dev.patrol.vault.VaultPaths;
+import java.util.List;
+import java.util.Locale;
+
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
@@ -19,12 +14,20 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
-import java.util.List;
-import java.util.Locale;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.patrol.incident.IncidentResponse;
+import dev.patrol.registry.Connection;
+import dev.patrol.rotation.RotationEngine;
+import dev.patrol.vault.SecretStore;
+import dev.patrol.vault.VaultPaths;
 
 /** Incident response: revoke one connection, resume it, revoke every connection (break glass). */
 @Path("/api/v1")
@@ -37,23 +40,29 @@ public class IncidentResource {
     /** One connection's revocation. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record RevocationResult(String connection, boolean complete, boolean suspended,
-            @JsonProperty("removed_tokens") List<String> removedTokens, @JsonProperty("secret_destroyed") boolean secretDestroyed,
+            @JsonProperty("removed_tokens") List<String> removedTokens,
+            @JsonProperty("secret_destroyed") boolean secretDestroyed,
             @JsonProperty("user_disabled") Boolean userDisabled, List<String> failures) {
         static RevocationResult of(IncidentResponse.Revocation r) {
-            return new RevocationResult(r.connection(), r.complete(), r.suspended(), r.removedTokens(), r.secretDestroyed(), r.userDisabled(),
+            return new RevocationResult(r.connection(), r.complete(), r.suspended(), r.removedTokens(), r.secretDestroyed(),
+                    r.userDisabled(),
                     r.failures());
         }
     }
 
-    public record RevokeAllResult(boolean complete, List<RevocationResult> results) {}
+    public record RevokeAllResult(boolean complete, List<RevocationResult> results) {
+    }
 
     /** A 502 problem document that also carries the per-connection results. */
-    public record PartialRevocation(String type, String title, int status, String detail, @JsonProperty("request_id") String requestId,
-            List<RevocationResult> results) {}
+    public record PartialRevocation(String type, String title, int status, String detail,
+            @JsonProperty("request_id") String requestId,
+            List<RevocationResult> results) {
+    }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record ResumeResult(String connection, String result, @JsonProperty("token_name") String tokenName,
-            @JsonProperty("expires_at") String expiresAt) {}
+            @JsonProperty("expires_at") String expiresAt) {
+    }
 
     @Inject
     ApiSupport api;
@@ -120,7 +129,8 @@ public class IncidentResource {
         }
         api.audit(caller, "resume", name, "success", o.result().name().toLowerCase(Locale.ROOT));
         var r = store.current(name);
-        return new ResumeResult(name, o.result().name().toLowerCase(Locale.ROOT), r.map(v -> v.value().tokenName()).orElse(null),
+        return new ResumeResult(name, o.result().name().toLowerCase(Locale.ROOT),
+                r.map(v -> v.value().tokenName()).orElse(null),
                 r.map(v -> v.value().expiresAt().toString()).orElse(null));
     }
 
@@ -159,7 +169,8 @@ public class IncidentResource {
 
     private Response partial(String detail, List<RevocationResult> results) {
         return Response.status(502).type(Problem.MEDIA_TYPE).header("Cache-Control", "no-store")
-                .entity(new PartialRevocation("https://patrol.dev/problems/revocation-incomplete", "Revocation incomplete", 502, detail,
+                .entity(new PartialRevocation("https://patrol.dev/problems/revocation-incomplete", "Revocation incomplete", 502,
+                        detail,
                         api.requestId(), results))
                 .build();
     }

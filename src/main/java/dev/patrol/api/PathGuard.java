@@ -1,13 +1,15 @@
 package dev.patrol.api;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.quarkus.vertx.http.runtime.filters.Filters;
-import io.vertx.ext.web.RoutingContext;
+import java.util.Locale;
+
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
-import java.util.Locale;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.quarkus.vertx.http.runtime.filters.Filters;
+import io.vertx.ext.web.RoutingContext;
 
 /**
  * Refuses, before any routing, request paths that a proxy, a log and patrol's router could read
@@ -36,7 +38,8 @@ public class PathGuard {
             String body;
             try {
                 body = JSON.writeValueAsString(Problem.of(404, "Not found",
-                        "No such resource: paths with matrix parameters, empty or dot segments, or encoded slashes are refused.", requestId));
+                        "No such resource: paths with matrix parameters, empty or dot segments, or encoded slashes are refused.",
+                        requestId));
             } catch (JsonProcessingException e) {
                 throw new IllegalStateException(e);
             }
@@ -47,9 +50,13 @@ public class PathGuard {
         rc.next();
     }
 
-    /** The path of a request target as sent: origin form, or the path of an absolute-form target; no query (a raw {@code #} is refused, not cut). */
+    /**
+     * The path of a request target as sent: origin form, or the path of an absolute-form target; no query (a raw {@code #} is
+     * refused, not cut).
+     */
     static String rawPath(String target) {
-        if (target == null) return "";
+        if (target == null)
+            return "";
         String t = target;
         int scheme = t.indexOf("://");
         if (!t.startsWith("/") && scheme > 0) {
@@ -63,13 +70,18 @@ public class PathGuard {
 
     static boolean refused(String rawPath) {
         String p = rawPath.toLowerCase(Locale.ROOT);
-        if (p.contains(";") || p.contains("%3b")) return true;
-        if (p.contains("#")) return true;
-        if (p.contains("%2f") || p.contains("%5c") || p.contains("\\")) return true;
-        if (p.contains("//")) return true;
+        if (p.contains(";") || p.contains("%3b"))
+            return true;
+        if (p.contains("#"))
+            return true;
+        if (p.contains("%2f") || p.contains("%5c") || p.contains("\\"))
+            return true;
+        if (p.contains("//"))
+            return true;
         for (String segment : p.split("/", -1)) {
             String s = segment.replace("%2e", ".");
-            if (s.equals(".") || s.equals("..")) return true;
+            if (s.equals(".") || s.equals(".."))
+                return true;
         }
         return false;
     }

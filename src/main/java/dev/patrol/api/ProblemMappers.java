@@ -1,11 +1,13 @@
 package dev.patrol.api;
 
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
 import dev.patrol.snowflake.SnowflakeException;
 import dev.patrol.vault.VaultClientException;
 import io.quarkus.logging.Log;
-import jakarta.ws.rs.WebApplicationException;
-import jakarta.ws.rs.core.Response;
-import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 /**
  * Every error leaves patrol as {@code application/problem+json}: patrol's own refusals, the

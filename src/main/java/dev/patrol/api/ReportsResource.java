@@ -1,9 +1,7 @@
 package dev.patrol.api;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
-import dev.patrol.drift.DriftDetector;
-import dev.patrol.drift.PostureChecker;
-import dev.patrol.vault.VaultPaths;
+import java.util.List;
+
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -11,11 +9,16 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
+
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
-import java.util.List;
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+import dev.patrol.drift.DriftDetector;
+import dev.patrol.drift.PostureChecker;
+import dev.patrol.vault.VaultPaths;
 
 /** Drift and posture reports. */
 @Path("/api/v1")
@@ -23,9 +26,11 @@ import java.util.List;
 @Tag(name = "reports", description = "Drift and posture")
 public class ReportsResource {
 
-    public record DriftReport(@JsonProperty("scanned_at") String scannedAt, List<DriftDetector.Finding> findings) {}
+    public record DriftReport(@JsonProperty("scanned_at") String scannedAt, List<DriftDetector.Finding> findings) {
+    }
 
-    public record PostureReport(@JsonProperty("checked_at") String checkedAt, long failing, List<PostureChecker.Check> checks) {}
+    public record PostureReport(@JsonProperty("checked_at") String checkedAt, long failing, List<PostureChecker.Check> checks) {
+    }
 
     @Inject
     ApiSupport api;

@@ -1,13 +1,15 @@
 package dev.patrol.api;
 
-import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
-import io.vertx.ext.web.RoutingContext;
+import java.util.UUID;
+
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.container.ContainerResponseContext;
+
 import org.jboss.resteasy.reactive.server.ServerResponseFilter;
 
-import java.util.UUID;
+import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
+import io.vertx.ext.web.RoutingContext;
 
 /**
  * A request id per API request, kept on the Vert.x routing context (the request may change threads),
@@ -23,7 +25,8 @@ public class RequestIds {
 
     public String current() {
         RoutingContext rc = request.getCurrent();
-        if (rc == null) return "none";
+        if (rc == null)
+            return "none";
         return of(rc);
     }
 

@@ -1,11 +1,8 @@
 package dev.patrol.api;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.annotation.JsonProperty;
-import dev.patrol.registry.Connection;
-import dev.patrol.rotation.RotationEngine;
-import dev.patrol.vault.SecretStore;
-import dev.patrol.vault.VaultPaths;
+import java.util.Locale;
+import java.util.OptionalInt;
+
 import jakarta.inject.Inject;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -15,13 +12,19 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
+
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
-import java.util.Locale;
-import java.util.OptionalInt;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+import dev.patrol.registry.Connection;
+import dev.patrol.rotation.RotationEngine;
+import dev.patrol.vault.SecretStore;
+import dev.patrol.vault.VaultPaths;
 
 /** Rotate now, e.g. after a suspected leak. */
 @Path("/api/v1")
@@ -94,12 +97,15 @@ public class RotationResource {
     }
 
     static OptionalInt hours(String text, Connection c) {
-        if (text == null || text.isBlank()) return OptionalInt.empty();
+        if (text == null || text.isBlank())
+            return OptionalInt.empty();
         String t = text.trim().toLowerCase(Locale.ROOT);
-        if (!t.matches("\\d{1,4}h?")) throw ApiException.badRequest("expire-previous-after must be whole hours, e.g. 0h or 24h.");
+        if (!t.matches("\\d{1,4}h?"))
+            throw ApiException.badRequest("expire-previous-after must be whole hours, e.g. 0h or 24h.");
         int h = Integer.parseInt(t.replace("h", ""));
         if (h > c.graceHours()) {
-            throw ApiException.badRequest("expire-previous-after may shorten the grace window (" + c.graceHours() + "h), not extend it.");
+            throw ApiException
+                    .badRequest("expire-previous-after may shorten the grace window (" + c.graceHours() + "h), not extend it.");
         }
         return OptionalInt.of(h);
     }

@@ -1,10 +1,13 @@
 package dev.patrol.api;
 
-import dev.patrol.rotation.ConnectionState;
-import dev.patrol.rotation.Workers;
-import dev.patrol.vault.TokenRecord;
-import dev.patrol.vault.VaultPaths;
-import dev.patrol.vault.Versioned;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -14,17 +17,16 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
+import dev.patrol.rotation.ConnectionState;
+import dev.patrol.rotation.Workers;
+import dev.patrol.vault.TokenRecord;
+import dev.patrol.vault.VaultPaths;
+import dev.patrol.vault.Versioned;
 
 /** The current secret of a connection, as JSON or as the ready {@code connections.toml} section. */
 @Path("/api/v1")
@@ -46,7 +48,7 @@ public class TokenResource {
 
     @GET
     @Path("/connections/{name}/token")
-    @Produces({MediaType.APPLICATION_JSON, TOML})
+    @Produces({ MediaType.APPLICATION_JSON, TOML })
     @Operation(summary = "The current secret", description = "The current PAT with the connection parameters a client needs. "
             + "With 'Accept: application/toml' the ready [name] section of connections.toml. Needs 'read' on "
             + "<kv-mount>/data/<path-prefix>/{name}. Never cached (Cache-Control: no-store); the ETag names the record version and "
@@ -77,24 +79,28 @@ public class TokenResource {
             throw ApiException.notFound("Connection " + name + " has no secret yet; patrol mints one on its next sweep.");
         }
         TokenRecord r = record.get().value();
-        boolean toml = headers.getAcceptableMediaTypes().stream().anyMatch(t -> t.isCompatible(MediaType.valueOf(TOML)) && !t.isWildcardType());
+        boolean toml = headers.getAcceptableMediaTypes().stream()
+                .anyMatch(t -> t.isCompatible(MediaType.valueOf(TOML)) && !t.isWildcardType());
         // The validator names the record version and token (never the secret), so an unchanged secret costs no body.
         String etag = TomlSection.etag(record.get().version(), r.tokenName(), toml);
         if (TomlSection.matches(headers.getHeaderString(HttpHeaders.IF_NONE_MATCH), etag)) {
             api.audit(caller, "token", name, "success", "not modified, token " + r.tokenName());
-            return Response.notModified().header("ETag", etag).header("Cache-Control", "no-store").header("Pragma", "no-cache").build();
+            return Response.notModified().header("ETag", etag).header("Cache-Control", "no-store").header("Pragma", "no-cache")
+                    .build();
         }
         api.audit(caller, "token", name, "success", "token " + r.tokenName());
         Object entity;
         String type;
         if (toml) {
             Map<String, String> values = new LinkedHashMap<>();
-            if (r.account() != null) values.put("account", r.account());
+            if (r.account() != null)
+                values.put("account", r.account());
             values.put("user", r.user());
             values.put("password", r.token());
             values.put("role", r.role());
             for (String k : List.of("warehouse", "database", "schema", "host", "port", "protocol")) {
-                if (r.parameters().get(k) != null) values.put(k, r.parameters().get(k));
+                if (r.parameters().get(k) != null)
+                    values.put(k, r.parameters().get(k));
             }
             entity = TomlSection.render(name, "patrol: token " + r.tokenName() + ", expires " + r.expiresAt(), values);
             type = TOML + "; charset=utf-8";
@@ -112,7 +118,8 @@ public class TokenResource {
             entity = m;
             type = MediaType.APPLICATION_JSON;
         }
-        return Response.ok(entity, type).header("ETag", etag).header("Cache-Control", "no-store").header("Pragma", "no-cache").build();
+        return Response.ok(entity, type).header("ETag", etag).header("Cache-Control", "no-store").header("Pragma", "no-cache")
+                .build();
     }
 
     private static <T> T join(CompletableFuture<T> f) {
@@ -122,7 +129,8 @@ public class TokenResource {
             Thread.currentThread().interrupt();
             throw ApiException.unavailable("interrupted");
         } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException re) throw re;
+            if (e.getCause() instanceof RuntimeException re)
+                throw re;
             throw new IllegalStateException(e.getCause());
         }
     }

@@ -14,9 +14,11 @@ final class TomlSection {
     static String render(String name, String comment, Map<String, String> values) {
         StringBuilder b = new StringBuilder();
         b.append('[').append(key(name)).append("]\n");
-        if (comment != null) b.append("# ").append(comment.replaceAll("[\\r\\n]", " ")).append('\n');
+        if (comment != null)
+            b.append("# ").append(comment.replaceAll("[\\r\\n]", " ")).append('\n');
         values.forEach((k, v) -> {
-            if (v != null) b.append(key(k)).append(" = ").append(string(v)).append('\n');
+            if (v != null)
+                b.append(key(k)).append(" = ").append(string(v)).append('\n');
         });
         return b.toString();
     }
@@ -33,12 +35,16 @@ final class TomlSection {
 
     /** Whether an If-None-Match header names this tag ({@code *}, or a list; weak comparison as for GET). */
     static boolean matches(String ifNoneMatch, String etag) {
-        if (ifNoneMatch == null || ifNoneMatch.isBlank()) return false;
+        if (ifNoneMatch == null || ifNoneMatch.isBlank())
+            return false;
         for (String candidate : ifNoneMatch.split(",")) {
             String c = candidate.trim();
-            if (c.equals("*")) return true;
-            if (c.startsWith("W/")) c = c.substring(2);
-            if (c.equals(etag)) return true;
+            if (c.equals("*"))
+                return true;
+            if (c.startsWith("W/"))
+                c = c.substring(2);
+            if (c.equals(etag))
+                return true;
         }
         return false;
     }
@@ -61,8 +67,10 @@ final class TomlSection {
                 case '\f' -> b.append("\\f");
                 case '\r' -> b.append("\\r");
                 default -> {
-                    if (c < 0x20 || c == 0x7f) b.append(String.format("\\u%04X", (int) c));
-                    else b.append(c);
+                    if (c < 0x20 || c == 0x7f)
+                        b.append(String.format("\\u%04X", (int) c));
+                    else
+                        b.append(c);
                 }
             }
         }

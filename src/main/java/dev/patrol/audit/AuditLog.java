@@ -1,14 +1,16 @@
 package dev.patrol.audit;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import jakarta.enterprise.context.ApplicationScoped;
-import org.jboss.logging.Logger;
-
 import java.time.Clock;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * Structured audit events, one JSON object per line on the log category {@code patrol.audit}
@@ -23,7 +25,9 @@ public class AuditLog {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** What happened. {@code tokenName} is the Snowflake token's name, never its secret. */
-    public record Event(String action, String actor, String connection, String user, String tokenName, String outcome, String detail) {}
+    public record Event(String action, String actor, String connection, String user, String tokenName, String outcome,
+            String detail) {
+    }
 
     private final Clock clock;
 
@@ -41,10 +45,13 @@ public class AuditLog {
         m.put("action", e.action());
         m.put("actor", e.actor());
         m.put("connection", e.connection());
-        if (e.user() != null) m.put("user", e.user());
-        if (e.tokenName() != null) m.put("token_name", e.tokenName());
+        if (e.user() != null)
+            m.put("user", e.user());
+        if (e.tokenName() != null)
+            m.put("token_name", e.tokenName());
         m.put("outcome", e.outcome());
-        if (e.detail() != null) m.put("detail", e.detail());
+        if (e.detail() != null)
+            m.put("detail", e.detail());
         try {
             return JSON.writeValueAsString(m);
         } catch (JsonProcessingException ex) {

@@ -1,11 +1,12 @@
 package dev.patrol.config;
 
-import io.quarkus.arc.DefaultBean;
+import java.time.Clock;
+
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 
-import java.time.Clock;
+import io.quarkus.arc.DefaultBean;
 
 /** patrol's one source of time; dev and test builds replace it with the emulators' adjustable clock. */
 @ApplicationScoped

@@ -1,27 +1,26 @@
 package dev.patrol.config;
 
-import io.quarkus.runtime.Startup;
-import io.quarkus.runtime.configuration.ConfigurationException;
-import jakarta.annotation.PostConstruct;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.inject.spi.ObserverMethod;
-import jakarta.inject.Inject;
-
-import io.quarkus.runtime.LaunchMode;
-
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
-import java.util.Arrays;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.spi.ObserverMethod;
+import jakarta.inject.Inject;
+
 import dev.patrol.registry.Connection;
 import dev.patrol.snowflake.Identifiers;
+import io.quarkus.runtime.LaunchMode;
+import io.quarkus.runtime.Startup;
+import io.quarkus.runtime.configuration.ConfigurationException;
 
 /**
  * Refuses to start on an inconsistent configuration, naming every problem at once,
@@ -30,7 +29,6 @@ import dev.patrol.snowflake.Identifiers;
 @Startup(ObserverMethod.DEFAULT_PRIORITY - 100)
 @ApplicationScoped
 public class ConfigValidator {
-
 
     /** A revoked caller token keeps working for up to caller-cache-ttl: keep that short. */
     static final Duration MAX_CALLER_CACHE_TTL = Duration.ofMinutes(5);
@@ -55,7 +53,8 @@ public class ConfigValidator {
                     problems.add("patrol.rotation.check-every must be at least 1s (or 'off')");
                 }
             } catch (IllegalArgumentException e) {
-                problems.add("patrol.rotation.check-every is '" + r.checkEvery() + "'; expected a duration such as 5m, or 'off'");
+                problems.add(
+                        "patrol.rotation.check-every is '" + r.checkEvery() + "'; expected a duration such as 5m, or 'off'");
             }
         }
         lifetime("patrol.rotation", r.period(), r.grace(), r.daysToExpiry(), problems);
@@ -70,7 +69,8 @@ public class ConfigValidator {
             identifier(prefix + ".warehouse", c.warehouse(), problems);
             identifier(prefix + ".database", c.database(), problems);
             identifier(prefix + ".schema", c.schema(), problems);
-            if (Set.of("ACCOUNTADMIN", "SECURITYADMIN", "USERADMIN", "SYSADMIN", "ORGADMIN").contains(c.role().toUpperCase(java.util.Locale.ROOT))) {
+            if (Set.of("ACCOUNTADMIN", "SECURITYADMIN", "USERADMIN", "SYSADMIN", "ORGADMIN")
+                    .contains(c.role().toUpperCase(java.util.Locale.ROOT))) {
                 problems.add(prefix + ".role is " + c.role() + "; a CLI connection must not run as a system admin role");
             }
             lifetime("patrol.connections." + e.getKey(), c.period().orElse(r.period()), c.grace().orElse(r.grace()),
@@ -81,17 +81,21 @@ public class ConfigValidator {
         config.snowflake().role().ifPresent(u -> identifier("patrol.snowflake.role", Optional.of(u), problems));
         Duration callerTtl = config.vault().callerCacheTtl();
         if (callerTtl.isNegative() || callerTtl.compareTo(MAX_CALLER_CACHE_TTL) > 0) {
-            problems.add("patrol.vault.caller-cache-ttl is " + callerTtl + "; expected 0s to " + MAX_CALLER_CACHE_TTL.toMinutes()
-                    + "m (a revoked Vault token keeps working for up to this long)");
+            problems.add(
+                    "patrol.vault.caller-cache-ttl is " + callerTtl + "; expected 0s to " + MAX_CALLER_CACHE_TTL.toMinutes()
+                            + "m (a revoked Vault token keeps working for up to this long)");
         }
         if (config.rotation().concurrency() < 1 || config.rotation().concurrency() > 64) {
             problems.add("patrol.rotation.concurrency is " + config.rotation().concurrency() + "; expected 1 to 64");
         }
         config.drift().actions().forEach((key, action) -> {
-            Optional<PatrolConfig.Drift.Kind> kind = PatrolConfig.Drift.Kind.ofKey(key).filter(k -> k != PatrolConfig.Drift.Kind.SCAN_FAILED);
+            Optional<PatrolConfig.Drift.Kind> kind = PatrolConfig.Drift.Kind.ofKey(key)
+                    .filter(k -> k != PatrolConfig.Drift.Kind.SCAN_FAILED);
             if (kind.isEmpty()) {
-                problems.add("patrol.drift.actions." + key + ": unknown finding; expected one of " + java.util.Arrays.stream(PatrolConfig.Drift.Kind.values())
-                        .filter(k -> k != PatrolConfig.Drift.Kind.SCAN_FAILED).map(PatrolConfig.Drift.Kind::key).toList());
+                problems.add("patrol.drift.actions." + key + ": unknown finding; expected one of "
+                        + java.util.Arrays.stream(PatrolConfig.Drift.Kind.values())
+                                .filter(k -> k != PatrolConfig.Drift.Kind.SCAN_FAILED).map(PatrolConfig.Drift.Kind::key)
+                                .toList());
             } else if (action != PatrolConfig.Drift.Action.REPORT && !kind.get().token()) {
                 problems.add("patrol.drift.actions." + key + ": only token findings can be disabled or removed");
             }
@@ -102,9 +106,11 @@ public class ConfigValidator {
             required(config, problems);
         }
         config.snowflake().url().filter(u -> !secureOrLoopback(u))
-                .ifPresent(u -> problems.add("patrol.snowflake.url " + u + " is plain http to a host that is not loopback; secrets would travel in clear"));
+                .ifPresent(u -> problems.add("patrol.snowflake.url " + u
+                        + " is plain http to a host that is not loopback; secrets would travel in clear"));
         config.vault().address().filter(u -> !secureOrLoopback(u))
-                .ifPresent(u -> problems.add("patrol.vault.address " + u + " is plain http to a host that is not loopback; tokens would travel in clear"));
+                .ifPresent(u -> problems.add("patrol.vault.address " + u
+                        + " is plain http to a host that is not loopback; tokens would travel in clear"));
         return problems;
     }
 
@@ -121,7 +127,8 @@ public class ConfigValidator {
             byToken.computeIfAbsent(token, k -> new ArrayList<>()).add(e.getKey());
             String user = e.getValue().user();
             // unquoted identifiers are case-insensitive in Snowflake: ANALYST and analyst are one user
-            byUser.computeIfAbsent(Identifiers.isValid(user) ? Identifiers.normalize(user) : user, k -> new ArrayList<>()).add(e.getKey());
+            byUser.computeIfAbsent(Identifiers.isValid(user) ? Identifiers.normalize(user) : user, k -> new ArrayList<>())
+                    .add(e.getKey());
         }
         byToken.forEach((token, names) -> {
             if (names.size() > 1) {
@@ -146,31 +153,43 @@ public class ConfigValidator {
     /** Without dev services, patrol needs a real account and a real Vault, with credentials for both. */
     private static void required(PatrolConfig config, List<String> problems) {
         PatrolConfig.Snowflake sf = config.snowflake();
-        if (sf.account().isEmpty() && sf.url().isEmpty()) problems.add("patrol.snowflake.account (or patrol.snowflake.url) is required");
-        if (sf.user().isEmpty()) problems.add("patrol.snowflake.user is required (the rotator's service user)");
-        if (sf.role().isEmpty()) problems.add("patrol.snowflake.role is required (the rotator's role)");
-        if (sf.privateKeyFile().isEmpty()) problems.add("patrol.snowflake.private-key-file is required (key-pair login)");
+        if (sf.account().isEmpty() && sf.url().isEmpty())
+            problems.add("patrol.snowflake.account (or patrol.snowflake.url) is required");
+        if (sf.user().isEmpty())
+            problems.add("patrol.snowflake.user is required (the rotator's service user)");
+        if (sf.role().isEmpty())
+            problems.add("patrol.snowflake.role is required (the rotator's role)");
+        if (sf.privateKeyFile().isEmpty())
+            problems.add("patrol.snowflake.private-key-file is required (key-pair login)");
         PatrolConfig.Vault v = config.vault();
-        if (v.address().isEmpty()) problems.add("patrol.vault.address is required");
+        if (v.address().isEmpty())
+            problems.add("patrol.vault.address is required");
         switch (v.auth().method()) {
             case TOKEN -> {
-                if (v.token().isEmpty()) problems.add("patrol.vault.token is required for patrol.vault.auth.method=token");
+                if (v.token().isEmpty())
+                    problems.add("patrol.vault.token is required for patrol.vault.auth.method=token");
             }
             case APPROLE -> {
-                if (v.approle().roleId().isEmpty()) problems.add("patrol.vault.approle.role-id is required for AppRole login");
-                if (v.approle().secretIdFile().isEmpty()) problems.add("patrol.vault.approle.secret-id-file is required for AppRole login");
+                if (v.approle().roleId().isEmpty())
+                    problems.add("patrol.vault.approle.role-id is required for AppRole login");
+                if (v.approle().secretIdFile().isEmpty())
+                    problems.add("patrol.vault.approle.secret-id-file is required for AppRole login");
             }
             case KUBERNETES -> {
-                if (v.kubernetes().role().isEmpty()) problems.add("patrol.vault.kubernetes.role is required for Kubernetes login");
+                if (v.kubernetes().role().isEmpty())
+                    problems.add("patrol.vault.kubernetes.role is required for Kubernetes login");
             }
         }
     }
 
     /** A new secret must outlive one rotation period plus the grace its predecessor keeps. */
     private static void lifetime(String prefix, Duration period, Duration grace, int days, List<String> problems) {
-        if (days < 1 || days > 365) problems.add(prefix + ".days-to-expiry is " + days + "; Snowflake allows 1 to 365");
-        if (period.isNegative() || period.isZero()) problems.add(prefix + ".period must be positive");
-        if (grace.isNegative()) problems.add(prefix + ".grace must not be negative");
+        if (days < 1 || days > 365)
+            problems.add(prefix + ".days-to-expiry is " + days + "; Snowflake allows 1 to 365");
+        if (period.isNegative() || period.isZero())
+            problems.add(prefix + ".period must be positive");
+        if (grace.isNegative())
+            problems.add(prefix + ".grace must not be negative");
         if (grace.toSeconds() % 3600 != 0) {
             problems.add(prefix + ".grace is " + grace + "; it is applied in whole hours (EXPIRE_ROTATED_TOKEN_AFTER_HOURS)");
         }
@@ -193,18 +212,29 @@ public class ConfigValidator {
         List<String> real = new ArrayList<>();
         PatrolConfig.Snowflake sf = config.snowflake();
         PatrolConfig.Vault v = config.vault();
-        if (sf.account().isPresent()) real.add("patrol.snowflake.account");
-        if (sf.url().isPresent()) real.add("patrol.snowflake.url");
-        if (sf.user().isPresent()) real.add("patrol.snowflake.user");
-        if (sf.privateKeyFile().isPresent()) real.add("patrol.snowflake.private-key-file");
-        if (sf.privateKeyPassphrase().isPresent()) real.add("patrol.snowflake.private-key-passphrase");
-        if (v.address().isPresent()) real.add("patrol.vault.address");
-        if (v.token().isPresent()) real.add("patrol.vault.token");
-        if (v.approle().roleId().isPresent()) real.add("patrol.vault.approle.role-id");
-        if (v.approle().secretIdFile().isPresent()) real.add("patrol.vault.approle.secret-id-file");
-        if (v.kubernetes().role().isPresent()) real.add("patrol.vault.kubernetes.role");
+        if (sf.account().isPresent())
+            real.add("patrol.snowflake.account");
+        if (sf.url().isPresent())
+            real.add("patrol.snowflake.url");
+        if (sf.user().isPresent())
+            real.add("patrol.snowflake.user");
+        if (sf.privateKeyFile().isPresent())
+            real.add("patrol.snowflake.private-key-file");
+        if (sf.privateKeyPassphrase().isPresent())
+            real.add("patrol.snowflake.private-key-passphrase");
+        if (v.address().isPresent())
+            real.add("patrol.vault.address");
+        if (v.token().isPresent())
+            real.add("patrol.vault.token");
+        if (v.approle().roleId().isPresent())
+            real.add("patrol.vault.approle.role-id");
+        if (v.approle().secretIdFile().isPresent())
+            real.add("patrol.vault.approle.secret-id-file");
+        if (v.kubernetes().role().isPresent())
+            real.add("patrol.vault.kubernetes.role");
         if (!real.isEmpty()) {
-            problems.add("patrol.devservices.enabled=true together with real Snowflake or Vault settings (" + String.join(", ", real)
+            problems.add("patrol.devservices.enabled=true together with real Snowflake or Vault settings ("
+                    + String.join(", ", real)
                     + "); dev services never run next to a real account or Vault: turn them off or remove those settings");
         }
     }
@@ -213,7 +243,8 @@ public class ConfigValidator {
     static boolean secureOrLoopback(String url) {
         try {
             URI u = URI.create(url);
-            if ("https".equalsIgnoreCase(u.getScheme())) return true;
+            if ("https".equalsIgnoreCase(u.getScheme()))
+                return true;
             return u.getHost() != null && isLoopbackHost(u.getHost());
         } catch (IllegalArgumentException e) {
             return false;

@@ -1,13 +1,13 @@
 package dev.patrol.config;
 
-import io.smallrye.config.ConfigMapping;
-import io.smallrye.config.WithDefault;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
 
 /**
  * patrol's whole configuration. Every key also works as an environment variable, e.g.
@@ -48,13 +48,23 @@ public interface PatrolConfig {
         Map<String, Action> actions();
 
         enum Action {
-            REPORT, DISABLE, REMOVE
+            REPORT,
+            DISABLE,
+            REMOVE
         }
 
         /** The kinds of drift finding, as reports, metrics and {@code patrol.drift.actions.<kind>} name them. */
         enum Kind {
-            FOREIGN_TOKEN(true), UNRESTRICTED_TOKEN(true), WRONG_ROLE_TOKEN(true), TOKEN_LIMIT(false), USER_MISSING(false),
-            USER_NOT_SERVICE(false), USER_DISABLED(false), ROLE_MISSING(false), EXTRA_ROLES(false), SCAN_FAILED(false);
+            FOREIGN_TOKEN(true),
+            UNRESTRICTED_TOKEN(true),
+            WRONG_ROLE_TOKEN(true),
+            TOKEN_LIMIT(false),
+            USER_MISSING(false),
+            USER_NOT_SERVICE(false),
+            USER_DISABLED(false),
+            ROLE_MISSING(false),
+            EXTRA_ROLES(false),
+            SCAN_FAILED(false);
 
             private final boolean token;
 
@@ -132,7 +142,9 @@ public interface PatrolConfig {
             Method method();
 
             enum Method {
-                TOKEN, APPROLE, KUBERNETES
+                TOKEN,
+                APPROLE,
+                KUBERNETES
             }
         }
 
@@ -180,7 +192,10 @@ public interface PatrolConfig {
         Strategy strategy();
 
         enum Strategy {
-            /** {@code ALTER USER ... ROTATE PAT}: the secret changes, the token name stays, the old secret lives on for the grace. */
+            /**
+             * {@code ALTER USER ... ROTATE PAT}: the secret changes, the token name stays, the old secret lives on for the
+             * grace.
+             */
             ROTATE,
             /** A new token under a fresh name, the old one removed after the grace. */
             ADD_REMOVE
@@ -241,7 +256,9 @@ public interface PatrolConfig {
             @WithDefault("patrol-dev")
             String adminPassword();
 
-            /** Where the emulators write the rotator's private key (PEM, mode 0600), for patrol processes started separately. */
+            /**
+             * Where the emulators write the rotator's private key (PEM, mode 0600), for patrol processes started separately.
+             */
             Optional<Path> rotatorKeyFile();
         }
 

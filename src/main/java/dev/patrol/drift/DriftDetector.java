@@ -1,20 +1,27 @@
 package dev.patrol.drift;
 
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+
 import dev.patrol.PatrolException;
 import dev.patrol.audit.AuditLog;
 import dev.patrol.config.PatrolConfig;
 import dev.patrol.config.PatrolConfig.Drift.Action;
 import dev.patrol.config.PatrolConfig.Drift.Kind;
-import dev.patrol.rotation.RotationEngine;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.quarkus.logging.Log;
-import jakarta.enterprise.event.Observes;
-import jakarta.enterprise.inject.Produces;
-import jakarta.inject.Inject;
-import jakarta.inject.Singleton;
 import dev.patrol.registry.Connection;
 import dev.patrol.registry.ConnectionRegistry;
+import dev.patrol.rotation.RotationEngine;
 import dev.patrol.rotation.RotationPlanner;
 import dev.patrol.snowflake.SnowflakeAdmin;
 import dev.patrol.snowflake.SnowflakeAdmin.PatInfo;
@@ -23,16 +30,9 @@ import dev.patrol.snowflake.SnowflakeException;
 import dev.patrol.vault.SecretStore;
 import dev.patrol.vault.TokenRecord;
 import dev.patrol.vault.Versioned;
-
-import java.time.Clock;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.logging.Log;
 
 /**
  * Drift on the registered CLI users: tokens patrol did not make, tokens without a role
@@ -57,12 +57,13 @@ public final class DriftDetector {
         return new Actions(config.drift().actions());
     }
 
-
-
     /** One finding. {@code token} is a token's name, never a secret. */
-    public record Finding(Kind kind, String connection, String user, String token, String detail, Action action, String outcome) {}
+    public record Finding(Kind kind, String connection, String user, String token, String detail, Action action,
+            String outcome) {
+    }
 
-    public record Report(Instant scannedAt, List<Finding> findings) {}
+    public record Report(Instant scannedAt, List<Finding> findings) {
+    }
 
     static final int NEAR_LIMIT = 13;
 
@@ -125,23 +126,31 @@ public final class DriftDetector {
             add(out, c, Kind.USER_MISSING, null, "user " + c.user() + " does not exist or the rotator cannot see it");
             return;
         }
-        if (!"SERVICE".equals(f.type())) add(out, c, Kind.USER_NOT_SERVICE, null, "TYPE is " + (f.type() == null ? "NULL (PERSON)" : f.type()));
-        if (f.disabled()) add(out, c, Kind.USER_DISABLED, null, "the user is disabled");
-        if (!f.roles().contains(c.role())) add(out, c, Kind.ROLE_MISSING, null, "the registered role " + c.role() + " is not granted");
+        if (!"SERVICE".equals(f.type()))
+            add(out, c, Kind.USER_NOT_SERVICE, null, "TYPE is " + (f.type() == null ? "NULL (PERSON)" : f.type()));
+        if (f.disabled())
+            add(out, c, Kind.USER_DISABLED, null, "the user is disabled");
+        if (!f.roles().contains(c.role()))
+            add(out, c, Kind.ROLE_MISSING, null, "the registered role " + c.role() + " is not granted");
         Set<String> extra = f.rolesBeside(c.role());
-        if (!extra.isEmpty()) add(out, c, Kind.EXTRA_ROLES, null, "also holds " + String.join(", ", extra));
+        if (!extra.isEmpty())
+            add(out, c, Kind.EXTRA_ROLES, null, "also holds " + String.join(", ", extra));
 
         String recorded = store.current(c.name()).map(Versioned::value).map(TokenRecord::tokenName).orElse(null);
         List<PatInfo> live = snowflake.listPats(c.user()).stream().filter(p -> !"EXPIRED".equals(p.status())).toList();
         for (PatInfo p : live) {
-            if (!RotationPlanner.ours(p, c)) add(out, c, Kind.FOREIGN_TOKEN, p, "token " + p.name() + " is not one patrol made for this connection", recorded);
+            if (!RotationPlanner.ours(p, c))
+                add(out, c, Kind.FOREIGN_TOKEN, p, "token " + p.name() + " is not one patrol made for this connection",
+                        recorded);
             if (p.roleRestriction() == null) {
                 add(out, c, Kind.UNRESTRICTED_TOKEN, p, "token " + p.name() + " has no role restriction", recorded);
             } else if (!p.roleRestriction().equals(c.role())) {
-                add(out, c, Kind.WRONG_ROLE_TOKEN, p, "token " + p.name() + " is restricted to " + p.roleRestriction() + ", not " + c.role(), recorded);
+                add(out, c, Kind.WRONG_ROLE_TOKEN, p,
+                        "token " + p.name() + " is restricted to " + p.roleRestriction() + ", not " + c.role(), recorded);
             }
         }
-        if (live.size() >= NEAR_LIMIT) add(out, c, Kind.TOKEN_LIMIT, null, live.size() + " of Snowflake's 15 tokens in use");
+        if (live.size() >= NEAR_LIMIT)
+            add(out, c, Kind.TOKEN_LIMIT, null, live.size() + " of Snowflake's 15 tokens in use");
     }
 
     private void add(List<Finding> out, Connection c, Kind kind, String token, String detail) {
@@ -158,8 +167,10 @@ public final class DriftDetector {
                 outcome = "not acted on: it is the secret patrol hands out";
             } else {
                 try {
-                    if (action == Action.REMOVE) snowflake.removePat(c.user(), p.name());
-                    else if (!"DISABLED".equals(p.status())) snowflake.disablePat(c.user(), p.name());
+                    if (action == Action.REMOVE)
+                        snowflake.removePat(c.user(), p.name());
+                    else if (!"DISABLED".equals(p.status()))
+                        snowflake.disablePat(c.user(), p.name());
                     outcome = action == Action.REMOVE ? "removed" : "disabled";
                 } catch (SnowflakeException e) {
                     outcome = action.name().toLowerCase(java.util.Locale.ROOT) + " failed: " + e.getMessage();

@@ -1,16 +1,5 @@
 package dev.patrol.drift;
 
-import dev.patrol.registry.Connection;
-import dev.patrol.snowflake.PostureSession;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
-import jakarta.inject.Inject;
-import jakarta.inject.Singleton;
-import dev.patrol.registry.ConnectionRegistry;
-import dev.patrol.snowflake.Identifiers;
-import dev.patrol.snowflake.SnowflakeAdmin;
-import dev.patrol.snowflake.SnowflakeException;
-
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -21,13 +10,26 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
 
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+
+import dev.patrol.registry.Connection;
+import dev.patrol.registry.ConnectionRegistry;
+import dev.patrol.snowflake.Identifiers;
+import dev.patrol.snowflake.PostureSession;
+import dev.patrol.snowflake.SnowflakeAdmin;
+import dev.patrol.snowflake.SnowflakeException;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+
 /**
  * The account settings the whole pattern rests on (README "Snowflake setup"): person users cannot
  * use PATs, the policy in force for each CLI user requires a role restriction and enforces its
  * network policy, and each CLI user is a service user with exactly one role and a network policy.
  * Each result carries its evidence (the statement and the value seen) and the SQL that fixes it.
  *
- * <p>The user checks need ownership of the CLI user, which the rotator has. Reading authentication
+ * <p>
+ * The user checks need ownership of the CLI user, which the rotator has. Reading authentication
  * policies needs APPLY AUTHENTICATION POLICY (or the policies' ownership); without it those checks
  * say UNKNOWN with the grant that would let them run, and {@code patrol.posture.role} names a role
  * of the rotator's user to run them with.
@@ -35,11 +37,17 @@ import java.util.concurrent.atomic.AtomicLong;
 @Singleton
 public final class PostureChecker {
 
-    public enum Status { PASS, FAIL, UNKNOWN }
+    public enum Status {
+        PASS,
+        FAIL,
+        UNKNOWN
+    }
 
-    public record Evidence(String statement, String value) {}
+    public record Evidence(String statement, String value) {
+    }
 
-    public record Check(String check, String subject, Status status, String detail, Evidence evidence, String fix) {}
+    public record Check(String check, String subject, Status status, String detail, Evidence evidence, String fix) {
+    }
 
     public record Report(Instant checkedAt, List<Check> checks) {
         public long failures() {
@@ -48,7 +56,8 @@ public final class PostureChecker {
     }
 
     /** The PAT rules a policy sets (or Snowflake's defaults when no policy applies). */
-    record PatRules(String policy, String methods, boolean requireServiceRestriction, String networkEvaluation) {}
+    record PatRules(String policy, String methods, boolean requireServiceRestriction, String networkEvaluation) {
+    }
 
     private static final String ATTACHED = "SHOW AUTHENTICATION POLICIES ON ACCOUNT";
 
@@ -65,8 +74,10 @@ public final class PostureChecker {
         this.registry = registry;
         this.clock = clock;
         this.checkRole = session.role();
-        Gauge.builder("patrol.posture.failures", failing, AtomicLong::get).description("Posture checks failing").register(meters);
-        Gauge.builder("patrol.posture.unknown", unknown, AtomicLong::get).description("Posture checks that could not run").register(meters);
+        Gauge.builder("patrol.posture.failures", failing, AtomicLong::get).description("Posture checks failing")
+                .register(meters);
+        Gauge.builder("patrol.posture.unknown", unknown, AtomicLong::get).description("Posture checks that could not run")
+                .register(meters);
     }
 
     /** Checks now; the {@code patrol_posture_failures} and {@code patrol_posture_unknown} gauges show this run's counts. */
@@ -80,7 +91,8 @@ public final class PostureChecker {
     private Report checkAll() {
         List<Check> out = new ArrayList<>();
         policyChecks(out);
-        for (Connection c : registry.all()) userChecks(c, out);
+        for (Connection c : registry.all())
+            userChecks(c, out);
         return new Report(clock.instant(), List.copyOf(out));
     }
 
@@ -88,7 +100,8 @@ public final class PostureChecker {
 
     private void policyChecks(List<Check> out) {
         personPolicyCheck(out);
-        for (Connection c : registry.all()) cliPolicyChecks(c, out);
+        for (Connection c : registry.all())
+            cliPolicyChecks(c, out);
     }
 
     private static String readGrant(String checkRole) {
@@ -102,26 +115,32 @@ public final class PostureChecker {
             attached = snowflake.read(ATTACHED);
         } catch (SnowflakeException e) {
             String why = "cannot read the account's authentication policies (" + e.code() + ")";
-            out.add(new Check("person-users-cannot-use-pats", "account", Status.UNKNOWN, why, new Evidence(ATTACHED, "error " + e.code()),
+            out.add(new Check("person-users-cannot-use-pats", "account", Status.UNKNOWN, why,
+                    new Evidence(ATTACHED, "error " + e.code()),
                     readGrant(checkRole)));
             return;
         }
         Optional<PatRules> person = rules(attached, "PERSON_USERS", out);
-        if (person == null) return;
+        if (person == null)
+            return;
 
         String personFix = "CREATE AUTHENTICATION POLICY IF NOT EXISTS PATROL_ADMIN.POLICIES.PERSON_USERS_NO_PAT "
                 + "AUTHENTICATION_METHODS = ('PASSWORD', 'SAML', 'OAUTH', 'KEYPAIR');\nALTER ACCOUNT SET AUTHENTICATION POLICY "
                 + "PATROL_ADMIN.POLICIES.PERSON_USERS_NO_PAT FOR ALL PERSON USERS FORCE;";
         if (person.isEmpty()) {
-            out.add(new Check("person-users-cannot-use-pats", "account", Status.FAIL, "no authentication policy applies to person users, "
-                    + "so they may create and use unrestricted PATs", new Evidence(ATTACHED, "no policy for PERSON_USERS or ACCOUNT"), personFix));
+            out.add(new Check("person-users-cannot-use-pats", "account", Status.FAIL,
+                    "no authentication policy applies to person users, "
+                            + "so they may create and use unrestricted PATs",
+                    new Evidence(ATTACHED, "no policy for PERSON_USERS or ACCOUNT"), personFix));
         } else {
             PatRules p = person.get();
             boolean allows = p.methods().contains("ALL") || p.methods().contains("PROGRAMMATIC_ACCESS_TOKEN");
             out.add(new Check("person-users-cannot-use-pats", "account", allows ? Status.FAIL : Status.PASS,
-                    allows ? "the person users' policy " + p.policy() + " allows PATs" : "the person users' policy " + p.policy() + " excludes PATs",
+                    allows ? "the person users' policy " + p.policy() + " allows PATs"
+                            : "the person users' policy " + p.policy() + " excludes PATs",
                     new Evidence("DESCRIBE AUTHENTICATION POLICY " + p.policy(), "AUTHENTICATION_METHODS=" + p.methods()),
-                    allows ? "ALTER AUTHENTICATION POLICY " + p.policy() + " SET AUTHENTICATION_METHODS = ('PASSWORD', 'SAML', 'OAUTH', 'KEYPAIR');" : null));
+                    allows ? "ALTER AUTHENTICATION POLICY " + p.policy()
+                            + " SET AUTHENTICATION_METHODS = ('PASSWORD', 'SAML', 'OAUTH', 'KEYPAIR');" : null));
         }
     }
 
@@ -135,25 +154,32 @@ public final class PostureChecker {
         } catch (SnowflakeException e) {
             String why = "cannot read the authentication policy in force for the CLI user (" + e.code() + ")";
             for (String check : List.of("service-users-need-role-restriction", "network-policy-evaluation-enforced")) {
-                out.add(new Check(check, c.user(), Status.UNKNOWN, why, new Evidence(inForce, "error " + e.code()), readGrant(checkRole)));
+                out.add(new Check(check, c.user(), Status.UNKNOWN, why, new Evidence(inForce, "error " + e.code()),
+                        readGrant(checkRole)));
             }
             return;
         }
-        Optional<PatRules> service = rows.isEmpty() || rows.get(0).get("database_name") == null ? Optional.empty() : describe(rows.get(0), out);
-        if (service == null) return;
+        Optional<PatRules> service = rows.isEmpty() || rows.get(0).get("database_name") == null ? Optional.empty()
+                : describe(rows.get(0), out);
+        if (service == null)
+            return;
         PatRules s = service.orElse(new PatRules("(none: Snowflake's defaults)", "[ALL]", true, "ENFORCED_REQUIRED"));
         String where = service.isPresent() ? "DESCRIBE AUTHENTICATION POLICY " + s.policy() : inForce;
-        out.add(new Check("service-users-need-role-restriction", c.user(), s.requireServiceRestriction() ? Status.PASS : Status.FAIL,
-                s.requireServiceRestriction() ? "service users' PATs must name a role" : "service users may create unrestricted PATs",
+        out.add(new Check("service-users-need-role-restriction", c.user(),
+                s.requireServiceRestriction() ? Status.PASS : Status.FAIL,
+                s.requireServiceRestriction() ? "service users' PATs must name a role"
+                        : "service users may create unrestricted PATs",
                 new Evidence(where, "REQUIRE_ROLE_RESTRICTION_FOR_SERVICE_USERS=" + s.requireServiceRestriction()),
-                s.requireServiceRestriction() ? null : "ALTER AUTHENTICATION POLICY " + s.policy()
-                        + " SET PAT_POLICY = (REQUIRE_ROLE_RESTRICTION_FOR_SERVICE_USERS = TRUE NETWORK_POLICY_EVALUATION = ENFORCED_REQUIRED);"));
+                s.requireServiceRestriction() ? null
+                        : "ALTER AUTHENTICATION POLICY " + s.policy()
+                                + " SET PAT_POLICY = (REQUIRE_ROLE_RESTRICTION_FOR_SERVICE_USERS = TRUE NETWORK_POLICY_EVALUATION = ENFORCED_REQUIRED);"));
         boolean enforced = s.networkEvaluation().equals("ENFORCED_REQUIRED");
         out.add(new Check("network-policy-evaluation-enforced", c.user(), enforced ? Status.PASS : Status.FAIL,
                 enforced ? "PATs need a network policy and it is enforced" : "PATs work without (or around) a network policy",
                 new Evidence(where, "NETWORK_POLICY_EVALUATION=" + s.networkEvaluation()),
-                enforced ? null : "ALTER AUTHENTICATION POLICY " + s.policy()
-                        + " SET PAT_POLICY = (REQUIRE_ROLE_RESTRICTION_FOR_SERVICE_USERS = TRUE NETWORK_POLICY_EVALUATION = ENFORCED_REQUIRED);"));
+                enforced ? null
+                        : "ALTER AUTHENTICATION POLICY " + s.policy()
+                                + " SET PAT_POLICY = (REQUIRE_ROLE_RESTRICTION_FOR_SERVICE_USERS = TRUE NETWORK_POLICY_EVALUATION = ENFORCED_REQUIRED);"));
     }
 
     /**
@@ -170,24 +196,33 @@ public final class PostureChecker {
                     break;
                 }
             }
-            if (chosen != null) break;
+            if (chosen != null)
+                break;
         }
-        if (chosen == null) return Optional.empty();
+        if (chosen == null)
+            return Optional.empty();
         return describe(chosen, out);
     }
 
-    /** The PAT rules of a policy named in a SHOW AUTHENTICATION POLICIES row; null when it could not be read (an UNKNOWN was recorded). */
+    /**
+     * The PAT rules of a policy named in a SHOW AUTHENTICATION POLICIES row; null when it could not be read (an UNKNOWN was
+     * recorded).
+     */
     private Optional<PatRules> describe(Map<String, String> chosen, List<Check> out) {
-        String name = Identifiers.quoted(chosen.get("database_name")) + "." + Identifiers.quoted(chosen.get("schema_name")) + "."
+        String name = Identifiers.quoted(chosen.get("database_name")) + "." + Identifiers.quoted(chosen.get("schema_name"))
+                + "."
                 + Identifiers.quoted(chosen.get("name"));
         try {
             String methods = "[ALL]", pat = "";
             for (Map<String, String> row : snowflake.read("DESCRIBE AUTHENTICATION POLICY " + name)) {
-                if ("AUTHENTICATION_METHODS".equals(row.get("property"))) methods = row.get("value");
-                if ("PAT_POLICY".equals(row.get("property"))) pat = row.get("value");
+                if ("AUTHENTICATION_METHODS".equals(row.get("property")))
+                    methods = row.get("value");
+                if ("PAT_POLICY".equals(row.get("property")))
+                    pat = row.get("value");
             }
             boolean require = !pat.contains("REQUIRE_ROLE_RESTRICTION_FOR_SERVICE_USERS=false");
-            String evaluation = pat.contains("NETWORK_POLICY_EVALUATION=") ? pat.replaceAll(".*NETWORK_POLICY_EVALUATION=([A-Z_]+).*", "$1")
+            String evaluation = pat.contains("NETWORK_POLICY_EVALUATION=")
+                    ? pat.replaceAll(".*NETWORK_POLICY_EVALUATION=([A-Z_]+).*", "$1")
                     : "ENFORCED_REQUIRED";
             return Optional.of(new PatRules(name.replace("\"", ""), methods, require, evaluation));
         } catch (SnowflakeException e) {
@@ -205,8 +240,10 @@ public final class PostureChecker {
         try {
             SnowflakeAdmin.UserFacts f = snowflake.describeUser(c.user());
             if (!f.exists()) {
-                out.add(new Check("cli-user-is-service-with-one-role", c.user(), Status.FAIL, "the user does not exist (or the rotator cannot see it)",
-                        new Evidence("DESCRIBE USER " + user, "does not exist"), "run deploy/snowflake/add-cli-user.sql for " + c.user()));
+                out.add(new Check("cli-user-is-service-with-one-role", c.user(), Status.FAIL,
+                        "the user does not exist (or the rotator cannot see it)",
+                        new Evidence("DESCRIBE USER " + user, "does not exist"),
+                        "run deploy/snowflake/add-cli-user.sql for " + c.user()));
                 return;
             }
             Set<String> extra = new TreeSet<>(f.roles());
@@ -215,12 +252,16 @@ public final class PostureChecker {
             boolean service = "SERVICE".equals(f.type());
             boolean ok = service && extra.isEmpty() && f.roles().contains(c.role());
             StringBuilder fix = new StringBuilder();
-            if (!service) fix.append("ALTER USER ").append(user).append(" SET TYPE = SERVICE;\n");
-            for (String r : extra) fix.append("REVOKE ROLE ").append(Identifiers.quoted(r)).append(" FROM USER ").append(user).append(";\n");
-            if (!f.roles().contains(c.role())) fix.append("GRANT ROLE ").append(Identifiers.quoted(c.role())).append(" TO USER ").append(user).append(";\n");
+            if (!service)
+                fix.append("ALTER USER ").append(user).append(" SET TYPE = SERVICE;\n");
+            for (String r : extra)
+                fix.append("REVOKE ROLE ").append(Identifiers.quoted(r)).append(" FROM USER ").append(user).append(";\n");
+            if (!f.roles().contains(c.role()))
+                fix.append("GRANT ROLE ").append(Identifiers.quoted(c.role())).append(" TO USER ").append(user).append(";\n");
             out.add(new Check("cli-user-is-service-with-one-role", c.user(), ok ? Status.PASS : Status.FAIL,
                     ok ? "TYPE=SERVICE with only " + c.role() : "TYPE=" + f.type() + ", roles " + f.roles(),
-                    new Evidence("DESCRIBE USER " + user + "; SHOW GRANTS TO USER " + user, "TYPE=" + f.type() + " roles=" + f.roles()),
+                    new Evidence("DESCRIBE USER " + user + "; SHOW GRANTS TO USER " + user,
+                            "TYPE=" + f.type() + " roles=" + f.roles()),
                     ok ? null : fix.toString().trim()));
             String statement = "SHOW PARAMETERS LIKE 'NETWORK_POLICY' IN USER " + user;
             List<Map<String, String>> rows = snowflake.read(statement);
@@ -231,13 +272,15 @@ public final class PostureChecker {
                 statement += "; SHOW PARAMETERS LIKE 'NETWORK_POLICY' IN ACCOUNT";
             }
             out.add(new Check("cli-user-has-network-policy", c.user(), np.isEmpty() ? Status.FAIL : Status.PASS,
-                    np.isEmpty() ? "no network policy applies: its PATs cannot be used (or the requirement was relaxed)" : "network policy " + np,
+                    np.isEmpty() ? "no network policy applies: its PATs cannot be used (or the requirement was relaxed)"
+                            : "network policy " + np,
                     new Evidence(statement, np.isEmpty() ? "(none)" : np),
                     np.isEmpty() ? "ALTER USER " + user + " SET NETWORK_POLICY = PATROL_CLI_NETWORK_POLICY;" : null));
         } catch (SnowflakeException e) {
             out.add(new Check("cli-user-readable", c.user(), Status.UNKNOWN, "cannot inspect the user (" + e.code() + ")",
                     new Evidence("DESCRIBE USER " + user, "error " + e.code()),
-                    "GRANT OWNERSHIP ON USER " + user + " TO ROLE " + checkRole + " COPY CURRENT GRANTS;  -- as add-cli-user.sql does"));
+                    "GRANT OWNERSHIP ON USER " + user + " TO ROLE " + checkRole
+                            + " COPY CURRENT GRANTS;  -- as add-cli-user.sql does"));
         }
     }
 }

@@ -1,5 +1,21 @@
 package dev.patrol.incident;
 
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.function.Supplier;
+
+import jakarta.annotation.Priority;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+
 import dev.patrol.PatrolException;
 import dev.patrol.audit.AuditLog;
 import dev.patrol.registry.Connection;
@@ -14,29 +30,15 @@ import dev.patrol.snowflake.SnowflakeException;
 import dev.patrol.vault.CasConflictException;
 import dev.patrol.vault.SecretStore;
 import dev.patrol.vault.TokenRecord;
-import dev.patrol.vault.Versioned;
 import dev.patrol.vault.VaultClientException;
+import dev.patrol.vault.Versioned;
 import io.quarkus.runtime.ShutdownEvent;
-import jakarta.annotation.Priority;
-import jakarta.enterprise.event.Observes;
-import jakarta.inject.Inject;
-import jakarta.inject.Singleton;
-
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
-import java.util.function.Supplier;
 
 /**
  * Incident response: revoke one connection, revoke all (break glass), resume.
  *
- * <p>A revocation wins over any change in flight. It suspends first, by check-and-set on the
+ * <p>
+ * A revocation wins over any change in flight. It suspends first, by check-and-set on the
  * connection's state, so no new change can start and a change in flight cannot claim the right to
  * store its secret (it removes its own token instead). It then waits out a live lease (bounded),
  * removes every PAT of the user in Snowflake (patrol's and any other: the secret may have leaked
@@ -77,7 +79,8 @@ public final class IncidentResponse implements AutoCloseable {
     };
 
     @Inject
-    public IncidentResponse(SnowflakeAdmin snowflake, SecretStore store, ConnectionRegistry registry, RotationEngine rotation, AuditLog audit,
+    public IncidentResponse(SnowflakeAdmin snowflake, SecretStore store, ConnectionRegistry registry, RotationEngine rotation,
+            AuditLog audit,
             Clock clock) {
         this.snowflake = snowflake;
         this.store = store;
@@ -97,11 +100,13 @@ public final class IncidentResponse implements AutoCloseable {
         List<String> failures = new ArrayList<>();
         boolean suspended = attempt(failures, "suspend in Vault", () -> suspend(c, reason, actor));
         afterSuspend.run();
-        if (suspended) attempt(failures, "wait for the change in flight", () -> waitForChange(c));
+        if (suspended)
+            attempt(failures, "wait for the change in flight", () -> waitForChange(c));
         List<String> removed = new ArrayList<>();
         attempt(failures, "remove tokens in Snowflake", () -> removeAll(c, removed));
         Boolean disabled = null;
-        if (disableUser) disabled = attempt(failures, "disable user " + c.user(), () -> snowflake.disableUser(c.user()));
+        if (disableUser)
+            disabled = attempt(failures, "disable user " + c.user(), () -> snowflake.disableUser(c.user()));
         boolean destroyed = attempt(failures, "destroy the secret in Vault", () -> destroy(c));
         // A change that ignored the lease (its owner stalled past it) could only have added a token
         // before seeing the suspension; look once more.
@@ -115,7 +120,8 @@ public final class IncidentResponse implements AutoCloseable {
     /** Break glass: every registered connection at once, one result each. Idempotent. */
     public List<Revocation> revokeAll(String reason, String actor, boolean disableUsers) {
         List<Future<Revocation>> futures = new ArrayList<>();
-        for (Connection c : registry.all()) futures.add(workers.submit(() -> revoke(c, reason, actor, disableUsers)));
+        for (Connection c : registry.all())
+            futures.add(workers.submit(() -> revoke(c, reason, actor, disableUsers)));
         return Workers.joinAll(futures);
     }
 
@@ -124,20 +130,24 @@ public final class IncidentResponse implements AutoCloseable {
      * (the interrupted change of a revoked connection is repaired by the mint itself once its lease ends).
      */
     public RotationEngine.Outcome resume(Connection c, String actor) {
-        for (int i = 0; ; i++) {
+        for (int i = 0;; i++) {
             ConnectionState s = read(c);
-            if (!s.suspended()) break;
+            if (!s.suspended())
+                break;
             Optional<Intent> live = s.intent().filter(x -> x.live(clock.instant()));
-            if (live.isPresent()) throw new Busy("a change to " + c.name() + " by " + live.get().owner() + " is still in flight");
+            if (live.isPresent())
+                throw new Busy("a change to " + c.name() + " by " + live.get().owner() + " is still in flight");
             try {
                 write(c, s.resumedBy(actor, clock.instant()));
                 break;
             } catch (CasConflictException e) {
-                if (i >= ATTEMPTS) throw e;
+                if (i >= ATTEMPTS)
+                    throw e;
             }
         }
         RotationEngine.Outcome o = rotation.process(c, RotationEngine.Request.mintIfNeeded(actor));
-        audit.record(new AuditLog.Event("resume", actor, c.name(), c.user(), null, o.result().name().toLowerCase(), o.detail()));
+        audit.record(
+                new AuditLog.Event("resume", actor, c.name(), c.user(), null, o.result().name().toLowerCase(), o.detail()));
         return o;
     }
 
@@ -147,7 +157,7 @@ public final class IncidentResponse implements AutoCloseable {
      */
     private void suspend(Connection c, String reason, String actor) {
         ConnectionState.Suspension suspension = new ConnectionState.Suspension(reason, actor, clock.instant());
-        for (int i = 0; ; i++) {
+        for (int i = 0;; i++) {
             Optional<Versioned<Map<String, String>>> raw = store.state(c.name());
             ConnectionState s;
             try {
@@ -156,11 +166,15 @@ public final class IncidentResponse implements AutoCloseable {
                 s = null;
             }
             try {
-                if (s != null) write(c, s.withSuspension(suspension));
-                else store.writeState(c.name(), ConnectionState.withSuspension(raw.get().value(), suspension), raw.get().version());
+                if (s != null)
+                    write(c, s.withSuspension(suspension));
+                else
+                    store.writeState(c.name(), ConnectionState.withSuspension(raw.get().value(), suspension),
+                            raw.get().version());
                 return;
             } catch (CasConflictException e) {
-                if (i >= ATTEMPTS * 3) throw e;
+                if (i >= ATTEMPTS * 3)
+                    throw e;
             }
         }
     }
@@ -175,36 +189,45 @@ public final class IncidentResponse implements AutoCloseable {
         long pause = 10;
         while (true) {
             Optional<Intent> live = read(c).intent().filter(i -> i.live(clock.instant()));
-            if (live.isEmpty()) return;
+            if (live.isEmpty())
+                return;
             if (System.nanoTime() - giveUp > 0) {
-                throw new IllegalStateException("a change by " + live.get().owner() + " is still in flight; revoke again to finish");
+                throw new IllegalStateException(
+                        "a change by " + live.get().owner() + " is still in flight; revoke again to finish");
             }
             Workers.sleep(Duration.ofMillis(pause));
             pause = Math.min(pause * 2, 200);
         }
     }
 
-    /** Removes every token of the user and lists again until none is left; a token that fails to go is retried, then reported by name. */
+    /**
+     * Removes every token of the user and lists again until none is left; a token that fails to go is retried, then reported by
+     * name.
+     */
     private void removeAll(Connection c, List<String> removed) {
         List<String> stubborn = new ArrayList<>();
         for (int round = 1; round <= ATTEMPTS; round++) {
             stubborn.clear();
             List<PatInfo> pats = snowflake.listPats(c.user());
-            if (pats.stream().noneMatch(p -> !"EXPIRED".equals(p.status()))) return;
+            if (pats.stream().noneMatch(p -> !"EXPIRED".equals(p.status())))
+                return;
             for (PatInfo p : pats) {
                 try {
                     snowflake.removePat(c.user(), p.name());
-                    if (!removed.contains(p.name())) removed.add(p.name());
+                    if (!removed.contains(p.name()))
+                        removed.add(p.name());
                 } catch (SnowflakeException e) {
                     stubborn.add(p.name() + " (" + e.code() + ")");
                 }
             }
-            if (!stubborn.isEmpty()) Workers.sleep(Duration.ofMillis(100L * round));
+            if (!stubborn.isEmpty())
+                Workers.sleep(Duration.ofMillis(100L * round));
         }
         List<PatInfo> left = snowflake.listPats(c.user()).stream().filter(p -> !"EXPIRED".equals(p.status())).toList();
         if (!left.isEmpty()) {
             throw new IllegalStateException("tokens still present: " + String.join(", ", stubborn.isEmpty()
-                    ? left.stream().map(PatInfo::name).toList() : stubborn));
+                    ? left.stream().map(PatInfo::name).toList()
+                    : stubborn));
         }
     }
 
@@ -219,19 +242,21 @@ public final class IncidentResponse implements AutoCloseable {
         store.destroyAll(c.name());
         if (store.current(c.name()).isPresent()) {
             store.destroyAll(c.name());
-            if (store.current(c.name()).isPresent()) throw new IllegalStateException("a version of the secret is still readable");
+            if (store.current(c.name()).isPresent())
+                throw new IllegalStateException("a version of the secret is still readable");
         }
     }
 
     private void fence(Connection c) {
-        for (int i = 0; ; i++) {
+        for (int i = 0;; i++) {
             long v = store.currentVersion(c.name());
             Instant now = clock.instant();
             try {
                 store.write(c.name(), new TokenRecord("", "", c.user(), c.role(), snowflake.account(), now, now, Map.of()), v);
                 return;
             } catch (CasConflictException e) {
-                if (i >= ATTEMPTS * 3) throw e;
+                if (i >= ATTEMPTS * 3)
+                    throw e;
             }
         }
     }
@@ -259,8 +284,10 @@ public final class IncidentResponse implements AutoCloseable {
                 return action.get();
             } catch (SnowflakeException | VaultClientException | IllegalStateException e) {
                 last = e;
-                if (e instanceof SnowflakeException se && !se.transientFailure()) break;
-                if (e instanceof IllegalStateException) break;
+                if (e instanceof SnowflakeException se && !se.transientFailure())
+                    break;
+                if (e instanceof IllegalStateException)
+                    break;
                 Workers.sleep(Duration.ofMillis(100L * i));
             } catch (RuntimeException e) {
                 // anything else (an unreadable state document): report it and go on with the next step

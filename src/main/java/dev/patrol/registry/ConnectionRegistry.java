@@ -1,16 +1,17 @@
 package dev.patrol.registry;
 
-import dev.patrol.config.PatrolConfig;
-import dev.patrol.snowflake.Identifiers;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import dev.patrol.config.PatrolConfig;
+import dev.patrol.snowflake.Identifiers;
 
 /**
  * The registered connections, from configuration, with identifiers normalised and
@@ -37,7 +38,8 @@ public class ConnectionRegistry {
         PatrolConfig.Rotation r = config.rotation();
         List<Connection> out = new ArrayList<>();
         config.connections().forEach((name, c) -> out.add(new Connection(name, Identifiers.normalize(c.user()),
-                Identifiers.normalize(c.role()), c.warehouse().map(Identifiers::normalize), c.database().map(Identifiers::normalize),
+                Identifiers.normalize(c.role()), c.warehouse().map(Identifiers::normalize),
+                c.database().map(Identifiers::normalize),
                 c.schema().map(Identifiers::normalize), c.period().orElse(r.period()), c.grace().orElse(r.grace()),
                 c.daysToExpiry().orElse(r.daysToExpiry()))));
         return out;

@@ -1,29 +1,35 @@
 package dev.patrol.rotation;
 
-import dev.patrol.vault.SecretStore;
-
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
+import dev.patrol.vault.SecretStore;
+
 /**
  * A connection's state document in Vault ({@code <kv-mount>/data/<path-prefix>-state/<connection>}),
  * always written with check-and-set: suspension by incident response, a guardrail's refusal, and
- * the intent of a change in flight, and who last lifted a suspension. {@code version} is the Vault version it was read at (0: none yet).
+ * the intent of a change in flight, and who last lifted a suspension. {@code version} is the Vault version it was read at (0:
+ * none yet).
  */
-public record ConnectionState(long version, Suspension suspension, Blocked blocked, Resumption resumed, Optional<Intent> intent) {
+public record ConnectionState(long version, Suspension suspension, Blocked blocked, Resumption resumed,
+        Optional<Intent> intent) {
 
-    public record Suspension(String reason, String by, Instant at) {}
+    public record Suspension(String reason, String by, Instant at) {
+    }
 
-    public record Blocked(String reason, Instant at) {}
+    public record Blocked(String reason, Instant at) {
+    }
 
     /** Who lifted the last suspension, and when (kept for the connection's history). */
-    public record Resumption(String by, Instant at) {}
+    public record Resumption(String by, Instant at) {
+    }
 
     /** The document's keys, as Vault holds them (the history reads past versions by them). */
     public static final String SUSPENDED = "suspended", SUSPENDED_REASON = "suspended_reason", SUSPENDED_BY = "suspended_by",
-            SUSPENDED_AT = "suspended_at", BLOCKED_REASON = "blocked_reason", BLOCKED_AT = "blocked_at", RESUMED_BY = "resumed_by",
+            SUSPENDED_AT = "suspended_at", BLOCKED_REASON = "blocked_reason", BLOCKED_AT = "blocked_at",
+            RESUMED_BY = "resumed_by",
             RESUMED_AT = "resumed_at";
 
     public static final ConnectionState NONE = new ConnectionState(0, null, null, null, Optional.empty());
@@ -71,7 +77,8 @@ public record ConnectionState(long version, Suspension suspension, Blocked block
         // fails closed: a suspension written by hand in any spelling but "false" suspends
         String flag = m.get(SUSPENDED);
         Suspension s = flag != null && !flag.isBlank() && !"false".equalsIgnoreCase(flag.trim())
-                ? new Suspension(m.getOrDefault(SUSPENDED_REASON, "incident response"), m.get(SUSPENDED_BY), instant(m.get(SUSPENDED_AT)))
+                ? new Suspension(m.getOrDefault(SUSPENDED_REASON, "incident response"), m.get(SUSPENDED_BY),
+                        instant(m.get(SUSPENDED_AT)))
                 : null;
         Blocked b = m.containsKey(BLOCKED_REASON) ? new Blocked(m.get(BLOCKED_REASON), instant(m.get(BLOCKED_AT))) : null;
         Resumption r = m.containsKey(RESUMED_AT) ? new Resumption(m.get(RESUMED_BY), instant(m.get(RESUMED_AT))) : null;
@@ -83,16 +90,21 @@ public record ConnectionState(long version, Suspension suspension, Blocked block
         if (suspension != null) {
             m.put(SUSPENDED, "true");
             m.put(SUSPENDED_REASON, suspension.reason());
-            if (suspension.by() != null) m.put(SUSPENDED_BY, suspension.by());
-            if (suspension.at() != null) m.put(SUSPENDED_AT, suspension.at().toString());
+            if (suspension.by() != null)
+                m.put(SUSPENDED_BY, suspension.by());
+            if (suspension.at() != null)
+                m.put(SUSPENDED_AT, suspension.at().toString());
         }
         if (blocked != null) {
             m.put(BLOCKED_REASON, blocked.reason());
-            if (blocked.at() != null) m.put(BLOCKED_AT, blocked.at().toString());
+            if (blocked.at() != null)
+                m.put(BLOCKED_AT, blocked.at().toString());
         }
         if (resumed != null) {
-            if (resumed.by() != null) m.put(RESUMED_BY, resumed.by());
-            if (resumed.at() != null) m.put(RESUMED_AT, resumed.at().toString());
+            if (resumed.by() != null)
+                m.put(RESUMED_BY, resumed.by());
+            if (resumed.at() != null)
+                m.put(RESUMED_AT, resumed.at().toString());
         }
         intent.ifPresent(i -> i.into(m));
         return m;

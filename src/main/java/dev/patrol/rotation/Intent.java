@@ -11,24 +11,35 @@ import java.util.Optional;
  * it expired repairs from what was recorded rather than from timestamps alone.
  *
  * @param phase {@link Phase#CHANGING} until the new secret is validated and the owner has claimed
- *              the right to store it; {@link Phase#STORING} from then until the record is written.
- *              A repair must assume a secret in phase STORING may already be (or still get) stored.
+ *        the right to store it; {@link Phase#STORING} from then until the record is written.
+ *        A repair must assume a secret in phase STORING may already be (or still get) stored.
  * @param endPrevious the previous token ({@code before}) is to be removed as soon as the new record
- *              is written ({@code expire-previous-after=0h} on a replacement), so a repair that finds
- *              the change completed finishes that too.
+ *        is written ({@code expire-previous-after=0h} on a replacement), so a repair that finds
+ *        the change completed finishes that too.
  */
 public record Intent(Op op, String tokenName, String owner, Instant started, Instant leaseUntil, long fromVersion, Phase phase,
         Before before, boolean endPrevious) {
 
-    public Intent(Op op, String tokenName, String owner, Instant started, Instant leaseUntil, long fromVersion, Phase phase, Before before) {
+    public Intent(Op op, String tokenName, String owner, Instant started, Instant leaseUntil, long fromVersion, Phase phase,
+            Before before) {
         this(op, tokenName, owner, started, leaseUntil, fromVersion, phase, before, false);
     }
 
-    public enum Op { MINT, ROTATE, ADD, CLEANUP }
+    public enum Op {
+        MINT,
+        ROTATE,
+        ADD,
+        CLEANUP
+    }
 
-    public enum Phase { CHANGING, STORING }
+    public enum Phase {
+        CHANGING,
+        STORING
+    }
 
-    /** The token the change starts from: its name, Snowflake's {@code created_on} and its expiry (all absent for a first mint). */
+    /**
+     * The token the change starts from: its name, Snowflake's {@code created_on} and its expiry (all absent for a first mint).
+     */
     public record Before(String tokenName, Instant createdOn, Instant expiresAt) {
         static final Before NONE = new Before(null, null, null);
     }
@@ -58,8 +69,10 @@ public record Intent(Op op, String tokenName, String owner, Instant started, Ins
 
     static Optional<Intent> from(Map<String, String> state) {
         String op = state.get(PREFIX + "op");
-        if (op == null) return Optional.empty();
-        return Optional.of(new Intent(Op.valueOf(op), state.get(PREFIX + "token"), state.getOrDefault(PREFIX + "owner", "unknown"),
+        if (op == null)
+            return Optional.empty();
+        return Optional.of(new Intent(Op.valueOf(op), state.get(PREFIX + "token"),
+                state.getOrDefault(PREFIX + "owner", "unknown"),
                 Instant.parse(state.get(PREFIX + "started")),
                 // an intent written before leases existed is treated as expired
                 instant(state.get(PREFIX + "lease_until")).orElse(Instant.EPOCH),
@@ -78,10 +91,14 @@ public record Intent(Op op, String tokenName, String owner, Instant started, Ins
         m.put(PREFIX + "lease_until", leaseUntil.toString());
         m.put(PREFIX + "from", Long.toString(fromVersion));
         m.put(PREFIX + "phase", phase.name());
-        if (before.tokenName() != null) m.put(PREFIX + "before_token", before.tokenName());
-        if (before.createdOn() != null) m.put(PREFIX + "before_created_on", before.createdOn().toString());
-        if (before.expiresAt() != null) m.put(PREFIX + "before_expires_at", before.expiresAt().toString());
-        if (endPrevious) m.put(PREFIX + "end_previous", "true");
+        if (before.tokenName() != null)
+            m.put(PREFIX + "before_token", before.tokenName());
+        if (before.createdOn() != null)
+            m.put(PREFIX + "before_created_on", before.createdOn().toString());
+        if (before.expiresAt() != null)
+            m.put(PREFIX + "before_expires_at", before.expiresAt().toString());
+        if (endPrevious)
+            m.put(PREFIX + "end_previous", "true");
     }
 
     static void clear(Map<String, String> m) {

@@ -1,11 +1,34 @@
 package dev.patrol.rotation;
 
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import jakarta.annotation.Priority;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+
 import dev.patrol.PatrolException;
 import dev.patrol.audit.AuditLog;
 import dev.patrol.config.PatrolConfig.Rotation.Strategy;
 import dev.patrol.registry.Connection;
 import dev.patrol.registry.ConnectionRegistry;
-import dev.patrol.rotation.RotationPlanner.Kind;
 import dev.patrol.rotation.RotationPlanner.Plan;
 import dev.patrol.snowflake.Secret;
 import dev.patrol.snowflake.SnowflakeAdmin;
@@ -18,36 +41,13 @@ import dev.patrol.vault.VaultClientException;
 import dev.patrol.vault.Versioned;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
-import jakarta.annotation.Priority;
-import jakarta.enterprise.event.Observes;
-import jakarta.inject.Inject;
-import jakarta.inject.Singleton;
-
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.OptionalInt;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The rotation engine: for each registered connection, check the guardrails, plan, and carry out
  * mint, rotation, replacement or repair in a crash-safe order, then remove patrol's old tokens.
  *
- * <p>Concurrency: every change to a connection happens under its intent, a lease in the
+ * <p>
+ * Concurrency: every change to a connection happens under its intent, a lease in the
  * connection's state document taken with check-and-set. Whoever holds a live lease is the only
  * writer; others (a second replica, an API request, a retried request) see the connection as busy.
  * Before storing a new secret the owner claims the right to store by check-and-set on the same
@@ -59,9 +59,22 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class RotationEngine {
 
     /** How a connection came out of a sweep or a request. */
-    public enum Result { MINTED, ROTATED, REPLACED, REPAIRED, UNCHANGED, BUSY, SUSPENDED, BLOCKED, FAILED, BACKING_OFF, ABANDONED }
+    public enum Result {
+        MINTED,
+        ROTATED,
+        REPLACED,
+        REPAIRED,
+        UNCHANGED,
+        BUSY,
+        SUSPENDED,
+        BLOCKED,
+        FAILED,
+        BACKING_OFF,
+        ABANDONED
+    }
 
-    public record Outcome(String connection, Result result, String detail, List<String> removed) {}
+    public record Outcome(String connection, Result result, String detail, List<String> removed) {
+    }
 
     public record SweepReport(boolean ran, List<Outcome> outcomes, Duration took) {
         static SweepReport skipped() {
@@ -78,6 +91,7 @@ public final class RotationEngine {
      * stays valid (0 for a suspected leak); {@code rotateNow} rotates a secret that is not due.
      */
     public record Request(String requester, boolean rotateNow, OptionalInt expirePreviousAfterHours) {
+
         public static final Request SWEEP = new Request("sweep", false, OptionalInt.empty());
 
         public static Request rotateNow(String requester, OptionalInt expirePreviousAfterHours) {
@@ -95,7 +109,14 @@ public final class RotationEngine {
     }
 
     /** The boundaries between the steps of a change, for tests that interleave replicas and requests deterministically. */
-    public enum Step { INTENT_WRITTEN, SNOWFLAKE_CHANGED, VALIDATED, STORING_CLAIMED, RECORD_WRITTEN, INTENT_CLEARED }
+    public enum Step {
+        INTENT_WRITTEN,
+        SNOWFLAKE_CHANGED,
+        VALIDATED,
+        STORING_CLAIMED,
+        RECORD_WRITTEN,
+        INTENT_CLEARED
+    }
 
     /** A test seam called at each step boundary; production uses none. */
     @FunctionalInterface
@@ -149,10 +170,12 @@ public final class RotationEngine {
     private volatile StepHook hook = (step, c) -> {
     };
 
-    private record Backoff(int failures, Instant next) {}
+    private record Backoff(int failures, Instant next) {
+    }
 
     @Inject
-    public RotationEngine(SnowflakeAdmin snowflake, SecretStore store, ConnectionRegistry registry, Settings settings, Clock clock,
+    public RotationEngine(SnowflakeAdmin snowflake, SecretStore store, ConnectionRegistry registry, Settings settings,
+            Clock clock,
             AuditLog audit, RotationMetrics metrics) {
         this.snowflake = snowflake;
         this.store = store;
@@ -190,7 +213,8 @@ public final class RotationEngine {
         Instant start = clock.instant();
         long startNanos = System.nanoTime();
         try {
-            if (stopping.get() || !lock.tryAcquire()) return SweepReport.skipped();
+            if (stopping.get() || !lock.tryAcquire())
+                return SweepReport.skipped();
         } catch (VaultClientException e) {
             // No Vault, no rotation: a secret nobody can store must not replace one people hold.
             Log.warnf("Sweep skipped: %s", e.getMessage());
@@ -202,9 +226,10 @@ public final class RotationEngine {
         Future<?> renewal = heartbeat.scheduleAtFixedRate(this::renewSweepLock, every, every, TimeUnit.MILLISECONDS);
         try {
             List<Future<Outcome>> futures = new ArrayList<>();
-            for (Connection c : registry.all()) futures.add(workers.submit(() -> held.get() && !stopping.get()
-                    ? processIsolated(c, start)
-                    : new Outcome(c.name(), Result.ABANDONED, "the sweep lock was lost or patrol is stopping", List.of())));
+            for (Connection c : registry.all())
+                futures.add(workers.submit(() -> held.get() && !stopping.get()
+                        ? processIsolated(c, start)
+                        : new Outcome(c.name(), Result.ABANDONED, "the sweep lock was lost or patrol is stopping", List.of())));
             List<Outcome> outcomes = Workers.joinAll(futures);
             Duration took = Duration.ofNanos(System.nanoTime() - startNanos);
             metrics.sweep(took);
@@ -212,7 +237,8 @@ public final class RotationEngine {
         } finally {
             renewal.cancel(false);
             try {
-                if (held.getAndSet(false)) lock.release();
+                if (held.getAndSet(false))
+                    lock.release();
             } catch (RuntimeException e) {
                 // the lock expires by itself
                 Log.debugf("Sweep lock not released: %s", PatrolException.safeMessage(e));
@@ -230,7 +256,8 @@ public final class RotationEngine {
 
     private Outcome processIsolated(Connection c, Instant sweepStart) {
         Backoff b = backoff.get(c.name());
-        if (b != null && sweepStart.isBefore(b.next())) return new Outcome(c.name(), Result.BACKING_OFF, "retry after " + b.next(), List.of());
+        if (b != null && sweepStart.isBefore(b.next()))
+            return new Outcome(c.name(), Result.BACKING_OFF, "retry after " + b.next(), List.of());
         Outcome o;
         try {
             o = process(c, Request.SWEEP);
@@ -242,7 +269,8 @@ public final class RotationEngine {
         if (o.result() == Result.FAILED) {
             int failures = b == null ? 1 : b.failures() + 1;
             Duration wait = BACKOFF_START.multipliedBy(1L << Math.min(failures - 1, 10));
-            if (wait.compareTo(BACKOFF_MAX) > 0) wait = BACKOFF_MAX;
+            if (wait.compareTo(BACKOFF_MAX) > 0)
+                wait = BACKOFF_MAX;
             backoff.put(c.name(), new Backoff(failures, clock.instant().plus(wait)));
         } else if (o.result() != Result.BUSY && o.result() != Result.ABANDONED) {
             backoff.remove(c.name());
@@ -259,7 +287,8 @@ public final class RotationEngine {
         try {
             return work(c, request, me);
         } catch (Preempted p) {
-            if (p.now.suspended()) return new Outcome(c.name(), Result.SUSPENDED, "suspended while a change was in flight", List.of());
+            if (p.now.suspended())
+                return new Outcome(c.name(), Result.SUSPENDED, "suspended while a change was in flight", List.of());
             return new Outcome(c.name(), Result.BUSY, "another writer took the connection over", List.of());
         } catch (RuntimeException e) {
             abandon(c, me);
@@ -271,12 +300,15 @@ public final class RotationEngine {
 
     private Outcome work(Connection c, Request request, String me) {
         ConnectionState state = readState(c);
-        if (state.suspended()) return new Outcome(c.name(), Result.SUSPENDED, state.suspension().reason(), List.of());
+        if (state.suspended())
+            return new Outcome(c.name(), Result.SUSPENDED, state.suspension().reason(), List.of());
         Instant now = clock.instant();
-        if (state.intent().filter(i -> i.live(now)).isPresent()) return busy(c, state.intent().get());
+        if (state.intent().filter(i -> i.live(now)).isPresent())
+            return busy(c, state.intent().get());
 
         String refusal = guardrail(c, snowflake.describeUser(c.user()));
-        if (refusal != null) return refuse(c, refusal, state);
+        if (refusal != null)
+            return refuse(c, refusal, state);
         if (state.blocked() != null) {
             state = writeState(c, state.withBlocked(null));
             metrics.blocked(c.name(), false);
@@ -295,7 +327,8 @@ public final class RotationEngine {
             case NOTHING -> plan.remove().isEmpty() ? new Outcome(c.name(), Result.UNCHANGED, plan.reason(), List.of())
                     : cleanupOnly(c, me, state, plan, version);
             case MINT -> add(c, me, RotationPlanner.tokenName(c), Intent.Op.MINT, state, pats, current, version, plan, request);
-            case REPLACE -> add(c, me, freshReplacementName(c, now, pats), Intent.Op.ADD, state, pats, current, version, plan, request);
+            case REPLACE ->
+                add(c, me, freshReplacementName(c, now, pats), Intent.Op.ADD, state, pats, current, version, plan, request);
             case ROTATE -> rotate(c, me, state, pats, current.orElseThrow(), version, plan, request);
         };
     }
@@ -309,25 +342,32 @@ public final class RotationEngine {
         try {
             ConnectionState now = readState(c);
             Optional<Intent> mine = now.intent().filter(i -> i.owner().equals(me));
-            if (mine.isPresent()) writeState(c, now.withIntent(mine.get().renewed(clock.instant())));
+            if (mine.isPresent())
+                writeState(c, now.withIntent(mine.get().renewed(clock.instant())));
         } catch (RuntimeException e) {
             // the lease ends by itself
         }
     }
 
     private Outcome busy(Connection c, Intent i) {
-        return new Outcome(c.name(), Result.BUSY, "a change by " + i.owner() + " is in flight (lease until " + i.leaseUntil() + ")", List.of());
+        return new Outcome(c.name(), Result.BUSY,
+                "a change by " + i.owner() + " is in flight (lease until " + i.leaseUntil() + ")", List.of());
     }
 
     /** The user exists, is TYPE=SERVICE, is enabled, holds the registered role and no role but PUBLIC beside it. */
     static String guardrail(Connection c, UserFacts f) {
-        if (!f.exists()) return "user " + c.user() + " does not exist (or the rotator may not see it)";
-        if (!"SERVICE".equals(f.type())) return "user " + c.user() + " is TYPE=" + (f.type() == null ? "NULL (PERSON)" : f.type())
-                + "; only TYPE=SERVICE users can be forced to use a role restriction";
-        if (f.disabled()) return "user " + c.user() + " is disabled";
-        if (!f.roles().contains(c.role())) return "user " + c.user() + " does not hold its registered role " + c.role();
+        if (!f.exists())
+            return "user " + c.user() + " does not exist (or the rotator may not see it)";
+        if (!"SERVICE".equals(f.type()))
+            return "user " + c.user() + " is TYPE=" + (f.type() == null ? "NULL (PERSON)" : f.type())
+                    + "; only TYPE=SERVICE users can be forced to use a role restriction";
+        if (f.disabled())
+            return "user " + c.user() + " is disabled";
+        if (!f.roles().contains(c.role()))
+            return "user " + c.user() + " does not hold its registered role " + c.role();
         Set<String> extra = f.rolesBeside(c.role());
-        if (!extra.isEmpty()) return "user " + c.user() + " holds roles besides " + c.role() + ": " + String.join(", ", extra);
+        if (!extra.isEmpty())
+            return "user " + c.user() + " holds roles besides " + c.role() + ": " + String.join(", ", extra);
         return null;
     }
 
@@ -354,7 +394,8 @@ public final class RotationEngine {
         boolean endPrevious = op == Intent.Op.ADD && current.isPresent() && request.expirePreviousAfterHours().orElse(-1) == 0
                 && !current.get().value().tokenName().equals(name);
         Intent intent = newIntent(me, op, name, version, before(current, pats));
-        if (endPrevious) intent = intent.endingPrevious();
+        if (endPrevious)
+            intent = intent.endingPrevious();
         ConnectionState leased = acquire(c, state, intent);
         List<String> removed = removeOld(c, plan.remove());
         if (pats.stream().anyMatch(p -> p.name().equals(name))) {
@@ -370,7 +411,8 @@ public final class RotationEngine {
                 removed.add(current.get().value().tokenName());
                 detail += "; previous token " + current.get().value().tokenName() + " removed at once";
             } else if (op == Intent.Op.ADD && current.isPresent()) {
-                detail += "; previous token " + current.get().value().tokenName() + " removed after the " + c.graceHours() + "h grace";
+                detail += "; previous token " + current.get().value().tokenName() + " removed after the " + c.graceHours()
+                        + "h grace";
             }
             audit.record(new AuditLog.Event(op == Intent.Op.MINT ? "mint" : "replace", request.requester(), c.name(), c.user(),
                     added.tokenName(), "success", detail));
@@ -379,12 +421,16 @@ public final class RotationEngine {
         return suspendedMeanwhile(c, intent.owner(), added.tokenName(), removed);
     }
 
-    /** Snowflake's ROTATE: lease, ROTATE with the grace, validate, claim, record, release (the old secret expires by itself). */
-    private Outcome rotate(Connection c, String me, ConnectionState state, List<PatInfo> pats, Versioned<TokenRecord> current, long version, Plan plan,
+    /**
+     * Snowflake's ROTATE: lease, ROTATE with the grace, validate, claim, record, release (the old secret expires by itself).
+     */
+    private Outcome rotate(Connection c, String me, ConnectionState state, List<PatInfo> pats, Versioned<TokenRecord> current,
+            long version, Plan plan,
             Request request) {
         int hours = request.expirePreviousAfterHours().orElse(c.graceHours());
         TokenRecord r = current.value();
-        if (hours > 0) ensureRoom(c, pats, 1, plan.remove());
+        if (hours > 0)
+            ensureRoom(c, pats, 1, plan.remove());
         Intent intent = newIntent(me, Intent.Op.ROTATE, r.tokenName(), version, before(Optional.of(current), pats));
         ConnectionState leased = acquire(c, state, intent);
         List<String> removed = removeOld(c, plan.remove());
@@ -392,7 +438,8 @@ public final class RotationEngine {
         hook.at(Step.SNOWFLAKE_CHANGED, c);
         if (store(c, leased, intent, rotated.tokenName(), rotated.secret(), version)) {
             audit.record(new AuditLog.Event("rotate", request.requester(), c.name(), c.user(), rotated.tokenName(), "success",
-                    plan.reason() + "; previous secret " + rotated.rotatedTokenName() + (hours == 0 ? " expired at once" : " expires in " + hours + "h")));
+                    plan.reason() + "; previous secret " + rotated.rotatedTokenName()
+                            + (hours == 0 ? " expired at once" : " expires in " + hours + "h")));
             return new Outcome(c.name(), Result.ROTATED, plan.reason(), removed);
         }
         return suspendedMeanwhile(c, intent.owner(), rotated.tokenName(), removed);
@@ -403,13 +450,17 @@ public final class RotationEngine {
         Set<String> taken = new java.util.HashSet<>();
         pats.forEach(p -> taken.add(p.name()));
         Instant at = now;
-        while (taken.contains(RotationPlanner.replacementName(c, at))) at = at.plusSeconds(1);
+        while (taken.contains(RotationPlanner.replacementName(c, at)))
+            at = at.plusSeconds(1);
         return RotationPlanner.replacementName(c, at);
     }
 
-    /** Removes patrol's old tokens under a lease of their own, so no other writer's token in flight is mistaken for a lost one. */
+    /**
+     * Removes patrol's old tokens under a lease of their own, so no other writer's token in flight is mistaken for a lost one.
+     */
     private Outcome cleanupOnly(Connection c, String me, ConnectionState state, Plan plan, long version) {
-        ConnectionState leased = acquire(c, state, newIntent(me, Intent.Op.CLEANUP, RotationPlanner.tokenName(c), version, Intent.Before.NONE));
+        ConnectionState leased = acquire(c, state,
+                newIntent(me, Intent.Op.CLEANUP, RotationPlanner.tokenName(c), version, Intent.Before.NONE));
         List<String> removed = removeOld(c, plan.remove());
         release(c, leased);
         return new Outcome(c.name(), Result.UNCHANGED, plan.reason(), removed);
@@ -427,7 +478,8 @@ public final class RotationEngine {
             claimed = writeState(c, leased.withIntent(intent.storing().renewed(clock.instant().plus(settings.leaseTtl()))));
         } catch (CasConflictException e) {
             ConnectionState now = readState(c);
-            if (now.suspended()) return false;
+            if (now.suspended())
+                return false;
             throw new Preempted(now);
         }
         hook.at(Step.STORING_CLAIMED, c);
@@ -446,7 +498,8 @@ public final class RotationEngine {
                 "the connection was suspended while this token was being made; nothing was stored"));
         List<String> all = new ArrayList<>(removed);
         all.add(tokenName);
-        return new Outcome(c.name(), Result.SUSPENDED, "suspended while a change was in flight; the new token was removed", all);
+        return new Outcome(c.name(), Result.SUSPENDED, "suspended while a change was in flight; the new token was removed",
+                all);
     }
 
     /**
@@ -454,7 +507,8 @@ public final class RotationEngine {
      * first the lease is taken over (so a late owner can no longer claim the right to store), then
      * Snowflake and Vault are compared with the recorded facts.
      */
-    private Outcome repair(Connection c, String me, ConnectionState state, List<PatInfo> pats, Optional<Versioned<TokenRecord>> current, long version) {
+    private Outcome repair(Connection c, String me, ConnectionState state, List<PatInfo> pats,
+            Optional<Versioned<TokenRecord>> current, long version) {
         Intent interrupted = state.intent().orElseThrow();
         Intent i = interrupted.takenOverBy(me, clock.instant().plus(settings.leaseTtl()));
         ConnectionState leased = acquire(c, state, i);
@@ -473,7 +527,8 @@ public final class RotationEngine {
                 return repaired(c, i, "an interrupted cleanup; the next sweep removes what is left");
             }
             case ROTATE -> {
-                PatInfo live = pats.stream().filter(p -> p.name().equals(i.tokenName()) && p.rotatedTo() == null).findFirst().orElse(null);
+                PatInfo live = pats.stream().filter(p -> p.name().equals(i.tokenName()) && p.rotatedTo() == null).findFirst()
+                        .orElse(null);
                 if (live == null) {
                     release(c, leased);
                     return repaired(c, i, "the token is gone; the next sweep mints again");
@@ -505,7 +560,8 @@ public final class RotationEngine {
                 }
                 SnowflakeAdmin.Rotated again = snowflake.rotatePat(c.user(), i.tokenName(), hours);
                 hook.at(Step.SNOWFLAKE_CHANGED, c);
-                if (!store(c, leased, i, again.tokenName(), again.secret(), from)) return suspendedMeanwhile(c, i.owner(), again.tokenName(), List.of());
+                if (!store(c, leased, i, again.tokenName(), again.secret(), from))
+                    return suspendedMeanwhile(c, i.owner(), again.tokenName(), List.of());
                 audit.record(new AuditLog.Event("rotate", "patrol", c.name(), c.user(), again.tokenName(), "repaired",
                         "an interrupted rotation was finished; the lost secret " + again.rotatedTokenName()
                                 + (hours == 0 ? " expired at once" : " expires in " + hours + "h")));
@@ -519,14 +575,16 @@ public final class RotationEngine {
                             "a token whose secret was lost in an interrupted " + i.op().name().toLowerCase() + " was removed"));
                 }
                 release(c, leased);
-                return repaired(c, i, made ? "lost token removed; the next sweep mints again" : "nothing had happened; intent cleared");
+                return repaired(c, i,
+                        made ? "lost token removed; the next sweep mints again" : "nothing had happened; intent cleared");
             }
         }
     }
 
     /** {@code expire-previous-after=0h} on a replacement: once the new record is written, the previous token goes at once. */
     private void endPrevious(Connection c, Intent i) {
-        if (!i.endPrevious() || i.before().tokenName() == null || i.before().tokenName().equals(i.tokenName())) return;
+        if (!i.endPrevious() || i.before().tokenName() == null || i.before().tokenName().equals(i.tokenName()))
+            return;
         snowflake.removePat(c.user(), i.before().tokenName());
         audit.record(new AuditLog.Event("remove", "patrol", c.name(), c.user(), i.before().tokenName(), "removed",
                 "the replaced token was ended at once (expire-previous-after=0h)"));
@@ -545,10 +603,12 @@ public final class RotationEngine {
     }
 
     private static Intent.Before before(Optional<Versioned<TokenRecord>> current, List<PatInfo> pats) {
-        if (current.isEmpty()) return Intent.Before.NONE;
+        if (current.isEmpty())
+            return Intent.Before.NONE;
         String name = current.get().value().tokenName();
         PatInfo p = pats.stream().filter(x -> x.name().equals(name)).findFirst().orElse(null);
-        return new Intent.Before(name, p == null ? null : p.createdOn(), p == null ? current.get().value().expiresAt() : p.expiresAt());
+        return new Intent.Before(name, p == null ? null : p.createdOn(),
+                p == null ? current.get().value().expiresAt() : p.expiresAt());
     }
 
     /** Takes the connection's lease by check-and-set on the state read before planning; anyone faster wins. */
@@ -566,7 +626,8 @@ public final class RotationEngine {
         ConnectionState now = readState(c);
         boolean mine = now.intent().filter(x -> x.owner().equals(intent.owner())).isPresent() && intent.live(clock.instant());
         if (now.suspended() || !mine) {
-            if (mine) releaseLatest(c, intent.owner());
+            if (mine)
+                releaseLatest(c, intent.owner());
             throw new Preempted(now);
         }
         return leased;
@@ -586,7 +647,8 @@ public final class RotationEngine {
     private void releaseLatest(Connection c, String owner) {
         for (int attempt = 0; attempt < 5; attempt++) {
             ConnectionState now = readState(c);
-            if (now.intent().filter(i -> i.owner().equals(owner)).isEmpty()) return;
+            if (now.intent().filter(i -> i.owner().equals(owner)).isEmpty())
+                return;
             try {
                 writeState(c, now.withIntent(null));
                 return;
@@ -612,7 +674,8 @@ public final class RotationEngine {
         for (String name : names) {
             snowflake.removePat(c.user(), name);
             removed.add(name);
-            audit.record(new AuditLog.Event("remove", "patrol", c.name(), c.user(), name, "removed", "old secret past its grace window"));
+            audit.record(new AuditLog.Event("remove", "patrol", c.name(), c.user(), name, "removed",
+                    "old secret past its grace window"));
         }
         return removed;
     }
@@ -628,7 +691,8 @@ public final class RotationEngine {
 
     private void validate(Connection c, Secret secret) {
         String role = snowflake.validate(c.user(), c.role(), secret);
-        if (!c.role().equals(role)) throw new ValidationFailed("the new secret logs in with role " + role + ", not " + c.role());
+        if (!c.role().equals(role))
+            throw new ValidationFailed("the new secret logs in with role " + role + ", not " + c.role());
     }
 
     private TokenRecord record(Connection c, String tokenName, Secret secret) {
@@ -643,20 +707,23 @@ public final class RotationEngine {
 
     /** Stores the new secret with check-and-set; Vault hiccups are retried briefly, a conflict is not. */
     private void writeRecord(Connection c, TokenRecord record, long expectedVersion) {
-        for (int attempt = 1; ; attempt++) {
+        for (int attempt = 1;; attempt++) {
             try {
                 store.write(c.name(), record, expectedVersion);
                 return;
             } catch (CasConflictException e) {
                 throw e;
             } catch (VaultClientException e) {
-                if (!e.unavailable() || attempt >= 3) throw e;
+                if (!e.unavailable() || attempt >= 3)
+                    throw e;
                 Workers.sleep(Duration.ofMillis(200L * attempt * attempt));
             }
         }
     }
 
-    /** On shutdown: no new connection starts; changes in flight are abandoned under their leases, which expire by themselves. */
+    /**
+     * On shutdown: no new connection starts; changes in flight are abandoned under their leases, which expire by themselves.
+     */
     void stop(@Observes @Priority(STOP_PRIORITY) ShutdownEvent event) {
         close();
     }

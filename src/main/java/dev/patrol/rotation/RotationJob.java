@@ -1,18 +1,19 @@
 package dev.patrol.rotation;
 
-import dev.patrol.config.ConfigValidator;
-import dev.patrol.config.PatrolConfig;
-import dev.patrol.snowflake.SnowflakeEndpoint;
-import io.quarkus.logging.Log;
-import io.quarkus.scheduler.Scheduled;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.UUID;
+
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 
-import java.net.InetAddress;
-import java.time.Duration;
-import java.util.UUID;
+import dev.patrol.config.ConfigValidator;
+import dev.patrol.config.PatrolConfig;
+import dev.patrol.snowflake.SnowflakeEndpoint;
+import io.quarkus.logging.Log;
+import io.quarkus.scheduler.Scheduled;
 
 /**
  * The thin scheduled sweep: every {@code patrol.rotation.check-every}, overlapping runs skipped,
@@ -34,13 +35,13 @@ public class RotationJob {
         this.sweeps = sweeps;
     }
 
-    @Scheduled(identity = "rotation-sweep", every = "${patrol.rotation.check-every}", delayed = "2s",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(identity = "rotation-sweep", every = "${patrol.rotation.check-every}", delayed = "2s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void scheduledSweep() {
         RotationEngine.SweepReport report = engine.sweep();
         report.outcomes().stream().filter(o -> o.result() != RotationEngine.Result.UNCHANGED)
                 .forEach(o -> Log.infof("Connection %s: %s (%s)", o.connection(), o.result().name().toLowerCase(), o.detail()));
-        if (report.ran()) sweeps.fire(report);
+        if (report.ran())
+            sweeps.fire(report);
     }
 
     @Produces
@@ -49,8 +50,10 @@ public class RotationJob {
         Duration interval = config.rotation().checkEvery().equals("off") ? Duration.ofMinutes(5)
                 : ConfigValidator.parseInterval(config.rotation().checkEvery());
         // the lock outlives two intervals and ten minutes, and is renewed while a sweep runs
-        Duration lockTtl = interval.multipliedBy(2).compareTo(Duration.ofMinutes(10)) > 0 ? interval.multipliedBy(2) : Duration.ofMinutes(10);
-        return new RotationEngine.Settings(config.rotation().strategy(), config.rotation().concurrency(), replicaId(), lockTtl, LEASE_TTL,
+        Duration lockTtl = interval.multipliedBy(2).compareTo(Duration.ofMinutes(10)) > 0 ? interval.multipliedBy(2)
+                : Duration.ofMinutes(10);
+        return new RotationEngine.Settings(config.rotation().strategy(), config.rotation().concurrency(), replicaId(), lockTtl,
+                LEASE_TTL,
                 endpoint.clientParameters());
     }
 

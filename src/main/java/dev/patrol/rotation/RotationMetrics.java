@@ -1,12 +1,5 @@
 package dev.patrol.rotation;
 
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.Timer;
-import jakarta.inject.Inject;
-import jakarta.inject.Singleton;
-
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,6 +7,14 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
 
 /**
  * Rotation metrics (Micrometer, exported for Prometheus at /q/metrics): outcomes by connection,
@@ -49,7 +50,7 @@ public final class RotationMetrics {
 
     private AtomicLong[] of(String connection) {
         return perConnection.computeIfAbsent(connection, c -> {
-            AtomicLong[] a = {new AtomicLong(), new AtomicLong(), new AtomicLong()};
+            AtomicLong[] a = { new AtomicLong(), new AtomicLong(), new AtomicLong() };
             Gauge.builder("patrol.connection.blocked", a[0], AtomicLong::get).tag("connection", c)
                     .description("1 while a guardrail refuses to mint for the connection").register(registry);
             Gauge.builder("patrol.connection.suspended", a[1], AtomicLong::get).tag("connection", c)
@@ -61,18 +62,22 @@ public final class RotationMetrics {
     }
 
     void outcome(String connection, RotationEngine.Result result) {
-        registry.counter("patrol.rotations", Tags.of("connection", connection, "outcome", result.name().toLowerCase())).increment();
+        registry.counter("patrol.rotations", Tags.of("connection", connection, "outcome", result.name().toLowerCase()))
+                .increment();
         AtomicLong[] a = of(connection);
         // A connection waiting out its back-off was not looked at: it is still failing, and its
         // suspension is whatever it was.
-        if (result == RotationEngine.Result.BACKING_OFF) return;
+        if (result == RotationEngine.Result.BACKING_OFF)
+            return;
         a[1].set(result == RotationEngine.Result.SUSPENDED ? 1 : 0);
-        if (result == RotationEngine.Result.FAILED) a[2].incrementAndGet();
-        else a[2].set(0);
+        if (result == RotationEngine.Result.FAILED)
+            a[2].incrementAndGet();
+        else
+            a[2].set(0);
     }
 
     void secret(String connection, Instant createdAt, Instant expiresAt) {
-        boolean fresh = secrets.put(connection, new Instant[] {createdAt, expiresAt}) == null;
+        boolean fresh = secrets.put(connection, new Instant[] { createdAt, expiresAt }) == null;
         if (fresh) {
             Gauge.builder("patrol.secret.expires.in.seconds", secrets, m -> seconds(clock.instant(), m.get(connection)[1]))
                     .tag("connection", connection).description("Seconds until the current secret expires").register(registry);
@@ -82,8 +87,10 @@ public final class RotationMetrics {
     }
 
     void blocked(String connection, boolean isBlocked) {
-        if (isBlocked) blocked.add(connection);
-        else blocked.remove(connection);
+        if (isBlocked)
+            blocked.add(connection);
+        else
+            blocked.remove(connection);
         of(connection)[0].set(isBlocked ? 1 : 0);
     }
 

@@ -1,15 +1,15 @@
 package dev.patrol.rotation;
 
-import dev.patrol.vault.CasConflictException;
-import dev.patrol.vault.SecretStore;
-import dev.patrol.vault.VaultClientException;
-import dev.patrol.vault.Versioned;
-
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
+
+import dev.patrol.vault.CasConflictException;
+import dev.patrol.vault.SecretStore;
+import dev.patrol.vault.VaultClientException;
+import dev.patrol.vault.Versioned;
 
 /**
  * At most one replica sweeps at a time: a lock document in Vault, taken with
@@ -42,10 +42,12 @@ final class SweepLock {
             Map<String, String> v = current.get().value();
             String other = v.getOrDefault("holder", "");
             Instant expires = v.containsKey("expires_at") ? Instant.parse(v.get("expires_at")) : Instant.EPOCH;
-            if (!other.isEmpty() && !other.equals(holder) && expires.isAfter(now)) return false;
+            if (!other.isEmpty() && !other.equals(holder) && expires.isAfter(now))
+                return false;
         }
         try {
-            store.writeState(NAME, Map.of("holder", holder, "expires_at", now.plus(ttl).toString()), current.map(Versioned::version).orElse(0L));
+            store.writeState(NAME, Map.of("holder", holder, "expires_at", now.plus(ttl).toString()),
+                    current.map(Versioned::version).orElse(0L));
             heldUntil = now.plus(ttl);
             return true;
         } catch (CasConflictException e) {
@@ -57,7 +59,8 @@ final class SweepLock {
     boolean renew() {
         try {
             Optional<Versioned<Map<String, String>>> current = store.state(NAME);
-            if (current.isEmpty() || !holder.equals(current.get().value().get("holder"))) return false;
+            if (current.isEmpty() || !holder.equals(current.get().value().get("holder")))
+                return false;
             Instant until = clock.instant().plus(ttl);
             store.writeState(NAME, Map.of("holder", holder, "expires_at", until.toString()), current.get().version());
             heldUntil = until;
@@ -72,7 +75,8 @@ final class SweepLock {
 
     void release() {
         Optional<Versioned<Map<String, String>>> current = store.state(NAME);
-        if (current.isEmpty() || !holder.equals(current.get().value().get("holder"))) return;
+        if (current.isEmpty() || !holder.equals(current.get().value().get("holder")))
+            return;
         try {
             store.writeState(NAME, Map.of("holder", "", "expires_at", clock.instant().toString()), current.get().version());
         } catch (CasConflictException e) {

@@ -39,7 +39,8 @@ public final class Identifiers {
     }
 
     private static String printable(String s) {
-        if (s == null) return "null";
+        if (s == null)
+            return "null";
         String cut = s.length() > 64 ? s.substring(0, 64) + "..." : s;
         return cut.replaceAll("\\p{Cntrl}", "?");
     }

@@ -1,7 +1,5 @@
 package dev.patrol.snowflake;
 
-import net.snowflake.client.api.driver.SnowflakeDriver;
-
 import java.net.URI;
 import java.sql.Connection;
 import java.sql.Driver;
@@ -22,6 +20,8 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Semaphore;
 
+import net.snowflake.client.api.driver.SnowflakeDriver;
+
 /**
  * {@link SnowflakeAdmin} over the real {@code snowflake-jdbc} driver, with a small pool of
  * key-pair sessions of the rotator. Every connection sets {@code disablePlatformDetection=true} and
@@ -37,14 +37,18 @@ public final class JdbcSnowflakeAdmin implements SnowflakeAdmin, AutoCloseable {
         /** From {@code patrol.snowflake.url} when given (http allowed for emulators), else from the account. */
         public static Endpoint of(String account, Optional<String> url) {
             if (url.isEmpty()) {
-                return new Endpoint("jdbc:snowflake://" + account.toLowerCase(Locale.ROOT) + ".snowflakecomputing.com:443/?account="
-                        + account, account);
+                return new Endpoint(
+                        "jdbc:snowflake://" + account.toLowerCase(Locale.ROOT) + ".snowflakecomputing.com:443/?account="
+                                + account,
+                        account);
             }
             URI u = URI.create(url.get());
             boolean http = "http".equalsIgnoreCase(u.getScheme());
             int port = u.getPort() > 0 ? u.getPort() : http ? 80 : 443;
             // The driver reads the account from the URL itself when the host is not <account>.snowflakecomputing.com.
-            return new Endpoint("jdbc:snowflake://" + u.getHost() + ":" + port + "/?account=" + account + (http ? "&ssl=off" : ""), account);
+            return new Endpoint(
+                    "jdbc:snowflake://" + u.getHost() + ":" + port + "/?account=" + account + (http ? "&ssl=off" : ""),
+                    account);
         }
     }
 
@@ -69,7 +73,7 @@ public final class JdbcSnowflakeAdmin implements SnowflakeAdmin, AutoCloseable {
 
     /**
      * @param rotatorCredentials the rotator's user, role and key: {@code privateKey} (a PrivateKey) or
-     *                           {@code private_key_file} (+ {@code private_key_pwd})
+     *        {@code private_key_file} (+ {@code private_key_pwd})
      */
     public JdbcSnowflakeAdmin(Endpoint endpoint, Properties rotatorCredentials, int poolSize) {
         this.endpoint = endpoint;
@@ -105,11 +109,14 @@ public final class JdbcSnowflakeAdmin implements SnowflakeAdmin, AutoCloseable {
                 while (rs.next()) {
                     String property = rs.getString("property");
                     String value = rs.getString("value");
-                    if ("TYPE".equals(property)) type = "null".equals(value) ? null : value;
-                    if ("DISABLED".equals(property)) disabled = "true".equalsIgnoreCase(value);
+                    if ("TYPE".equals(property))
+                        type = "null".equals(value) ? null : value;
+                    if ("DISABLED".equals(property))
+                        disabled = "true".equalsIgnoreCase(value);
                 }
             } catch (SQLException e) {
-                if (e.getErrorCode() == 2003) return UserFacts.missing();
+                if (e.getErrorCode() == 2003)
+                    return UserFacts.missing();
                 throw e;
             }
             Set<String> roles = new LinkedHashSet<>();
@@ -117,7 +124,8 @@ public final class JdbcSnowflakeAdmin implements SnowflakeAdmin, AutoCloseable {
                 // UNCONFIRMED shape: read role grants by column name, either layout.
                 boolean hasGrantedOn = hasColumn(rs, "granted_on");
                 while (rs.next()) {
-                    if (hasGrantedOn && !"ROLE".equalsIgnoreCase(rs.getString("granted_on"))) continue;
+                    if (hasGrantedOn && !"ROLE".equalsIgnoreCase(rs.getString("granted_on")))
+                        continue;
                     roles.add(rs.getString("role"));
                 }
             }
@@ -132,8 +140,10 @@ public final class JdbcSnowflakeAdmin implements SnowflakeAdmin, AutoCloseable {
             List<PatInfo> out = new ArrayList<>();
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SHOW USER PATS FOR USER " + u)) {
                 while (rs.next()) {
-                    out.add(new PatInfo(rs.getString("name"), rs.getString("role_restriction"), instant(rs.getTimestamp("expires_at")),
-                            rs.getString("status"), rs.getString("comment"), instant(rs.getTimestamp("created_on")), rs.getString("rotated_to")));
+                    out.add(new PatInfo(rs.getString("name"), rs.getString("role_restriction"),
+                            instant(rs.getTimestamp("expires_at")),
+                            rs.getString("status"), rs.getString("comment"), instant(rs.getTimestamp("created_on")),
+                            rs.getString("rotated_to")));
                 }
             }
             return out;
@@ -143,11 +153,13 @@ public final class JdbcSnowflakeAdmin implements SnowflakeAdmin, AutoCloseable {
     @Override
     public Added addPat(String user, String tokenName, String role, int daysToExpiry, String comment) {
         String sql = "ALTER USER " + Identifiers.quoted(user) + " ADD PAT " + Identifiers.quoted(tokenName)
-                + " ROLE_RESTRICTION = " + Identifiers.literal(Identifiers.normalize(role)) + " DAYS_TO_EXPIRY = " + daysToExpiry
+                + " ROLE_RESTRICTION = " + Identifiers.literal(Identifiers.normalize(role)) + " DAYS_TO_EXPIRY = "
+                + daysToExpiry
                 + " COMMENT = " + Identifiers.literal(comment);
         return run("add pat", user, c -> {
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-                if (!rs.next() || rs.getString("token_secret") == null) throw new SQLException("ADD PAT returned no secret", "XX000", 0);
+                if (!rs.next() || rs.getString("token_secret") == null)
+                    throw new SQLException("ADD PAT returned no secret", "XX000", 0);
                 return new Added(rs.getString("token_name"), new Secret(rs.getString("token_secret")));
             }
         });
@@ -159,8 +171,10 @@ public final class JdbcSnowflakeAdmin implements SnowflakeAdmin, AutoCloseable {
                 + " EXPIRE_ROTATED_TOKEN_AFTER_HOURS = " + expireRotatedAfterHours;
         return run("rotate pat", user, c -> {
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-                if (!rs.next() || rs.getString("token_secret") == null) throw new SQLException("ROTATE PAT returned no secret", "XX000", 0);
-                return new Rotated(rs.getString("token_name"), new Secret(rs.getString("token_secret")), rs.getString("rotated_token_name"));
+                if (!rs.next() || rs.getString("token_secret") == null)
+                    throw new SQLException("ROTATE PAT returned no secret", "XX000", 0);
+                return new Rotated(rs.getString("token_name"), new Secret(rs.getString("token_secret")),
+                        rs.getString("rotated_token_name"));
             }
         });
     }
@@ -173,7 +187,8 @@ public final class JdbcSnowflakeAdmin implements SnowflakeAdmin, AutoCloseable {
             try (Statement s = c.createStatement()) {
                 s.execute(sql);
             } catch (SQLException e) {
-                if (e.getMessage() == null || !e.getMessage().contains("not found")) throw e;
+                if (e.getMessage() == null || !e.getMessage().contains("not found"))
+                    throw e;
             }
             return null;
         });
@@ -181,7 +196,8 @@ public final class JdbcSnowflakeAdmin implements SnowflakeAdmin, AutoCloseable {
 
     @Override
     public void disablePat(String user, String tokenName) {
-        String sql = "ALTER USER " + Identifiers.quoted(user) + " MODIFY PAT " + Identifiers.quoted(tokenName) + " SET DISABLED = TRUE";
+        String sql = "ALTER USER " + Identifiers.quoted(user) + " MODIFY PAT " + Identifiers.quoted(tokenName)
+                + " SET DISABLED = TRUE";
         run("disable pat", user, c -> {
             try (Statement s = c.createStatement()) {
                 s.execute(sql);
@@ -209,7 +225,8 @@ public final class JdbcSnowflakeAdmin implements SnowflakeAdmin, AutoCloseable {
                 int n = rs.getMetaData().getColumnCount();
                 while (rs.next()) {
                     java.util.Map<String, String> row = new java.util.LinkedHashMap<>();
-                    for (int i = 1; i <= n; i++) row.put(rs.getMetaData().getColumnLabel(i), rs.getString(i));
+                    for (int i = 1; i <= n; i++)
+                        row.put(rs.getMetaData().getColumnLabel(i), rs.getString(i));
                     out.add(row);
                 }
             }
@@ -234,7 +251,8 @@ public final class JdbcSnowflakeAdmin implements SnowflakeAdmin, AutoCloseable {
         p.put("role", Identifiers.normalize(role));
         p.put("authenticator", "PROGRAMMATIC_ACCESS_TOKEN");
         p.put("token", secret.reveal());
-        try (Connection c = driver.connect(endpoint.jdbcUrl(), p); Statement s = c.createStatement();
+        try (Connection c = driver.connect(endpoint.jdbcUrl(), p);
+                Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("SELECT CURRENT_ROLE()")) {
             rs.next();
             return rs.getString(1);
@@ -258,18 +276,20 @@ public final class JdbcSnowflakeAdmin implements SnowflakeAdmin, AutoCloseable {
             throw new SnowflakeException(operation, user, 0, null, "interrupted", e);
         }
         try {
-            for (int attempt = 1; ; attempt++) {
+            for (int attempt = 1;; attempt++) {
                 // A retry never takes another pooled session: it may have died the same way.
                 Connection c = attempt == 1 ? idle.poll() : null;
                 try {
-                    if (c == null || c.isClosed()) c = driver.connect(endpoint.jdbcUrl(), rotator);
+                    if (c == null || c.isClosed())
+                        c = driver.connect(endpoint.jdbcUrl(), rotator);
                     T result = work.apply(c);
                     idle.offer(c);
                     return result;
                 } catch (SQLException e) {
                     closeQuietly(c);
                     // A dead session (the account restarted, the master token expired) ran nothing: one fresh try.
-                    if (attempt == 1 && SESSION_GONE.contains(e.getErrorCode())) continue;
+                    if (attempt == 1 && SESSION_GONE.contains(e.getErrorCode()))
+                        continue;
                     throw failure(operation, user, e);
                 }
             }
@@ -283,13 +303,15 @@ public final class JdbcSnowflakeAdmin implements SnowflakeAdmin, AutoCloseable {
     }
 
     private static String firstLine(String message) {
-        if (message == null) return "no message";
+        if (message == null)
+            return "no message";
         return message.replace("SQL compilation error:\n", "").replace('\n', ' ').trim();
     }
 
     private static boolean hasColumn(ResultSet rs, String name) throws SQLException {
         for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
-            if (rs.getMetaData().getColumnLabel(i).equalsIgnoreCase(name)) return true;
+            if (rs.getMetaData().getColumnLabel(i).equalsIgnoreCase(name))
+                return true;
         }
         return false;
     }
@@ -299,7 +321,8 @@ public final class JdbcSnowflakeAdmin implements SnowflakeAdmin, AutoCloseable {
     }
 
     private static void closeQuietly(Connection c) {
-        if (c == null) return;
+        if (c == null)
+            return;
         try {
             c.close();
         } catch (SQLException e) {
@@ -310,6 +333,7 @@ public final class JdbcSnowflakeAdmin implements SnowflakeAdmin, AutoCloseable {
     @Override
     public void close() {
         Connection c;
-        while ((c = idle.poll()) != null) closeQuietly(c);
+        while ((c = idle.poll()) != null)
+            closeQuietly(c);
     }
 }

@@ -1,8 +1,5 @@
 package dev.patrol.snowflake;
 
-import dev.patrol.config.PatrolConfig;
-import io.quarkus.runtime.configuration.ConfigurationException;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.security.KeyFactory;
@@ -10,6 +7,9 @@ import java.security.PrivateKey;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Base64;
 import java.util.Properties;
+
+import dev.patrol.config.PatrolConfig;
+import io.quarkus.runtime.configuration.ConfigurationException;
 
 /**
  * How the rotator logs in: its service user, its role and its key pair (never a PAT: a PAT session
@@ -30,7 +30,8 @@ public record RotatorLogin(String user, String role, Properties key) {
     public static RotatorLogin fromConfig(PatrolConfig.Snowflake sf) {
         String user = sf.user().orElseThrow(() -> new ConfigurationException("patrol.snowflake.user is required"));
         String role = sf.role().orElseThrow(() -> new ConfigurationException("patrol.snowflake.role is required"));
-        var file = sf.privateKeyFile().orElseThrow(() -> new ConfigurationException("patrol.snowflake.private-key-file is required"));
+        var file = sf.privateKeyFile()
+                .orElseThrow(() -> new ConfigurationException("patrol.snowflake.private-key-file is required"));
         Properties key = new Properties();
         if (sf.privateKeyPassphrase().isPresent()) {
             // Encrypted keys: the driver decrypts them itself with its bundled BouncyCastle.
@@ -75,7 +76,8 @@ public record RotatorLogin(String user, String role, Properties key) {
     /** An unencrypted PKCS#8 PEM ("BEGIN PRIVATE KEY") RSA key. */
     static PrivateKey parsePkcs8(String pem) {
         if (pem.contains("ENCRYPTED")) {
-            throw new ConfigurationException("the rotator's private key is encrypted: set patrol.snowflake.private-key-passphrase");
+            throw new ConfigurationException(
+                    "the rotator's private key is encrypted: set patrol.snowflake.private-key-passphrase");
         }
         String body = pem.replaceAll("-----(BEGIN|END) PRIVATE KEY-----", "").replaceAll("\\s", "");
         try {

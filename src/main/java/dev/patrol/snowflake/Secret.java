@@ -12,7 +12,8 @@ public final class Secret {
 
     public Secret(String value) {
         this.value = Objects.requireNonNull(value, "secret");
-        if (value.isEmpty()) throw new IllegalArgumentException("empty secret");
+        if (value.isEmpty())
+            throw new IllegalArgumentException("empty secret");
     }
 
     public String reveal() {

@@ -31,9 +31,11 @@ public interface SnowflakeAdmin {
             String rotatedTo) {
     }
 
-    record Added(String tokenName, Secret secret) {}
+    record Added(String tokenName, Secret secret) {
+    }
 
-    record Rotated(String tokenName, Secret secret, String rotatedTokenName) {}
+    record Rotated(String tokenName, Secret secret, String rotatedTokenName) {
+    }
 
     UserFacts describeUser(String user);
 

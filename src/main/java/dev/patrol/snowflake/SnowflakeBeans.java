@@ -1,9 +1,8 @@
 package dev.patrol.snowflake;
 
-import dev.patrol.config.PatrolConfig;
-import io.quarkus.arc.DefaultBean;
-import io.quarkus.runtime.ShutdownEvent;
-import io.quarkus.runtime.configuration.ConfigurationException;
+import java.util.ArrayList;
+import java.util.List;
+
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -11,8 +10,10 @@ import jakarta.enterprise.inject.Produces;
 import jakarta.enterprise.inject.spi.ObserverMethod;
 import jakarta.inject.Singleton;
 
-import java.util.ArrayList;
-import java.util.List;
+import dev.patrol.config.PatrolConfig;
+import io.quarkus.arc.DefaultBean;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.configuration.ConfigurationException;
 
 /**
  * The Snowflake side, from {@code patrol.snowflake.*} alone. Where the account is and how the
@@ -46,12 +47,16 @@ public class SnowflakeBeans {
         return open(new JdbcSnowflakeAdmin(endpoint.jdbc(), login.properties(), config.rotation().concurrency()));
     }
 
-    /** Posture runs as the rotator, or with another role of the rotator's user ({@code patrol.posture.role}) in sessions of its own. */
+    /**
+     * Posture runs as the rotator, or with another role of the rotator's user ({@code patrol.posture.role}) in sessions of its
+     * own.
+     */
     @Produces
     @Singleton
     PostureSession postureSession(SnowflakeAdmin rotator, SnowflakeEndpoint endpoint, RotatorLogin login, PatrolConfig config) {
         return config.posture().role()
-                .map(role -> new PostureSession(open(new JdbcSnowflakeAdmin(endpoint.jdbc(), login.withRole(role), 1)), Identifiers.normalize(role)))
+                .map(role -> new PostureSession(open(new JdbcSnowflakeAdmin(endpoint.jdbc(), login.withRole(role), 1)),
+                        Identifiers.normalize(role)))
                 .orElseGet(() -> new PostureSession(rotator, login.role()));
     }
 

@@ -23,7 +23,8 @@ public record SnowflakeEndpoint(String account, Optional<String> url) {
      */
     public Map<String, String> clientParameters() {
         Map<String, String> m = new LinkedHashMap<>();
-        if (url.isEmpty()) return m;
+        if (url.isEmpty())
+            return m;
         URI u = URI.create(url.get());
         String scheme = u.getScheme() == null ? "https" : u.getScheme().toLowerCase(Locale.ROOT);
         int port = u.getPort() > 0 ? u.getPort() : scheme.equals("http") ? 80 : 443;

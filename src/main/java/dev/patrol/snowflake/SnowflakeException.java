@@ -41,7 +41,9 @@ public final class SnowflakeException extends PatrolException {
 
     /** Connection problems, expired sessions, timeouts and internal errors: retry with back-off. */
     public boolean transientFailure() {
-        if (sqlState != null && (sqlState.startsWith("08") || sqlState.equals("57014") || sqlState.equals("XX000"))) return true;
-        return code == 0 || code >= 200000 || code == 390111 || code == 390112 || code == 390114 || code == 390144 || code == 604 || code == 625;
+        if (sqlState != null && (sqlState.startsWith("08") || sqlState.equals("57014") || sqlState.equals("XX000")))
+            return true;
+        return code == 0 || code >= 200000 || code == 390111 || code == 390112 || code == 390114 || code == 390144
+                || code == 604 || code == 625;
     }
 }

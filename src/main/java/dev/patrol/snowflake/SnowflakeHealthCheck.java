@@ -1,12 +1,14 @@
 package dev.patrol.snowflake;
 
-import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
+
+import io.quarkus.runtime.StartupEvent;
 
 /** Ready only while the rotator can log in to Snowflake and run a statement. */
 @Readiness

@@ -1,10 +1,5 @@
 package dev.patrol.vault;
 
-import io.github.jopenlibs.vault.VaultException;
-import io.github.jopenlibs.vault.json.JsonArray;
-import io.github.jopenlibs.vault.json.JsonValue;
-import io.github.jopenlibs.vault.response.LogicalResponse;
-
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -17,12 +12,18 @@ import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 
+import io.github.jopenlibs.vault.VaultException;
+import io.github.jopenlibs.vault.json.JsonArray;
+import io.github.jopenlibs.vault.json.JsonValue;
+import io.github.jopenlibs.vault.response.LogicalResponse;
+
 /**
  * Answers "may this caller's Vault token do X on path P?" by asking {@code sys/capabilities-self}
  * with the caller's own token, so access to patrol is plain Vault policy. Answers are
  * cached briefly under a SHA-256 of the token (never the token itself).
  *
- * <p>The bound: an answer that lets the request through is reused for less than {@code ttl}
+ * <p>
+ * The bound: an answer that lets the request through is reused for less than {@code ttl}
  * ({@code patrol.vault.caller-cache-ttl}) counted from before Vault was asked, so a revoked token or
  * a capability taken away stops working within {@code ttl} of the change in Vault. A refusal (invalid
  * token, or no such capability) is reused for half of that at most, so a refusal is never kept
@@ -37,7 +38,8 @@ public final class CallerAuthorizer {
     /** What Vault said about a token and path: its capabilities, or that the token is not valid. */
     public record Decision(boolean validToken, Set<String> capabilities) {
         public boolean allows(String capability) {
-            return validToken && !capabilities.contains("deny") && (capabilities.contains("root") || capabilities.contains(capability));
+            return validToken && !capabilities.contains("deny")
+                    && (capabilities.contains("root") || capabilities.contains(capability));
         }
 
         /** Whether the token may do anything at all on the path. */
@@ -46,7 +48,8 @@ public final class CallerAuthorizer {
         }
     }
 
-    private record Entry<V>(V value, Instant askedAt) {}
+    private record Entry<V>(V value, Instant askedAt) {
+    }
 
     /**
      * Access-ordered and size-bounded: get and put are O(1), and a full map drops its least recently
@@ -121,12 +124,14 @@ public final class CallerAuthorizer {
      * (any capability when null) for how long a cached answer may be reused.
      */
     public Decision decide(String callerToken, String path, String capability) {
-        if (callerToken == null || callerToken.isBlank()) return new Decision(false, Set.of());
+        if (callerToken == null || callerToken.isBlank())
+            return new Decision(false, Set.of());
         String key = hash(callerToken) + "\n" + path;
         // Taken before asking Vault: the answer cannot reflect a change made after this instant.
         Instant now = clock.instant();
         Entry<Decision> e = cache.get(key);
-        if (e != null && fresh(e, now, capability == null ? e.value().grantsAny() : e.value().allows(capability))) return e.value();
+        if (e != null && fresh(e, now, capability == null ? e.value().grantsAny() : e.value().allows(capability)))
+            return e.value();
         Decision d = ask(callerToken, path);
         cache.put(key, new Entry<>(d, now));
         return d;
@@ -146,16 +151,20 @@ public final class CallerAuthorizer {
             LogicalResponse r = session.forToken(callerToken).logical()
                     .write("sys/capabilities-self", Map.of("paths", new JsonArray().add(path)));
             int status = r.getRestResponse().getStatus();
-            if (status == 403 || status == 401) return new Decision(false, Set.of());
+            if (status == 403 || status == 401)
+                return new Decision(false, Set.of());
             if (status != 200) {
-                throw new VaultClientException("capabilities-self", path, status, VaultErrors.from(r.getRestResponse().getBody()), null);
+                throw new VaultClientException("capabilities-self", path, status,
+                        VaultErrors.from(r.getRestResponse().getBody()), null);
             }
             JsonValue caps = r.getDataObject().get(path);
             Set<String> out = new LinkedHashSet<>();
-            if (caps != null && caps.isArray()) caps.asArray().forEach(v -> out.add(v.asString()));
+            if (caps != null && caps.isArray())
+                caps.asArray().forEach(v -> out.add(v.asString()));
             return new Decision(true, Set.copyOf(out));
         } catch (VaultException e) {
-            if (e.getHttpStatusCode() == 403) return new Decision(false, Set.of());
+            if (e.getHttpStatusCode() == 403)
+                return new Decision(false, Set.of());
             throw VaultLogin.failure("capabilities-self", path, e);
         }
     }
@@ -169,11 +178,13 @@ public final class CallerAuthorizer {
         String key = hash(callerToken);
         Instant now = clock.instant();
         Entry<String> e = names.get(key);
-        if (e != null && fresh(e, now, true)) return e.value();
+        if (e != null && fresh(e, now, true))
+            return e.value();
         String name;
         try {
             var self = session.forToken(callerToken).auth().lookupSelf();
-            name = self.getDisplayName() == null || self.getDisplayName().isEmpty() ? "token:" + key.substring(0, 12) : self.getDisplayName();
+            name = self.getDisplayName() == null || self.getDisplayName().isEmpty() ? "token:" + key.substring(0, 12)
+                    : self.getDisplayName();
         } catch (VaultException ex) {
             name = "token:" + key.substring(0, 12);
         }
@@ -189,7 +200,8 @@ public final class CallerAuthorizer {
 
     static String hash(String token) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

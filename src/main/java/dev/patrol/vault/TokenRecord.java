@@ -8,7 +8,7 @@ import java.util.Set;
 
 /**
  * The current token record of one connection, as stored at {@code <kv-mount>/data/<path-prefix>/<connection>}
- *: the secret, its Snowflake token name, user, role, account, creation and expiry, plus
+ * : the secret, its Snowflake token name, user, role, account, creation and expiry, plus
  * the connection parameters the helper writes into {@code connections.toml} (warehouse, database,
  * schema, host, port, protocol). {@link #toString()} never shows the secret.
  */
@@ -27,7 +27,8 @@ public record TokenRecord(String token, String tokenName, String user, String ro
         Objects.requireNonNull(expiresAt, "expiresAt");
         parameters = Map.copyOf(parameters);
         for (String k : parameters.keySet()) {
-            if (!PARAMETERS.contains(k)) throw new IllegalArgumentException("unknown connection parameter " + k);
+            if (!PARAMETERS.contains(k))
+                throw new IllegalArgumentException("unknown connection parameter " + k);
         }
     }
 
@@ -38,7 +39,8 @@ public record TokenRecord(String token, String tokenName, String user, String ro
         f.put("token_name", tokenName);
         f.put("user", user);
         f.put("role", role);
-        if (account != null) f.put("account", account);
+        if (account != null)
+            f.put("account", account);
         f.put("created_at", createdAt.toString());
         f.put("expires_at", expiresAt.toString());
         f.putAll(parameters);
@@ -49,11 +51,13 @@ public record TokenRecord(String token, String tokenName, String user, String ro
     public static TokenRecord fromFields(Map<String, String> f) {
         Map<String, String> params = new LinkedHashMap<>();
         for (String k : PARAMETERS) {
-            if (f.get(k) != null) params.put(k, f.get(k));
+            if (f.get(k) != null)
+                params.put(k, f.get(k));
         }
         try {
             return new TokenRecord(required(f, "token"), required(f, "token_name"), required(f, "user"), required(f, "role"),
-                    f.get("account"), Instant.parse(required(f, "created_at")), Instant.parse(required(f, "expires_at")), params);
+                    f.get("account"), Instant.parse(required(f, "created_at")), Instant.parse(required(f, "expires_at")),
+                    params);
         } catch (java.time.format.DateTimeParseException e) {
             throw new IllegalArgumentException("token record has a malformed timestamp");
         }
@@ -61,7 +65,8 @@ public record TokenRecord(String token, String tokenName, String user, String ro
 
     private static String required(Map<String, String> f, String key) {
         String v = f.get(key);
-        if (v == null || v.isEmpty()) throw new IllegalArgumentException("token record lacks '" + key + "'");
+        if (v == null || v.isEmpty())
+            throw new IllegalArgumentException("token record lacks '" + key + "'");
         return v;
     }
 

@@ -1,12 +1,13 @@
 package dev.patrol.vault;
 
-import dev.patrol.config.PatrolConfig;
-import io.quarkus.arc.DefaultBean;
+import java.time.Clock;
+
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 
-import java.time.Clock;
+import dev.patrol.config.PatrolConfig;
+import io.quarkus.arc.DefaultBean;
 
 /**
  * The Vault layer, from {@code patrol.vault.*} alone. Where Vault is and how patrol logs in is a

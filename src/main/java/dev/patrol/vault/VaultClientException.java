@@ -1,8 +1,8 @@
 package dev.patrol.vault;
 
-import dev.patrol.PatrolException;
-
 import java.util.List;
+
+import dev.patrol.PatrolException;
 
 /**
  * A failed Vault call: which operation, on which path, the HTTP status (-1 when Vault could not be

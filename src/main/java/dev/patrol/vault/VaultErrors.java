@@ -1,10 +1,10 @@
 package dev.patrol.vault;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.util.ArrayList;
 import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 /** Vault's {@code {"errors": [...]}} strings, read from a response body or a driver message that quotes one. */
 final class VaultErrors {
@@ -16,9 +16,11 @@ final class VaultErrors {
 
     static List<String> from(String text) {
         List<String> out = new ArrayList<>();
-        if (text == null) return out;
+        if (text == null)
+            return out;
         int start = text.indexOf("{\"errors\"");
-        if (start < 0) return out;
+        if (start < 0)
+            return out;
         try {
             JsonNode n = JSON.readTree(text.substring(start));
             n.path("errors").forEach(e -> out.add(e.asText().replaceAll("\\s+", " ").trim()));

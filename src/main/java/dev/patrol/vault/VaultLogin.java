@@ -1,17 +1,17 @@
 package dev.patrol.vault;
 
-import io.github.jopenlibs.vault.Vault;
-import io.github.jopenlibs.vault.VaultConfig;
-import io.github.jopenlibs.vault.VaultException;
-import io.github.jopenlibs.vault.response.AuthResponse;
-import io.github.jopenlibs.vault.response.LookupResponse;
-
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+
+import io.github.jopenlibs.vault.Vault;
+import io.github.jopenlibs.vault.VaultConfig;
+import io.github.jopenlibs.vault.VaultException;
+import io.github.jopenlibs.vault.response.AuthResponse;
+import io.github.jopenlibs.vault.response.LookupResponse;
 
 /** How patrol obtains its own Vault token: a given token, AppRole, or Kubernetes service account. */
 public interface VaultLogin {
@@ -63,7 +63,8 @@ public interface VaultLogin {
 
     static VaultClientException failure(String operation, String path, VaultException e) {
         int status = e.getHttpStatusCode() <= 0 ? -1 : e.getHttpStatusCode();
-        return new VaultClientException(operation, path, status, status < 0 ? List.of("no answer") : VaultErrors.from(e.getMessage()), e);
+        return new VaultClientException(operation, path, status,
+                status < 0 ? List.of("no answer") : VaultErrors.from(e.getMessage()), e);
     }
 
     /** A token given by configuration; its TTL and renewability come from {@code lookup-self}. */
@@ -99,7 +100,8 @@ public interface VaultLogin {
         @Override
         public Grant login(String address, HttpClient http) {
             String secretId = credentialFile(secretIdFile, "login (approle)", "the secret-id file");
-            return grant("login (approle)", "auth/" + mount + "/login", () -> client(address, http, null).auth().loginByAppRole(mount, roleId, secretId));
+            return grant("login (approle)", "auth/" + mount + "/login",
+                    () -> client(address, http, null).auth().loginByAppRole(mount, roleId, secretId));
         }
 
         @Override
@@ -118,7 +120,8 @@ public interface VaultLogin {
         @Override
         public Grant login(String address, HttpClient http) {
             String jwt = credentialFile(jwtFile, "login (kubernetes)", "the service-account token");
-            return grant("login (kubernetes)", "auth/" + mount + "/login", () -> client(address, http, null).auth().loginByKubernetes(role, jwt, "auth/" + mount));
+            return grant("login (kubernetes)", "auth/" + mount + "/login",
+                    () -> client(address, http, null).auth().loginByKubernetes(role, jwt, "auth/" + mount));
         }
 
         @Override

@@ -1,17 +1,17 @@
 package dev.patrol.vault;
 
-import io.github.jopenlibs.vault.VaultException;
-import io.github.jopenlibs.vault.api.WriteOptions;
-import io.github.jopenlibs.vault.json.JsonObject;
-import io.github.jopenlibs.vault.json.JsonValue;
-import io.github.jopenlibs.vault.response.LogicalResponse;
-
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+
+import io.github.jopenlibs.vault.VaultException;
+import io.github.jopenlibs.vault.api.WriteOptions;
+import io.github.jopenlibs.vault.json.JsonObject;
+import io.github.jopenlibs.vault.json.JsonValue;
+import io.github.jopenlibs.vault.response.LogicalResponse;
 
 /**
  * {@link SecretStore} on KV v2 through {@code vault-java-driver} 6.2.1. Paths:
@@ -64,15 +64,18 @@ public final class VaultSecretStore implements SecretStore {
     public void destroyAll(String connection) {
         String path = paths.recordForDriver(connection);
         Optional<JsonObject> meta = metadata(paths.recordMetadata(connection));
-        if (meta.isEmpty()) return;
+        if (meta.isEmpty())
+            return;
         List<Integer> versions = new ArrayList<>();
         JsonValue vs = meta.get().get("versions");
         if (vs != null && vs.isObject()) {
             for (String n : vs.asObject().names()) {
-                if (!vs.asObject().get(n).asObject().getBoolean("destroyed", false)) versions.add(Integer.parseInt(n));
+                if (!vs.asObject().get(n).asObject().getBoolean("destroyed", false))
+                    versions.add(Integer.parseInt(n));
             }
         }
-        if (versions.isEmpty()) return;
+        if (versions.isEmpty())
+            return;
         try {
             session.kv().logical().destroy(path, versions.stream().mapToInt(Integer::intValue).toArray());
         } catch (VaultException e) {
@@ -98,7 +101,8 @@ public final class VaultSecretStore implements SecretStore {
         try {
             LogicalResponse r = session.kv().logical().list(path);
             int status = r.getRestResponse().getStatus();
-            if (status == 404) return List.of();
+            if (status == 404)
+                return List.of();
             check("list", paths.records(), r);
             return r.getListData().stream().filter(k -> !k.endsWith("/")).sorted().toList();
         } catch (VaultException e) {
@@ -125,13 +129,16 @@ public final class VaultSecretStore implements SecretStore {
 
     private List<VersionInfo> versionsOf(String metadataPath) {
         Optional<JsonObject> meta = metadata(metadataPath);
-        if (meta.isEmpty()) return List.of();
+        if (meta.isEmpty())
+            return List.of();
         JsonValue vs = meta.get().get("versions");
         List<VersionInfo> out = new ArrayList<>();
-        if (vs == null || !vs.isObject()) return out;
+        if (vs == null || !vs.isObject())
+            return out;
         for (String n : vs.asObject().names()) {
             JsonObject v = vs.asObject().get(n).asObject();
-            out.add(new VersionInfo(Long.parseLong(n), instant(v.getString("created_time", "")), instant(v.getString("deletion_time", "")),
+            out.add(new VersionInfo(Long.parseLong(n), instant(v.getString("created_time", "")),
+                    instant(v.getString("deletion_time", "")),
                     v.getBoolean("destroyed", false)));
         }
         out.sort(java.util.Comparator.comparingLong(VersionInfo::version));
@@ -139,7 +146,8 @@ public final class VaultSecretStore implements SecretStore {
     }
 
     private static Instant instant(String s) {
-        if (s == null || s.isEmpty()) return null;
+        if (s == null || s.isEmpty())
+            return null;
         try {
             return Instant.parse(s);
         } catch (java.time.format.DateTimeParseException e) {
@@ -154,10 +162,12 @@ public final class VaultSecretStore implements SecretStore {
             LogicalResponse r = version == null ? session.kv().logical().read(path)
                     : session.kv().logical().read(path, false, version.intValue());
             int status = r.getRestResponse().getStatus();
-            if (status == 404) return Optional.empty();
+            if (status == 404)
+                return Optional.empty();
             check("read", api, r);
             Map<String, String> data = new LinkedHashMap<>(r.getData());
-            long v = r.getDataMetadata() == null || r.getDataMetadata().getVersion() == null ? 0 : r.getDataMetadata().getVersion();
+            long v = r.getDataMetadata() == null || r.getDataMetadata().getVersion() == null ? 0
+                    : r.getDataMetadata().getVersion();
             String created = r.getDataMetadata() == null ? null : r.getDataMetadata().getMetadataMap().get("created_time");
             return Optional.of(new Versioned<>(data, v, created == null || created.isEmpty() ? null : Instant.parse(created)));
         } catch (VaultException e) {
@@ -168,11 +178,13 @@ public final class VaultSecretStore implements SecretStore {
     private long write(String path, String api, Map<String, String> fields, long expectedVersion) {
         try {
             Map<String, Object> data = new LinkedHashMap<>(fields);
-            LogicalResponse r = session.kv().logical().write(path, data, null, new WriteOptions().checkAndSet(expectedVersion).build());
+            LogicalResponse r = session.kv().logical().write(path, data, null,
+                    new WriteOptions().checkAndSet(expectedVersion).build());
             int status = r.getRestResponse().getStatus();
             if (status == 400) {
                 List<String> errors = VaultErrors.from(r.getRestResponse().getBody());
-                if (errors.stream().anyMatch(m -> m.contains("check-and-set"))) throw new CasConflictException(api, errors);
+                if (errors.stream().anyMatch(m -> m.contains("check-and-set")))
+                    throw new CasConflictException(api, errors);
             }
             check("write", api, r);
             return Long.parseLong(r.getData().getOrDefault("version", "0"));
@@ -185,7 +197,8 @@ public final class VaultSecretStore implements SecretStore {
         try {
             LogicalResponse r = session.raw().logical().read(api);
             int status = r.getRestResponse().getStatus();
-            if (status == 404) return Optional.empty();
+            if (status == 404)
+                return Optional.empty();
             check("read metadata", api, r);
             return Optional.of(r.getDataObject());
         } catch (VaultException e) {
@@ -195,7 +208,8 @@ public final class VaultSecretStore implements SecretStore {
 
     private static void check(String operation, String api, LogicalResponse r) {
         int status = r.getRestResponse().getStatus();
-        if (status >= 200 && status < 300) return;
+        if (status >= 200 && status < 300)
+            return;
         throw new VaultClientException(operation, api, status, VaultErrors.from(r.getRestResponse().getBody()), null);
     }
 }

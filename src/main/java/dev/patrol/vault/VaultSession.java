@@ -1,17 +1,17 @@
 package dev.patrol.vault;
 
-import io.github.jopenlibs.vault.Vault;
-import io.github.jopenlibs.vault.VaultConfig;
-import io.github.jopenlibs.vault.VaultException;
-import io.github.jopenlibs.vault.response.AuthResponse;
-import io.quarkus.logging.Log;
-
 import java.net.http.HttpClient;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
+
+import io.github.jopenlibs.vault.Vault;
+import io.github.jopenlibs.vault.VaultConfig;
+import io.github.jopenlibs.vault.VaultException;
+import io.github.jopenlibs.vault.response.AuthResponse;
+import io.quarkus.logging.Log;
 
 /**
  * patrol's own authenticated access to Vault: logs in, renews its token at two thirds of the TTL,
@@ -113,14 +113,16 @@ public final class VaultSession {
             current();
             return;
         }
-        if (!a.expiring() || clock.instant().isBefore(a.renewAt())) return;
+        if (!a.expiring() || clock.instant().isBefore(a.renewAt()))
+            return;
         if (a.grant().renewable()) {
             try {
                 AuthResponse r = a.kv().auth().renewSelf();
                 Duration ttl = Duration.ofSeconds(r.getAuthLeaseDuration());
                 // Renewal may be capped by the token's max TTL; near that end, log in afresh instead.
                 if (ttl.compareTo(a.grant().ttl().dividedBy(3)) > 0 || !login.canLogInAgain()) {
-                    active.set(new Active(new VaultLogin.Grant(a.grant().token(), ttl, true), a.kv(), a.raw(), clock.instant()));
+                    active.set(
+                            new Active(new VaultLogin.Grant(a.grant().token(), ttl, true), a.kv(), a.raw(), clock.instant()));
                     return;
                 }
             } catch (VaultException e) {
@@ -128,7 +130,8 @@ public final class VaultSession {
             }
         }
         if (!login.canLogInAgain()) {
-            Log.warnf("patrol's Vault token (method %s) expires at %s and cannot be renewed; configure a renewable token or AppRole",
+            Log.warnf(
+                    "patrol's Vault token (method %s) expires at %s and cannot be renewed; configure a renewable token or AppRole",
                     login.method(), a.expiresAt());
             return;
         }

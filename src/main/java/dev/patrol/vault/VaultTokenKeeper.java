@@ -1,8 +1,9 @@
 package dev.patrol.vault;
 
-import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+
+import io.quarkus.scheduler.Scheduled;
 
 /** Renews patrol's own Vault token at two thirds of its TTL, and logs in again when it must. */
 @ApplicationScoped

@@ -1,21 +1,5 @@
 package dev.patrol.api;
 
-import dev.patrol.devservices.DevServices;
-import dev.patrol.devservices.vault.VaultSeed;
-import dev.patrol.rotation.RotationEngine;
-import dev.patrol.vault.SecretStore;
-import io.quarkus.test.common.http.TestHTTPResource;
-import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.RestAssured;
-import io.restassured.response.Response;
-import jakarta.inject.Inject;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
-import java.net.URL;
-import java.time.Duration;
-import java.util.List;
-
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
@@ -25,6 +9,22 @@ import static org.hamcrest.Matchers.notNullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.patrol.devservices.DevServices;
+import dev.patrol.devservices.vault.VaultSeed;
+import dev.patrol.rotation.RotationEngine;
+import dev.patrol.vault.SecretStore;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import io.restassured.response.Response;
 
 /** Every endpoint of design §4 through HTTP, with tokens that have and lack each capability. */
 @QuarkusTest
@@ -70,7 +70,8 @@ class ApiTest {
         assertEquals("PATROL_ANALYST_CLI", json.jsonPath().getString("token_name"));
         assertEquals("ANALYST_WH", json.jsonPath().getString("warehouse"));
         assertEquals("http", json.jsonPath().getString("protocol"));
-        Response toml = given().header("X-Vault-Token", tokens.developer()).accept("application/toml").get("/api/v1/connections/analyst_cli/token");
+        Response toml = given().header("X-Vault-Token", tokens.developer()).accept("application/toml")
+                .get("/api/v1/connections/analyst_cli/token");
         assertEquals(200, toml.statusCode());
         assertTrue(toml.contentType().startsWith("application/toml"));
         assertEquals("no-store", toml.header("Cache-Control"));
@@ -93,7 +94,8 @@ class ApiTest {
         as(tokens.oncall()).get("/api/v1/connections").then().statusCode(200);
         problem(as(nobody).get("/api/v1/connections"), 403);
         as(tokens.developer()).get("/api/v1/connections/analyst_cli").then().statusCode(200)
-                .body("token_name", equalTo("PATROL_ANALYST_CLI")).body("suspended", equalTo(false)).body("token", equalTo(null));
+                .body("token_name", equalTo("PATROL_ANALYST_CLI")).body("suspended", equalTo(false))
+                .body("token", equalTo(null));
         problem(as(tokens.oncall()).get("/api/v1/connections/analyst_cli"), 403);
     }
 
@@ -120,21 +122,29 @@ class ApiTest {
                 "this replica's own rotation is served at once");
         problem(as(tokens.oncall()).post("/api/v1/connections/analyst_cli/rotate?expire-previous-after=soon"), 400);
         problem(as(tokens.oncall()).post("/api/v1/connections/analyst_cli/rotate?expire-previous-after=999h"), 400);
-        as(tokens.oncall()).post("/api/v1/connections/analyst_cli/rotate").then().statusCode(200).body("result", equalTo("rotated"));
+        as(tokens.oncall()).post("/api/v1/connections/analyst_cli/rotate").then().statusCode(200).body("result",
+                equalTo("rotated"));
     }
 
     @Test
     void incidentEndpointsCheckAccessAndInputFirst() {
-        problem(as(tokens.developer()).contentType("application/json").body("{\"reason\":\"x\"}").post("/api/v1/connections/analyst_cli/revoke"), 403);
-        problem(as(tokens.oncall()).contentType("application/json").body("{}").post("/api/v1/connections/analyst_cli/revoke"), 400);
-        problem(as(tokens.oncall()).contentType("text/plain").body("reason").post("/api/v1/connections/analyst_cli/revoke"), 415);
+        problem(as(tokens.developer()).contentType("application/json").body("{\"reason\":\"x\"}")
+                .post("/api/v1/connections/analyst_cli/revoke"), 403);
+        problem(as(tokens.oncall()).contentType("application/json").body("{}").post("/api/v1/connections/analyst_cli/revoke"),
+                400);
+        problem(as(tokens.oncall()).contentType("text/plain").body("reason").post("/api/v1/connections/analyst_cli/revoke"),
+                415);
         problem(as(tokens.developer()).post("/api/v1/connections/analyst_cli/resume"), 403);
-        problem(as(tokens.oncall()).contentType("application/json").body("{\"reason\":\"x\",\"confirm\":\"REVOKE ALL\"}").post("/api/v1/revoke-all"), 403);
-        problem(as(tokens.breakglass()).contentType("application/json").body("{\"reason\":\"x\",\"confirm\":\"revoke all\"}").post("/api/v1/revoke-all"), 400);
-        problem(as(tokens.breakglass()).contentType("application/json").body("{\"reason\":\"x\"}").post("/api/v1/revoke-all"), 400);
+        problem(as(tokens.oncall()).contentType("application/json").body("{\"reason\":\"x\",\"confirm\":\"REVOKE ALL\"}")
+                .post("/api/v1/revoke-all"), 403);
+        problem(as(tokens.breakglass()).contentType("application/json").body("{\"reason\":\"x\",\"confirm\":\"revoke all\"}")
+                .post("/api/v1/revoke-all"), 400);
+        problem(as(tokens.breakglass()).contentType("application/json").body("{\"reason\":\"x\"}").post("/api/v1/revoke-all"),
+                400);
         as(tokens.oncall()).get("/api/v1/drift").then().statusCode(200).body("scanned_at", notNullValue());
         problem(as(tokens.developer()).get("/api/v1/posture"), 403);
-        as(tokens.oncall()).get("/api/v1/posture").then().statusCode(200).body("checks.check", hasItem("cli-user-has-network-policy"));
+        as(tokens.oncall()).get("/api/v1/posture").then().statusCode(200).body("checks.check",
+                hasItem("cli-user-has-network-policy"));
     }
 
     @Test
@@ -144,18 +154,21 @@ class ApiTest {
         problem(as(tokens.developer()).accept("text/csv").get("/api/v1/connections/analyst_cli/token"), 406);
         byte[] big = new byte[20_000];
         java.util.Arrays.fill(big, (byte) 'a');
-        problem(as(tokens.oncall()).contentType("application/json").body(big).post("/api/v1/connections/analyst_cli/revoke"), 413);
+        problem(as(tokens.oncall()).contentType("application/json").body(big).post("/api/v1/connections/analyst_cli/revoke"),
+                413);
     }
 
     @Test
     void openApiDescribesEveryOperationAndHealthIsReady() {
         String doc = RestAssured.get("/q/openapi?format=json").asString();
-        for (String path : List.of("/api/v1/connections/{name}/token", "/api/v1/connections/{name}/rotate", "/api/v1/revoke-all",
+        for (String path : List.of("/api/v1/connections/{name}/token", "/api/v1/connections/{name}/rotate",
+                "/api/v1/revoke-all",
                 "/api/v1/connections/{name}/revoke", "/api/v1/connections/{name}/resume", "/api/v1/drift", "/api/v1/posture")) {
             assertTrue(doc.contains(path), path);
         }
         assertTrue(doc.contains("\"423\""));
-        RestAssured.get("/q/health/ready").then().statusCode(200).body("checks.name", hasItem("snowflake")).body("checks.name", hasItem("vault"));
+        RestAssured.get("/q/health/ready").then().statusCode(200).body("checks.name", hasItem("snowflake")).body("checks.name",
+                hasItem("vault"));
         assertTrue(RestAssured.get("/q/health/ready").asString().contains("PATROL_ROTATOR_ROLE"));
         RestAssured.get("/api/v1/connections").then().header("X-Request-Id", notNullValue());
     }

@@ -1,16 +1,7 @@
 package dev.patrol.api;
 
-import dev.patrol.config.PatrolConfig;
-import dev.patrol.devservices.DevServices;
-import dev.patrol.devservices.vault.VaultEmulator;
-import dev.patrol.devservices.vault.VaultSeed;
-import dev.patrol.rotation.RotationEngine;
-import dev.patrol.vault.SecretStore;
-import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.response.Response;
-import jakarta.inject.Inject;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -19,8 +10,19 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.patrol.config.PatrolConfig;
+import dev.patrol.devservices.DevServices;
+import dev.patrol.devservices.vault.VaultEmulator;
+import dev.patrol.devservices.vault.VaultSeed;
+import dev.patrol.rotation.RotationEngine;
+import dev.patrol.vault.SecretStore;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
 
 /**
  * Through HTTP: a caller whose Vault token is revoked, or whose policy loses the capability, is
@@ -54,8 +56,10 @@ class CallerCacheApiTest {
     void aRevokedTokenGets401OnceTheTtlHasPassed() throws Exception {
         String leaver = vault.createToken(List.of("patrol-developer"), Duration.ofHours(1), "leaver");
         assertEquals(200, ApiTest.as(leaver).get(TOKEN).statusCode());
-        HttpResponse<String> revoked = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(vault.address() + "/v1/auth/token/revoke-self"))
-                .header("X-Vault-Token", leaver).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> revoked = HttpClient.newHttpClient()
+                .send(HttpRequest.newBuilder(URI.create(vault.address() + "/v1/auth/token/revoke-self"))
+                        .header("X-Vault-Token", leaver).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertEquals(204, revoked.statusCode());
         devServices.clock().advance(config.vault().callerCacheTtl());
         Response r = ApiTest.as(leaver).get(TOKEN);

@@ -1,21 +1,23 @@
 package dev.patrol.api;
 
-import dev.patrol.devservices.DevServices;
-import dev.patrol.rotation.RotationEngine;
-import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.response.Response;
-import jakarta.inject.Inject;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import static io.restassured.RestAssured.given;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import dev.patrol.devservices.DevServices;
+import dev.patrol.rotation.RotationEngine;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
 
 /** What a caller sees while a change to the connection is in flight: 409 with Retry-After, never a second change. */
 @QuarkusTest
@@ -60,11 +62,13 @@ class ChangeInFlightApiTest {
         assertTrue(second.asString().contains("in flight"), second.asString());
         Response state = given().header("Authorization", "Bearer " + devServices.vaultTokens().orElseThrow().developer())
                 .get("/api/v1/connections/analyst_cli");
-        assertTrue(state.jsonPath().getBoolean("change_pending"), "the connection shows its change in flight: " + state.asString());
+        assertTrue(state.jsonPath().getBoolean("change_pending"),
+                "the connection shows its change in flight: " + state.asString());
         proceed.countDown();
         Response done = first.get(60, TimeUnit.SECONDS);
         assertEquals(200, done.statusCode(), done.asString());
         assertEquals("rotated", done.jsonPath().getString("result"));
-        assertEquals(200, post("/api/v1/connections/analyst_cli/rotate").statusCode(), "once it is done, the next one goes through");
+        assertEquals(200, post("/api/v1/connections/analyst_cli/rotate").statusCode(),
+                "once it is done, the next one goes through");
     }
 }

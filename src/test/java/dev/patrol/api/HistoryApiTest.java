@@ -1,5 +1,24 @@
 package dev.patrol.api;
 
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
 import dev.patrol.devservices.DevServices;
 import dev.patrol.devservices.vault.VaultSeed;
 import dev.patrol.rotation.RotationEngine;
@@ -8,23 +27,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
-import jakarta.inject.Inject;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-
-import static io.restassured.RestAssured.given;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** GET /api/v1/connections/{name}/history and the metrics the alerting rules read (issue 15). */
 @QuarkusTest
@@ -52,7 +54,8 @@ class HistoryApiTest {
 
     @AfterEach
     void resume() {
-        given().header("Authorization", "Bearer " + tokens.oncall()).post("/api/v1/connections/analyst_cli/resume").then().statusCode(200);
+        given().header("Authorization", "Bearer " + tokens.oncall()).post("/api/v1/connections/analyst_cli/resume").then()
+                .statusCode(200);
     }
 
     void remember() {
@@ -61,7 +64,8 @@ class HistoryApiTest {
 
     Response history(String token) {
         Response r = given().header("Authorization", "Bearer " + token).get(HISTORY);
-        for (String s : secrets) assertFalse(r.asString().contains(s), "a history answer carried a secret");
+        for (String s : secrets)
+            assertFalse(r.asString().contains(s), "a history answer carried a secret");
         return r;
     }
 
@@ -75,10 +79,15 @@ class HistoryApiTest {
         assertTrue(denied.jsonPath().getString("detail").contains("patrol/reports"), denied.asString());
         assertEquals(200, history(tokens.oncall()).statusCode(), "read on patrol/reports");
         assertEquals(200, history(tokens.developer()).statusCode(), "read on the connection's record");
-        ApiTest.problem(given().header("Authorization", "Bearer " + tokens.oncall()).get("/api/v1/connections/unknown_cli/history"), 404);
-        ApiTest.problem(given().header("Authorization", "Bearer " + tokens.oncall()).get("/api/v1/connections/NOT_VALID/history"), 404);
+        ApiTest.problem(
+                given().header("Authorization", "Bearer " + tokens.oncall()).get("/api/v1/connections/unknown_cli/history"),
+                404);
+        ApiTest.problem(
+                given().header("Authorization", "Bearer " + tokens.oncall()).get("/api/v1/connections/NOT_VALID/history"), 404);
         // the developer's policy covers analyst_cli only; an unregistered name is still refused before it is looked up
-        ApiTest.problem(given().header("Authorization", "Bearer " + tokens.developer()).get("/api/v1/connections/other_cli/history"), 403);
+        ApiTest.problem(
+                given().header("Authorization", "Bearer " + tokens.developer()).get("/api/v1/connections/other_cli/history"),
+                403);
     }
 
     @Test
@@ -90,7 +99,8 @@ class HistoryApiTest {
         assertEquals("current", before.getString("versions[-1].status"));
         assertEquals("PATROL_ANALYST_CLI", before.getString("current.token_name"));
 
-        Response rotated = given().header("Authorization", "Bearer " + tokens.oncall()).post("/api/v1/connections/analyst_cli/rotate");
+        Response rotated = given().header("Authorization", "Bearer " + tokens.oncall())
+                .post("/api/v1/connections/analyst_cli/rotate");
         assertEquals(200, rotated.statusCode(), rotated.asString());
         remember();
         devServices.snowflake().orElseThrow().runAs("ADMIN", "ACCOUNTADMIN",
@@ -104,10 +114,13 @@ class HistoryApiTest {
                 Instant.parse(after.getString("versions[-2].grace_until")));
         assertEquals("current", after.getString("versions[-1].status"));
         List<Map<String, Object>> sf = after.getList("snowflake_tokens");
-        assertTrue(sf.stream().anyMatch(t -> "PATROL_ANALYST_CLI".equals(t.get("name")) && Boolean.TRUE.equals(t.get("current"))), sf.toString());
+        assertTrue(
+                sf.stream().anyMatch(t -> "PATROL_ANALYST_CLI".equals(t.get("name")) && Boolean.TRUE.equals(t.get("current"))),
+                sf.toString());
         assertTrue(sf.stream().anyMatch(t -> String.valueOf(t.get("name")).startsWith("PATROL_ANALYST_CLI_ROTATED")
                 && Boolean.TRUE.equals(t.get("patrol")) && Boolean.FALSE.equals(t.get("current"))), sf.toString());
-        assertTrue(sf.stream().anyMatch(t -> "HISTORY_HANDMADE".equals(t.get("name")) && Boolean.FALSE.equals(t.get("patrol"))), sf.toString());
+        assertTrue(sf.stream().anyMatch(t -> "HISTORY_HANDMADE".equals(t.get("name")) && Boolean.FALSE.equals(t.get("patrol"))),
+                sf.toString());
         assertFalse(after.prettify().contains("\"token\""), "no secret field");
 
         Response revoked = given().header("Authorization", "Bearer " + tokens.oncall()).contentType("application/json")
@@ -126,7 +139,8 @@ class HistoryApiTest {
         assertEquals(revokedAt, suspended.getString("versions[-1].removed_at"));
         assertTrue(suspended.getList("snowflake_tokens").isEmpty(), "revocation removed every token");
 
-        Response resumed = given().header("Authorization", "Bearer " + tokens.oncall()).post("/api/v1/connections/analyst_cli/resume");
+        Response resumed = given().header("Authorization", "Bearer " + tokens.oncall())
+                .post("/api/v1/connections/analyst_cli/resume");
         assertEquals(200, resumed.statusCode(), resumed.asString());
         remember();
         JsonPath back = history(tokens.oncall()).jsonPath();
@@ -148,7 +162,8 @@ class HistoryApiTest {
             assertTrue(blocked.getString("blocked_reason").contains("SYSADMIN"), blocked.prettify());
             assertEquals("blocked", blocked.getString("events[-1].kind"));
             assertTrue(blocked.getString("events[-1].reason").contains("SYSADMIN"));
-            assertTrue(RestAssured.get("/q/metrics").asString().contains("patrol_connection_blocked{connection=\"analyst_cli\"} 1.0"));
+            assertTrue(RestAssured.get("/q/metrics").asString()
+                    .contains("patrol_connection_blocked{connection=\"analyst_cli\"} 1.0"));
         } finally {
             snowflake.runAs("ADMIN", "ACCOUNTADMIN", "REVOKE ROLE SYSADMIN FROM USER ANALYST_CLI");
         }
@@ -156,7 +171,8 @@ class HistoryApiTest {
         JsonPath clear = history(tokens.oncall()).jsonPath();
         assertEquals("ok", clear.getString("status"));
         assertEquals("unblocked", clear.getString("events[-1].kind"));
-        assertTrue(RestAssured.get("/q/metrics").asString().contains("patrol_connection_blocked{connection=\"analyst_cli\"} 0.0"));
+        assertTrue(
+                RestAssured.get("/q/metrics").asString().contains("patrol_connection_blocked{connection=\"analyst_cli\"} 0.0"));
     }
 
     @Test
@@ -186,7 +202,8 @@ class HistoryApiTest {
         given().header("Authorization", "Bearer " + tokens.oncall()).get("/api/v1/posture").then().statusCode(200);
         String metrics = RestAssured.get("/q/metrics").asString();
         for (String series : List.of("patrol_secret_expires_in_seconds{connection=\"analyst_cli\"",
-                "patrol_rotation_consecutive_failures{connection=\"analyst_cli\"", "patrol_connection_blocked{connection=\"analyst_cli\"",
+                "patrol_rotation_consecutive_failures{connection=\"analyst_cli\"",
+                "patrol_connection_blocked{connection=\"analyst_cli\"",
                 "patrol_connection_suspended{connection=\"analyst_cli\"", "patrol_last_successful_sweep_seconds ",
                 "patrol_rotations_total{connection=\"analyst_cli\"", "patrol_drift_findings{kind=\"foreign-token\"",
                 "patrol_posture_failures ", "patrol_sweep_duration_seconds_count")) {
@@ -200,9 +217,11 @@ class HistoryApiTest {
                 assertTrue(metrics.contains("\n" + name), name + " (used in " + file + ") is not exported at /q/metrics");
             }
         }
-        double last = metrics.lines().filter(l -> l.startsWith("patrol_last_successful_sweep_seconds ")).mapToDouble(l -> Double.parseDouble(l.split(" ")[1]))
+        double last = metrics.lines().filter(l -> l.startsWith("patrol_last_successful_sweep_seconds "))
+                .mapToDouble(l -> Double.parseDouble(l.split(" ")[1]))
                 .findFirst().orElseThrow();
         assertTrue(Math.abs(last - Instant.now().getEpochSecond()) < 300, "the sweep in setUp set it: " + last);
-        for (String s : secrets) assertFalse(metrics.contains(s));
+        for (String s : secrets)
+            assertFalse(metrics.contains(s));
     }
 }

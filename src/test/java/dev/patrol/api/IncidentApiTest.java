@@ -1,5 +1,22 @@
 package dev.patrol.api;
 
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Properties;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
 import dev.patrol.devservices.DevServices;
 import dev.patrol.devservices.vault.VaultSeed;
 import dev.patrol.incident.IncidentResponse;
@@ -8,22 +25,7 @@ import dev.patrol.rotation.RotationEngine;
 import dev.patrol.vault.SecretStore;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
-import jakarta.inject.Inject;
 import net.snowflake.client.api.driver.SnowflakeDriver;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
-import java.sql.SQLException;
-import java.util.List;
-import java.util.Properties;
-
-import static io.restassured.RestAssured.given;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Revoke, resume and revoke-all through the API, against the emulators (issue 7, incident response). */
 @QuarkusTest
@@ -81,23 +83,28 @@ class IncidentApiTest {
         assertTrue(r.jsonPath().getList("removed_tokens").containsAll(List.of("PATROL_ANALYST_CLI", "HANDMADE")));
         assertThrows(SQLException.class, () -> login(before), "the revoked secret no longer logs in");
         assertTrue(store.current("analyst_cli").isEmpty(), "no readable version");
-        for (long v = 1; v <= version; v++) assertTrue(store.version("analyst_cli", v).isEmpty(), "version " + v + " destroyed");
+        for (long v = 1; v <= version; v++)
+            assertTrue(store.version("analyst_cli", v).isEmpty(), "version " + v + " destroyed");
         // one more version: the revocation's fence (no secret, destroyed too) that stops a stalled writer's check-and-set
         assertEquals(version + 1, store.currentVersion("analyst_cli"), "metadata kept for the audit");
-        Response fetch = given().header("Authorization", "Bearer " + tokens.developer()).get("/api/v1/connections/analyst_cli/token");
+        Response fetch = given().header("Authorization", "Bearer " + tokens.developer())
+                .get("/api/v1/connections/analyst_cli/token");
         assertEquals(423, fetch.statusCode());
         assertTrue(fetch.asString().contains("secret pasted"));
-        assertEquals(RotationEngine.Result.SUSPENDED, engine.sweep().of("analyst_cli").orElseThrow().result(), "sweeps leave it alone");
+        assertEquals(RotationEngine.Result.SUSPENDED, engine.sweep().of("analyst_cli").orElseThrow().result(),
+                "sweeps leave it alone");
         given().header("Authorization", "Bearer " + tokens.oncall()).get("/api/v1/connections/analyst_cli")
                 .then().statusCode(403);
         // idempotent
         assertEquals(200, given().header("Authorization", "Bearer " + tokens.oncall()).contentType("application/json")
                 .body("{\"reason\":\"again\"}").post("/api/v1/connections/analyst_cli/revoke").statusCode());
 
-        Response resumed = given().header("Authorization", "Bearer " + tokens.oncall()).post("/api/v1/connections/analyst_cli/resume");
+        Response resumed = given().header("Authorization", "Bearer " + tokens.oncall())
+                .post("/api/v1/connections/analyst_cli/resume");
         assertEquals(200, resumed.statusCode(), resumed.asString());
         assertEquals("minted", resumed.jsonPath().getString("result"));
-        String after = given().header("Authorization", "Bearer " + tokens.developer()).get("/api/v1/connections/analyst_cli/token")
+        String after = given().header("Authorization", "Bearer " + tokens.developer())
+                .get("/api/v1/connections/analyst_cli/token")
                 .jsonPath().getString("token");
         assertNotEquals(before, after);
         login(after);
@@ -116,7 +123,8 @@ class IncidentApiTest {
             r = given().header("Authorization", "Bearer " + tokens.oncall()).contentType("application/json")
                     .body("{\"reason\":\"stolen laptop\"}").post("/api/v1/connections/analyst_cli/revoke?disable-user=true");
         } finally {
-            snowflake.runAs("ADMIN", "ACCOUNTADMIN", "GRANT OWNERSHIP ON USER ANALYST_CLI TO ROLE PATROL_ROTATOR_ROLE REVOKE CURRENT GRANTS");
+            snowflake.runAs("ADMIN", "ACCOUNTADMIN",
+                    "GRANT OWNERSHIP ON USER ANALYST_CLI TO ROLE PATROL_ROTATOR_ROLE REVOKE CURRENT GRANTS");
         }
         assertEquals(502, r.statusCode(), r.asString());
         assertTrue(r.contentType().startsWith("application/problem+json"));

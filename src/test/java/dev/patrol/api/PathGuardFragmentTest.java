@@ -1,9 +1,9 @@
 package dev.patrol.api;
 
-import org.junit.jupiter.api.Test;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
 
 /**
  * Vert.x takes a request's path up to {@code ?} only ({@code HttpUtils.parsePath}); a raw {@code #}
@@ -17,7 +17,8 @@ class PathGuardFragmentTest {
     @Test
     void theGuardReadsThePathAsVertxDoesAndRefusesAFragment() {
         String target = "/api/v1/connections/x#/../analyst_cli;x=1/token";
-        assertEquals("/api/v1/connections/x#/../analyst_cli;x=1/token", PathGuard.rawPath(target), "the path as Vert.x routes it");
+        assertEquals("/api/v1/connections/x#/../analyst_cli;x=1/token", PathGuard.rawPath(target),
+                "the path as Vert.x routes it");
         assertTrue(PathGuard.refused(PathGuard.rawPath(target)));
         assertTrue(PathGuard.refused(PathGuard.rawPath("/api/v1/connections/analyst_cli/token#x")));
         assertEquals("/api/v1/x", PathGuard.rawPath("/api/v1/x?a=1;b=2#f"), "a query still ends the path");

@@ -22,13 +22,16 @@ public final class ConfigKeys {
 
     private static void walk(Class<?> type, String prefix, TreeSet<String> keys) {
         for (Method m : type.getDeclaredMethods()) {
-            if (m.getParameterCount() != 0 || m.isDefault() || java.lang.reflect.Modifier.isStatic(m.getModifiers())) continue;
+            if (m.getParameterCount() != 0 || m.isDefault() || java.lang.reflect.Modifier.isStatic(m.getModifiers()))
+                continue;
             String key = prefix + "." + kebab(m.getName());
             Type t = m.getGenericReturnType();
             if (m.getReturnType() == Map.class) {
                 Type value = ((ParameterizedType) t).getActualTypeArguments()[1];
-                if (value instanceof Class<?> c && c.isInterface()) walk(c, key + ".*", keys);
-                else keys.add(key + ".*");
+                if (value instanceof Class<?> c && c.isInterface())
+                    walk(c, key + ".*", keys);
+                else
+                    keys.add(key + ".*");
             } else if (m.getReturnType().isInterface() && m.getReturnType().getName().startsWith("dev.patrol")) {
                 walk(m.getReturnType(), key, keys);
             } else {
@@ -44,7 +47,8 @@ public final class ConfigKeys {
     /** Whether a concrete key (map keys filled in) is one of these patterns. */
     public static boolean known(TreeSet<String> patterns, String key) {
         for (String p : patterns) {
-            if (key.matches(Pattern.quote(p).replace("*", "\\E[^.]+\\Q"))) return true;
+            if (key.matches(Pattern.quote(p).replace("*", "\\E[^.]+\\Q")))
+                return true;
         }
         return false;
     }

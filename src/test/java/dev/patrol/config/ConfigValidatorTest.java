@@ -1,21 +1,22 @@
 package dev.patrol.config;
 
-import io.quarkus.runtime.LaunchMode;
-import io.quarkus.runtime.configuration.DurationConverter;
-import io.smallrye.config.PropertiesConfigSource;
-import io.smallrye.config.SmallRyeConfig;
-import io.smallrye.config.SmallRyeConfigBuilder;
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+
+import io.quarkus.runtime.LaunchMode;
+import io.quarkus.runtime.configuration.DurationConverter;
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfig;
+import io.smallrye.config.SmallRyeConfigBuilder;
 
 class ConfigValidatorTest {
 
@@ -56,9 +57,11 @@ class ConfigValidatorTest {
 
     @Test
     void withoutDevServicesTheRealSystemsMustBeConfigured() {
-        String all = String.join("\n", ConfigValidator.problems(config(Map.of("patrol.vault.auth.method", "approle")), LaunchMode.TEST));
+        String all = String.join("\n",
+                ConfigValidator.problems(config(Map.of("patrol.vault.auth.method", "approle")), LaunchMode.TEST));
         for (String key : List.of("patrol.snowflake.account", "patrol.snowflake.user", "patrol.snowflake.role",
-                "patrol.snowflake.private-key-file", "patrol.vault.address", "patrol.vault.approle.role-id", "patrol.vault.approle.secret-id-file")) {
+                "patrol.snowflake.private-key-file", "patrol.vault.address", "patrol.vault.approle.role-id",
+                "patrol.vault.approle.secret-id-file")) {
             assertTrue(all.contains(key), () -> "missing " + key + " in:\n" + all);
         }
         assertEquals(List.of(), ConfigValidator.problems(config(Map.of("patrol.snowflake.account", "ACME-PROD",
@@ -98,8 +101,10 @@ class ConfigValidatorTest {
                 "patrol.connections.analyst.user", "ANALYST_SVC", "patrol.connections.analyst.role", "ANALYST_ROLE",
                 "patrol.connections.analyst_xl.user", "analyst_svc", "patrol.connections.analyst_xl.role", "ANALYST_ROLE"));
         List<String> problems = ConfigValidator.problems(config(m), LaunchMode.TEST);
-        assertEquals(List.of("patrol.connections analyst, analyst_xl share one Snowflake user (ANALYST_SVC); each connection needs"
-                + " its own user, since patrol removes the tokens it owns on it"), problems);
+        assertEquals(
+                List.of("patrol.connections analyst, analyst_xl share one Snowflake user (ANALYST_SVC); each connection needs"
+                        + " its own user, since patrol removes the tokens it owns on it"),
+                problems);
 
         m.put("patrol.connections.analyst_xl.user", "ANALYST_XL_SVC");
         assertEquals(List.of(), ConfigValidator.problems(config(m), LaunchMode.TEST), "a user each: no overlap possible");
@@ -108,7 +113,8 @@ class ConfigValidatorTest {
                 "patrol.connections.a_b.user", "AB2", "patrol.connections.a_b.role", "R"));
         problems = ConfigValidator.problems(config(m), LaunchMode.TEST);
         assertEquals(1, problems.size(), problems.toString());
-        assertTrue(problems.get(0).startsWith("patrol.connections a-b, a_b: their token names collide (PATROL_A_B)"), problems.get(0));
+        assertTrue(problems.get(0).startsWith("patrol.connections a-b, a_b: their token names collide (PATROL_A_B)"),
+                problems.get(0));
     }
 
     @Test
@@ -152,18 +158,21 @@ class ConfigValidatorTest {
                 "patrol.snowflake.account", "ACME-PROD", "patrol.vault.address", "http://localhost:8200",
                 "patrol.vault.token", "s.real")), LaunchMode.DEVELOPMENT);
         assertEquals(1, problems.size(), problems.toString());
-        assertTrue(problems.get(0).contains("patrol.snowflake.account, patrol.vault.address, patrol.vault.token"), problems.get(0));
+        assertTrue(problems.get(0).contains("patrol.snowflake.account, patrol.vault.address, patrol.vault.token"),
+                problems.get(0));
     }
 
     @Test
     void theProductionBuildRefusesDevServices() {
-        String all = String.join("\n", ConfigValidator.problems(config(Map.of("patrol.devservices.enabled", "true")), LaunchMode.NORMAL));
+        String all = String.join("\n",
+                ConfigValidator.problems(config(Map.of("patrol.devservices.enabled", "true")), LaunchMode.NORMAL));
         assertTrue(all.contains("this production build contains no emulators"), all);
     }
 
     @Test
     void plainHttpOnlyToLoopback() {
-        Map<String, String> real = new HashMap<>(Map.of("patrol.snowflake.account", "ACME-PROD", "patrol.snowflake.user", "PATROL_ROTATOR",
+        Map<String, String> real = new HashMap<>(Map.of("patrol.snowflake.account", "ACME-PROD", "patrol.snowflake.user",
+                "PATROL_ROTATOR",
                 "patrol.snowflake.role", "PATROL_ROTATOR_ROLE", "patrol.snowflake.private-key-file", "/etc/patrol/rotator.p8",
                 "patrol.vault.token", "s.x"));
         real.put("patrol.snowflake.url", "http://127.0.0.1:8123");
@@ -192,8 +201,10 @@ class ConfigValidatorTest {
         RuntimeException e = assertThrows(RuntimeException.class,
                 () -> config(Map.of("patrol.rotation.strategy", "shuffle")).rotation().strategy());
         assertTrue(e.getMessage().contains("patrol.rotation.strategy"), e.getMessage());
-        assertEquals(PatrolConfig.Rotation.Strategy.ADD_REMOVE, config(Map.of("patrol.rotation.strategy", "add-remove")).rotation().strategy());
-        e = assertThrows(RuntimeException.class, () -> config(Map.of("patrol.vault.auth.method", "ldap")).vault().auth().method());
+        assertEquals(PatrolConfig.Rotation.Strategy.ADD_REMOVE,
+                config(Map.of("patrol.rotation.strategy", "add-remove")).rotation().strategy());
+        e = assertThrows(RuntimeException.class,
+                () -> config(Map.of("patrol.vault.auth.method", "ldap")).vault().auth().method());
         assertTrue(e.getMessage().contains("patrol.vault.auth.method"), e.getMessage());
     }
 

@@ -1,10 +1,8 @@
 package dev.patrol.config;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.StringReader;
 import java.nio.file.DirectoryStream;
@@ -17,9 +15,12 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 
 /**
  * After {@code package} (Failsafe): every path the Dockerfile copies exists, and the Kubernetes
@@ -37,7 +38,8 @@ class DeployFilesIT {
             String source = copy.group(1);
             if (source.contains("*")) {
                 Path dir = Path.of(source.substring(0, source.lastIndexOf('/')));
-                try (DirectoryStream<Path> matches = Files.newDirectoryStream(dir, source.substring(source.lastIndexOf('/') + 1))) {
+                try (DirectoryStream<Path> matches = Files.newDirectoryStream(dir,
+                        source.substring(source.lastIndexOf('/') + 1))) {
                     assertTrue(matches.iterator().hasNext(), source + " matches nothing");
                 }
             } else {
@@ -73,6 +75,7 @@ class DeployFilesIT {
         props.load(new StringReader(configMap.path("data").path("application.properties").asText()));
         TreeSet<String> mapped = ConfigKeys.all();
         assertTrue(props.size() > 10);
-        for (String key : props.stringPropertyNames()) assertTrue(ConfigKeys.known(mapped, key), key + " is not a patrol configuration key");
+        for (String key : props.stringPropertyNames())
+            assertTrue(ConfigKeys.known(mapped, key), key + " is not a patrol configuration key");
     }
 }

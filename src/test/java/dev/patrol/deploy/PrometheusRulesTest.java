@@ -1,10 +1,7 @@
 package dev.patrol.deploy;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
 import java.nio.charset.StandardCharsets;
@@ -17,8 +14,12 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
 /**
  * The alerting rules in deploy/prometheus: every alert has a unit test that sees it fire and one that
@@ -35,7 +36,8 @@ class PrometheusRulesTest {
     static Optional<Path> promtool() {
         for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
             Path p = Path.of(dir, "promtool");
-            if (Files.isExecutable(p)) return Optional.of(p);
+            if (Files.isExecutable(p))
+                return Optional.of(p);
         }
         return Optional.empty();
     }
@@ -44,7 +46,8 @@ class PrometheusRulesTest {
         Optional<Path> p = promtool();
         String why = "promtool is not on PATH: the alerting-rule unit tests did not run (install Debian's prometheus package, as .ci/run does)";
         // Also on the console, so the build log says it and not only the test report.
-        if (p.isEmpty()) System.err.println("SKIPPED: " + why);
+        if (p.isEmpty())
+            System.err.println("SKIPPED: " + why);
         Assumptions.assumeTrue(p.isPresent(), why);
         return p.get();
     }
@@ -69,7 +72,8 @@ class PrometheusRulesTest {
                     String summary = r.path("annotations").path("summary").asText();
                     assertTrue(summary.contains("README \""), r.get("alert").asText() + " names a README section");
                     boolean perConnection = r.get("expr").asText().contains("by (connection");
-                    if (perConnection) assertTrue(summary.contains("$labels.connection"), r.get("alert").asText() + " names the connection");
+                    if (perConnection)
+                        assertTrue(summary.contains("$labels.connection"), r.get("alert").asText() + " names the connection");
                 }
             }
         }
@@ -95,9 +99,11 @@ class PrometheusRulesTest {
             assertTrue(ids.add(p.get("id").asInt()), "panel ids are unique");
             titles.add(p.get("title").asText());
             assertTrue(p.get("targets").size() > 0, p.get("title").asText());
-            for (JsonNode t : p.get("targets")) assertTrue(t.get("expr").asText().matches("(?s).*(patrol_|up\\{).*"), t.toString());
+            for (JsonNode t : p.get("targets"))
+                assertTrue(t.get("expr").asText().matches("(?s).*(patrol_|up\\{).*"), t.toString());
         }
-        for (String wanted : List.of("Days until each secret expires", "Rotations by outcome", "Sweep duration", "Drift findings by kind")) {
+        for (String wanted : List.of("Days until each secret expires", "Rotations by outcome", "Sweep duration",
+                "Drift findings by kind")) {
             assertTrue(titles.contains(wanted), wanted);
         }
     }

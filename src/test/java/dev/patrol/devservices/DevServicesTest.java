@@ -1,12 +1,8 @@
 package dev.patrol.devservices;
 
-import dev.patrol.config.PatrolConfig;
-import dev.patrol.devservices.snowflake.SnowflakeEmulator;
-import io.quarkus.test.junit.QuarkusTest;
-import net.snowflake.client.api.driver.SnowflakeDriver;
-import io.restassured.RestAssured;
-import jakarta.inject.Inject;
-import org.junit.jupiter.api.Test;
+import static org.hamcrest.Matchers.is;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,9 +11,15 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.Properties;
 
-import static org.hamcrest.Matchers.is;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.Test;
+
+import dev.patrol.config.PatrolConfig;
+import dev.patrol.devservices.snowflake.SnowflakeEmulator;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import net.snowflake.client.api.driver.SnowflakeDriver;
 
 /** In test (as in dev) mode patrol starts its seeded emulators; the seeded rotator can log in with its key. */
 @QuarkusTest

@@ -1,11 +1,7 @@
 package dev.patrol.devservices;
 
-import dev.patrol.devservices.snowflake.SnowflakeEmulator;
-import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
-import io.quarkus.test.junit.TestProfile;
-import jakarta.inject.Inject;
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,8 +11,14 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.Map;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.Test;
+
+import dev.patrol.devservices.snowflake.SnowflakeEmulator;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
 
 /** The emulators write the rotator's key (0600) when asked, so patrol processes started separately can log in. */
 @QuarkusTest

@@ -1,24 +1,23 @@
 package dev.patrol.drift;
 
-import dev.patrol.config.PatrolConfig;
-
-import dev.patrol.config.PatrolConfig.Rotation.Strategy;
-import dev.patrol.audit.AuditLog;
-import dev.patrol.registry.Connection;
-import dev.patrol.registry.ConnectionRegistry;
-import dev.patrol.rotation.RotationPlanner;
-import dev.patrol.rotation.RotationTestAccess;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import dev.patrol.audit.AuditLog;
+import dev.patrol.config.PatrolConfig;
+import dev.patrol.config.PatrolConfig.Rotation.Strategy;
+import dev.patrol.registry.Connection;
+import dev.patrol.registry.ConnectionRegistry;
+import dev.patrol.rotation.RotationTestAccess;
 
 /** Drift findings and actions against the Snowflake emulator (issue 7, drift). */
 class DriftDetectorTest {
@@ -34,7 +33,8 @@ class DriftDetectorTest {
     DriftDetector detector(Map<String, String> actions) {
         Map<String, PatrolConfig.Drift.Action> byKind = new java.util.HashMap<>();
         actions.forEach((k, v) -> byKind.put(k, PatrolConfig.Drift.Action.valueOf(v.toUpperCase(java.util.Locale.ROOT))));
-        return new DriftDetector(f.admin(), f.store(), new ConnectionRegistry(List.of(cli)), new AuditLog(f.clock()), f.clock(), new DriftDetector.Actions(byKind),
+        return new DriftDetector(f.admin(), f.store(), new ConnectionRegistry(List.of(cli)), new AuditLog(f.clock()), f.clock(),
+                new DriftDetector.Actions(byKind),
                 new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
     }
 
@@ -63,7 +63,8 @@ class DriftDetectorTest {
         f.sql("ALTER USER ANALYST_CLI ADD PAT PATROL_ANALYST_CLI_XL ROLE_RESTRICTION = 'ANALYST_CLI_ROLE' COMMENT = 'patrol:analyst_cli'");
         DriftDetector.Report r = detector(Map.of()).scan();
         Map<String, Set<String>> byToken = r.findings().stream().filter(x -> x.token() != null)
-                .collect(Collectors.groupingBy(DriftDetector.Finding::token, Collectors.mapping(x -> x.kind().key(), Collectors.toSet())));
+                .collect(Collectors.groupingBy(DriftDetector.Finding::token,
+                        Collectors.mapping(x -> x.kind().key(), Collectors.toSet())));
         assertEquals(Set.of("foreign-token"), byToken.get("HANDMADE"));
         assertEquals(Set.of("foreign-token", "wrong-role-token"), byToken.get("PUBLIC_ONLY"));
         assertEquals(Set.of("foreign-token", "unrestricted-token"), byToken.get("OPEN_ENDED"));
@@ -87,11 +88,13 @@ class DriftDetectorTest {
     @Test
     void userDriftAndTheTokenLimit() {
         f.engine(List.of(cli), Strategy.ROTATE, 2).sweep();
-        for (int i = 0; i < 12; i++) f.sql("ALTER USER ANALYST_CLI ADD PAT T" + i + " ROLE_RESTRICTION = 'ANALYST_CLI_ROLE'");
+        for (int i = 0; i < 12; i++)
+            f.sql("ALTER USER ANALYST_CLI ADD PAT T" + i + " ROLE_RESTRICTION = 'ANALYST_CLI_ROLE'");
         f.sql("GRANT ROLE SYSADMIN TO USER ANALYST_CLI");
         f.sql("ALTER USER ANALYST_CLI SET TYPE = PERSON");
         Set<String> kinds = kinds(detector(Map.of()).scan());
-        assertTrue(kinds.containsAll(Set.of("token-limit", "extra-roles", "user-not-service", "foreign-token")), kinds.toString());
+        assertTrue(kinds.containsAll(Set.of("token-limit", "extra-roles", "user-not-service", "foreign-token")),
+                kinds.toString());
         f.sql("DROP USER ANALYST_CLI");
         assertEquals(Set.of("user-missing"), kinds(detector(Map.of()).scan()));
     }

@@ -1,16 +1,8 @@
 package dev.patrol.drift;
 
-import dev.patrol.snowflake.PostureSession;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-
-import dev.patrol.drift.PostureChecker.Status;
-import dev.patrol.registry.Connection;
-import dev.patrol.registry.ConnectionRegistry;
-import dev.patrol.rotation.RotationTestAccess;
-import dev.patrol.snowflake.JdbcSnowflakeAdmin;
-import dev.patrol.snowflake.SnowflakeEndpoint;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
@@ -18,9 +10,17 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.stream.Collectors;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import dev.patrol.drift.PostureChecker.Status;
+import dev.patrol.registry.Connection;
+import dev.patrol.registry.ConnectionRegistry;
+import dev.patrol.rotation.RotationTestAccess;
+import dev.patrol.snowflake.JdbcSnowflakeAdmin;
+import dev.patrol.snowflake.PostureSession;
+import dev.patrol.snowflake.SnowflakeEndpoint;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 /** Posture of a correctly and an incorrectly set up account (issue 7), against the emulator. */
 class PostureCheckerTest {
@@ -41,7 +41,8 @@ class PostureCheckerTest {
         p.put("role", "SECURITYADMIN");
         SnowflakeEndpoint endpoint = new SnowflakeEndpoint("PATROLDEV", Optional.of(f.snowflake().url()));
         try (JdbcSnowflakeAdmin admin = new JdbcSnowflakeAdmin(endpoint.jdbc(), p, 2)) {
-            return new PostureChecker(new PostureSession(admin, "SECURITYADMIN"), new ConnectionRegistry(List.of(cli)), f.clock(), new SimpleMeterRegistry()).check();
+            return new PostureChecker(new PostureSession(admin, "SECURITYADMIN"), new ConnectionRegistry(List.of(cli)),
+                    f.clock(), new SimpleMeterRegistry()).check();
         }
     }
 
@@ -71,7 +72,8 @@ class PostureCheckerTest {
         assertEquals(Status.FAIL, r.get("person-users-cannot-use-pats").status());
         assertTrue(r.get("person-users-cannot-use-pats").fix().contains("FOR ALL PERSON USERS"));
         assertEquals(Status.FAIL, r.get("service-users-need-role-restriction").status());
-        assertEquals("REQUIRE_ROLE_RESTRICTION_FOR_SERVICE_USERS=false", r.get("service-users-need-role-restriction").evidence().value());
+        assertEquals("REQUIRE_ROLE_RESTRICTION_FOR_SERVICE_USERS=false",
+                r.get("service-users-need-role-restriction").evidence().value());
         assertEquals(Status.FAIL, r.get("network-policy-evaluation-enforced").status());
         assertEquals("NETWORK_POLICY_EVALUATION=NOT_ENFORCED", r.get("network-policy-evaluation-enforced").evidence().value());
         assertEquals(Status.FAIL, r.get("cli-user-has-network-policy").status());
@@ -86,10 +88,12 @@ class PostureCheckerTest {
 
     @Test
     void theLeastPrivilegedRotatorCannotReadPoliciesAndSaysSo() {
-        PostureChecker.Report r = new PostureChecker(new PostureSession(f.admin(), "PATROL_ROTATOR_ROLE"), new ConnectionRegistry(List.of(cli)), f.clock(), new SimpleMeterRegistry()).check();
+        PostureChecker.Report r = new PostureChecker(new PostureSession(f.admin(), "PATROL_ROTATOR_ROLE"),
+                new ConnectionRegistry(List.of(cli)), f.clock(), new SimpleMeterRegistry()).check();
         Map<String, PostureChecker.Check> m = byName(r);
         assertEquals(Status.UNKNOWN, m.get("person-users-cannot-use-pats").status());
-        assertTrue(m.get("person-users-cannot-use-pats").fix().contains("GRANT APPLY AUTHENTICATION POLICY ON ACCOUNT TO ROLE PATROL_ROTATOR_ROLE"));
+        assertTrue(m.get("person-users-cannot-use-pats").fix()
+                .contains("GRANT APPLY AUTHENTICATION POLICY ON ACCOUNT TO ROLE PATROL_ROTATOR_ROLE"));
         assertEquals(Status.PASS, m.get("cli-user-is-service-with-one-role").status());
         assertEquals(Status.PASS, m.get("cli-user-has-network-policy").status());
     }

@@ -1,13 +1,7 @@
 package dev.patrol.helper;
 
-import dev.patrol.devservices.DevServices;
-import dev.patrol.rotation.RotationEngine;
-import io.quarkus.test.common.http.TestHTTPResource;
-import io.quarkus.test.junit.QuarkusTest;
-import jakarta.inject.Inject;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import java.net.URI;
 import java.net.URL;
@@ -21,8 +15,16 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.patrol.devservices.DevServices;
+import dev.patrol.rotation.RotationEngine;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
 
 /**
  * Benchmark, not a test: {@code ./mvnw test -Pbench -Dtest=HelperBenchmark}. Wall time of
@@ -73,8 +75,10 @@ class HelperBenchmark {
         int changedRuns = Integer.getInteger("bench.changedRuns", Math.min(runs, 30));
         List<Double> cc = new ArrayList<>(), fc = new ArrayList<>();
         for (int i = 0; i < changedRuns; i++) {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "api/v1/connections/analyst_cli/rotate?expire-previous-after=0h"))
-                    .header("Authorization", "Bearer " + oncall).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = http.send(
+                    HttpRequest.newBuilder(URI.create(base + "api/v1/connections/analyst_cli/rotate?expire-previous-after=0h"))
+                            .header("Authorization", "Bearer " + oncall).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.ofString());
             assertEquals(200, r.statusCode(), "rotate");
             String before = Files.readString(file);
             cc.add(time(curl, token));
@@ -87,17 +91,21 @@ class HelperBenchmark {
     static void report(String what, int runs, List<Double> c, List<Double> f) {
         // Each fetch against the curl just before it: on a shared machine the load drifts during a run.
         List<Double> paired = new ArrayList<>();
-        for (int i = 0; i < runs; i++) paired.add(f.get(i) / c.get(i));
+        for (int i = 0; i < runs; i++)
+            paired.add(f.get(i) / c.get(i));
         Collections.sort(paired);
         Collections.sort(c);
         Collections.sort(f);
-        System.out.printf("%nHelper benchmark, %s (%d runs each, alternating): bare curl p50 %.1f ms p90 %.1f ms; patrol fetch p50 %.1f ms p90 %.1f ms; "
-                + "p50 ratio %.2f; median paired ratio %.2f%n",
-                what, runs, c.get(runs / 2), c.get(runs * 9 / 10), f.get(runs / 2), f.get(runs * 9 / 10), f.get(runs / 2) / c.get(runs / 2), paired.get(runs / 2));
+        System.out.printf(
+                "%nHelper benchmark, %s (%d runs each, alternating): bare curl p50 %.1f ms p90 %.1f ms; patrol fetch p50 %.1f ms p90 %.1f ms; "
+                        + "p50 ratio %.2f; median paired ratio %.2f%n",
+                what, runs, c.get(runs / 2), c.get(runs * 9 / 10), f.get(runs / 2), f.get(runs * 9 / 10),
+                f.get(runs / 2) / c.get(runs / 2), paired.get(runs / 2));
     }
 
     double time(List<String> cmd, String token) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(home.toFile()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(home.toFile()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD);
         pb.environment().put("HOME", home.toString());
         pb.environment().put("VAULT_TOKEN", token);
         pb.environment().put("PATROL_SERVER", base.toString());

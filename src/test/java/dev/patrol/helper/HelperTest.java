@@ -1,11 +1,40 @@
 package dev.patrol.helper;
 
-import dev.patrol.devservices.DevServices;
-import dev.patrol.rotation.RotationEngine;
-import dev.patrol.vault.SecretStore;
-import io.quarkus.test.common.http.TestHTTPResource;
-import io.quarkus.test.junit.QuarkusTest;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+
 import jakarta.inject.Inject;
+
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -14,38 +43,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import java.io.IOException;
-import java.net.URI;
-import java.net.URL;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.file.LinkOption;
-import java.nio.file.attribute.FileTime;
-import java.time.Instant;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HexFormat;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import dev.patrol.devservices.DevServices;
+import dev.patrol.rotation.RotationEngine;
+import dev.patrol.vault.SecretStore;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
 
 /** The shell helper {@code deploy/bin/patrol} (design §7) against a running patrol, under sh (dash) and bash. */
 @QuarkusTest
@@ -94,18 +96,22 @@ class HelperTest {
 
     static Stream<String> shells() {
         List<String> shells = new ArrayList<>(List.of("sh"));
-        for (String s : List.of("bash", "zsh")) if (onPath(s)) shells.add(s);
+        for (String s : List.of("bash", "zsh"))
+            if (onPath(s))
+                shells.add(s);
         return shells.stream();
     }
 
     static boolean onPath(String program) {
         for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
-            if (Files.isExecutable(Path.of(dir, program))) return true;
+            if (Files.isExecutable(Path.of(dir, program)))
+                return true;
         }
         return false;
     }
 
-    record Run(int exit, String out, String err) {}
+    record Run(int exit, String out, String err) {
+    }
 
     @BeforeEach
     void mint() {
@@ -121,7 +127,8 @@ class HelperTest {
         env.put("HOME", home.toString());
         env.put("PATROL_SERVER", base.toString());
         env.put("PATROL_CORTEX_MANAGED_SETTINGS", home.resolve("no-managed-settings.json").toString());
-        if (token != null) env.put("VAULT_TOKEN", token);
+        if (token != null)
+            env.put("VAULT_TOKEN", token);
         return env;
     }
 
@@ -159,11 +166,15 @@ class HelperTest {
         StringBuilder b = new StringBuilder();
         boolean inSection = false, inMultiline = false;
         for (String line : toml.split("\n", -1)) {
-            if (!inMultiline && line.startsWith("[")) inSection = line.equals("[analyst_cli]");
+            if (!inMultiline && line.startsWith("["))
+                inSection = line.equals("[analyst_cli]");
             boolean owned = !inMultiline && inSection
-                    && (line.startsWith("# patrol:") || line.matches("(account|user|password|role|warehouse|host|port|protocol) = \".*\""));
-            if (line.split("\"\"\"", -1).length % 2 == 0) inMultiline = !inMultiline;
-            if (!owned) b.append(line).append('\n');
+                    && (line.startsWith("# patrol:")
+                            || line.matches("(account|user|password|role|warehouse|host|port|protocol) = \".*\""));
+            if (line.split("\"\"\"", -1).length % 2 == 0)
+                inMultiline = !inMultiline;
+            if (!owned)
+                b.append(line).append('\n');
         }
         return b.toString();
     }
@@ -180,7 +191,8 @@ class HelperTest {
         assertTrue(after.contains("password = \"" + secret() + "\"\n"));
         assertTrue(after.contains("warehouse = \"ANALYST_WH\"\n") && !after.contains("OLD_WH"), "sent keys are replaced");
         assertTrue(after.contains("client_session_keep_alive = true\n"), "the operator's own keys stay");
-        assertEquals(unowned(FIXTURE), unowned(after), "every other section, comment, blank line and their order stay as they were");
+        assertEquals(unowned(FIXTURE), unowned(after),
+                "every other section, comment, blank line and their order stay as they were");
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(connections())));
         // idempotent: the same secret gives the same bytes
         String sum = sha(connections());
@@ -213,8 +225,10 @@ class HelperTest {
         assertEquals(3, denied.exit());
         assertEquals(1, denied.err().lines().count(), "one clear line: " + denied.err());
         String oncall = devServices.vaultTokens().orElseThrow().oncall();
-        devServices.vault().orElseThrow().putPolicy("patrol-reader-all", "path \"secret/data/snowflake-pats/*\" { capabilities = [\"read\"] }");
-        String reader = devServices.vault().orElseThrow().createToken(List.of("patrol-reader-all"), Duration.ofHours(1), "reader");
+        devServices.vault().orElseThrow().putPolicy("patrol-reader-all",
+                "path \"secret/data/snowflake-pats/*\" { capabilities = [\"read\"] }");
+        String reader = devServices.vault().orElseThrow().createToken(List.of("patrol-reader-all"), Duration.ofHours(1),
+                "reader");
         assertEquals(4, run(shell, env(reader), "fetch", "ghost").exit(), "unknown connection");
         Map<String, String> unreachable = env(developer());
         unreachable.put("PATROL_SERVER", "http://127.0.0.1:1");
@@ -226,17 +240,20 @@ class HelperTest {
         assertEquals(0, run(shell, env(developer()), "--help").exit());
         assertEquals(sum, sha(connections()), "the file is untouched by every failure");
         try (Stream<Path> left = Files.list(connections().getParent())) {
-            assertEquals(List.of("connections.toml"), left.map(p -> p.getFileName().toString()).toList(), "failures leave no file behind");
+            assertEquals(List.of("connections.toml"), left.map(p -> p.getFileName().toString()).toList(),
+                    "failures leave no file behind");
         }
         Files.writeString(fakeToken, developer() + "\n");
-        assertEquals(0, run(shell, env(null), "fetch", "analyst_cli").exit(), "~/.vault-token is read when VAULT_TOKEN is unset");
+        assertEquals(0, run(shell, env(null), "fetch", "analyst_cli").exit(),
+                "~/.vault-token is read when VAULT_TOKEN is unset");
         assertTrue(oncall.length() > 0);
     }
 
     @ParameterizedTest
     @MethodSource("shells")
     void execRunsTheCommandAfterFetching(String shell) throws Exception {
-        Run r = run(shell, env(developer()), "exec", "analyst_cli", "--", "sh", "-c", "grep -c '^password = ' \"$HOME/.snowflake/connections.toml\"");
+        Run r = run(shell, env(developer()), "exec", "analyst_cli", "--", "sh", "-c",
+                "grep -c '^password = ' \"$HOME/.snowflake/connections.toml\"");
         assertEquals(0, r.exit(), r.err());
         assertEquals("1", r.out().trim());
         Run status = run(shell, env(developer()), "status", "analyst_cli");
@@ -271,7 +288,8 @@ class HelperTest {
         assertEquals(0, run(shell, sfHome, "fetch", "analyst_cli").exit());
         assertTrue(Files.exists(home.resolve("sfhome/connections.toml")));
 
-        assertEquals(0, run(shell, env(developer()), "fetch", "analyst_cli", "--file", home.resolve("x/c.toml").toString()).exit());
+        assertEquals(0,
+                run(shell, env(developer()), "fetch", "analyst_cli", "--file", home.resolve("x/c.toml").toString()).exit());
         assertTrue(Files.exists(home.resolve("x/c.toml")));
     }
 
@@ -301,7 +319,8 @@ class HelperTest {
         String realCurl = Stream.of(System.getenv("PATH").split(":")).map(d -> Path.of(d, "curl")).filter(Files::isExecutable)
                 .findFirst().orElseThrow().toString();
         Path fake = bin.resolve("curl");
-        Files.writeString(fake, "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\" >> '" + log + "'; done\nexec '" + realCurl + "' \"$@\"\n");
+        Files.writeString(fake, "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\" >> '" + log + "'; done\nexec '" + realCurl
+                + "' \"$@\"\n");
         fake.toFile().setExecutable(true);
         Map<String, String> env = env(developer());
         env.put("PATH", bin + ":" + System.getenv("PATH"));
@@ -311,7 +330,8 @@ class HelperTest {
         assertFalse(argv.contains(developer()), "the Vault token is not an argument");
         assertFalse(argv.contains(secret()), "the secret is not an argument");
         try (Stream<Path> left = Files.list(connections().getParent())) {
-            assertTrue(left.noneMatch(p -> p.getFileName().toString().startsWith(".patrol")), "no temporary file is left behind");
+            assertTrue(left.noneMatch(p -> p.getFileName().toString().startsWith(".patrol")),
+                    "no temporary file is left behind");
         }
     }
 
@@ -361,10 +381,12 @@ class HelperTest {
     }
 
     static void assertParsesWithTomllib(Path file) throws Exception {
-        if (!onPath("python3")) return;
+        if (!onPath("python3"))
+            return;
         Process p = new ProcessBuilder("python3", "-c", "import sys,tomllib; d=tomllib.load(open(sys.argv[1],'rb')); "
                 + "s=d['analyst_cli']; assert all(isinstance(v, str) for k, v in s.items() if k in "
-                + "('account','user','password','role','host','port','protocol','warehouse')), s.keys(); print('ok')", file.toString())
+                + "('account','user','password','role','host','port','protocol','warehouse')), s.keys(); print('ok')",
+                file.toString())
                 .redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(30, TimeUnit.SECONDS));
@@ -423,8 +445,9 @@ class HelperTest {
             Files.writeString(answer, canned);
             tail = "cat > /dev/null\ncat '" + answer + "'\n";
         }
-        Files.writeString(fake, "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\" >> '" + home.resolve("argv.log") + "'; done\n"
-                + "env >> '" + home.resolve("curl-env.log") + "'\n" + tail);
+        Files.writeString(fake,
+                "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\" >> '" + home.resolve("argv.log") + "'; done\n"
+                        + "env >> '" + home.resolve("curl-env.log") + "'\n" + tail);
         fake.toFile().setExecutable(true);
         env.put("PATH", bin + ":" + System.getenv("PATH"));
         return env;
@@ -437,10 +460,12 @@ class HelperTest {
 
     /** What curl -D - -w '\n%{http_code}' prints for a 200 with this ETag and body. */
     static String answer(String etag, String body) {
-        return "HTTP/1.1 200 OK\r\nContent-Type: application/toml\r\nETag: " + etag + "\r\nCache-Control: no-store\r\n\r\n" + body + "\n200";
+        return "HTTP/1.1 200 OK\r\nContent-Type: application/toml\r\nETag: " + etag + "\r\nCache-Control: no-store\r\n\r\n"
+                + body + "\n200";
     }
 
-    record Snapshot(String sha, FileTime mtime) {}
+    record Snapshot(String sha, FileTime mtime) {
+    }
 
     static Snapshot snapshot(Path p) throws Exception {
         return new Snapshot(sha(p), Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS));
@@ -472,7 +497,8 @@ class HelperTest {
         assertEquals(1, r.exit(), r.err());
         assertEquals(1, r.err().lines().count(), r.err());
         assertTrue(r.err().contains(why), r.err());
-        if (before != null) assertEquals(before, snapshot(file), "the file is untouched");
+        if (before != null)
+            assertEquals(before, snapshot(file), "the file is untouched");
         assertEquals(dirBefore, names(file.getParent()), "nothing created beside it");
         assertEquals("", argv(), "refused before any request");
     }
@@ -496,7 +522,8 @@ class HelperTest {
         Path fifo = fifoDir.resolve("connections.toml");
         assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
         assertRefused(shell, env, fifo, "not a regular file");
-        assertTrue(Files.readAttributes(fifo, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isOther(), "still the FIFO");
+        assertTrue(Files.readAttributes(fifo, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+                .isOther(), "still the FIFO");
 
         // A link is followed only to a target that passes the same checks.
         Path linkDir = Files.createDirectories(home.resolve("link"));
@@ -561,8 +588,10 @@ class HelperTest {
                     all.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).forEach(p -> {
                         try {
                             String text = new String(Files.readAllBytes(p), StandardCharsets.ISO_8859_1);
-                            if (text.contains(token)) tokenSeenIn.add(p.toString());
-                            if (text.contains(secret)) secretSeenIn.add(home.relativize(p).toString());
+                            if (text.contains(token))
+                                tokenSeenIn.add(p.toString());
+                            if (text.contains(secret))
+                                secretSeenIn.add(home.relativize(p).toString());
                         } catch (IOException gone) {
                             // renamed or removed between listing and reading
                         }
@@ -597,11 +626,13 @@ class HelperTest {
         }
         String argv = argv();
         assertTrue(argv.startsWith("-q\n"), "curl ignores ~/.curlrc: " + argv);
-        assertTrue(argv.contains("--proto\n=http,https\n") && argv.contains("--max-filesize\n") && argv.contains("-H\n@-\n"), argv);
+        assertTrue(argv.contains("--proto\n=http,https\n") && argv.contains("--max-filesize\n") && argv.contains("-H\n@-\n"),
+                argv);
         assertFalse(argv.contains(token) || argv.contains(secret), "neither is an argument");
         String curlEnv = Files.readString(home.resolve("curl-env.log"));
         assertFalse(curlEnv.contains("VAULT_TOKEN") || curlEnv.contains(token), "curl's environment has no Vault token");
-        assertEquals(List.of("analyst_cli.token", "connections.toml"), names(connections().getParent()), "no temporary file is left");
+        assertEquals(List.of("analyst_cli.token", "connections.toml"), names(connections().getParent()),
+                "no temporary file is left");
     }
 
     @ParameterizedTest
@@ -620,9 +651,11 @@ class HelperTest {
     @ParameterizedTest
     @MethodSource("shells")
     void plainHttpOnlyToThisMachineUnlessTheCallerOptsIn(String shell) throws Exception {
-        String canned = answer("\"1-T-toml\"", "[analyst_cli]\n# patrol: token T, expires never\nuser = \"U\"\npassword = \"p\"\n");
+        String canned = answer("\"1-T-toml\"",
+                "[analyst_cli]\n# patrol: token T, expires never\nuser = \"U\"\npassword = \"p\"\n");
         for (String server : List.of("http://patrol.example.com", "http://127.0.0.1.example.com:8080", "http://128.0.0.1:8080",
-                "http://[::2]:8080", "http://localhost.example.com", "http://10.0.0.1", "ftp://127.0.0.1", "http://u:p@127.0.0.1")) {
+                "http://[::2]:8080", "http://localhost.example.com", "http://10.0.0.1", "ftp://127.0.0.1",
+                "http://u:p@127.0.0.1")) {
             Map<String, String> env = recordingCurl(env(developer()), canned);
             env.put("PATROL_SERVER", server);
             Run r = run(shell, env, "fetch", "analyst_cli");
@@ -630,22 +663,25 @@ class HelperTest {
             assertEquals("", argv(), server + " is never contacted");
             assertFalse(Files.exists(connections()));
         }
-        for (String server : List.of("http://127.0.0.1:1", "http://127.8.9.10", "http://localhost:8080", "http://LOCALHOST", "http://[::1]:8080/")) {
+        for (String server : List.of("http://127.0.0.1:1", "http://127.8.9.10", "http://localhost:8080", "http://LOCALHOST",
+                "http://[::1]:8080/")) {
             Files.deleteIfExists(home.resolve("argv.log"));
             Map<String, String> env = recordingCurl(env(developer()), canned);
             env.put("PATROL_SERVER", server);
             Run r = run(shell, env, "fetch", "analyst_cli");
             assertEquals(0, r.exit(), server + ": " + r.err());
             assertEquals("", r.err());
-            assertTrue(argv().contains("--proto\n=http,https\n") && argv().contains("--noproxy\n*\n"), "loopback, never via a proxy: " + argv());
+            assertTrue(argv().contains("--proto\n=http,https\n") && argv().contains("--noproxy\n*\n"),
+                    "loopback, never via a proxy: " + argv());
         }
-        for (String[] https : List.of(new String[] {"https://patrol.example.com", "https://patrol.example.com/api"},
-                new String[] {"patrol.example.com:8443", "https://patrol.example.com:8443/api"})) {
+        for (String[] https : List.of(new String[] { "https://patrol.example.com", "https://patrol.example.com/api" },
+                new String[] { "patrol.example.com:8443", "https://patrol.example.com:8443/api" })) {
             Files.deleteIfExists(home.resolve("argv.log"));
             Map<String, String> env = recordingCurl(env(developer()), canned);
             env.put("PATROL_SERVER", https[0]);
             assertEquals(0, run(shell, env, "fetch", "analyst_cli").exit());
-            assertTrue(argv().contains("--proto\n=https\n") && argv().contains(https[1]) && !argv().contains("--noproxy"), argv());
+            assertTrue(argv().contains("--proto\n=https\n") && argv().contains(https[1]) && !argv().contains("--noproxy"),
+                    argv());
         }
         Files.deleteIfExists(home.resolve("argv.log"));
         Map<String, String> optIn = recordingCurl(env(developer()), canned);
@@ -677,8 +713,10 @@ class HelperTest {
         assertEquals("nightly", doc.path("jobs").get(0).path("name").asText());
         String written = Files.readString(connections());
         assertEquals(1, written.lines().filter(l -> l.startsWith("# patrol:")).count(), written);
-        assertTrue(written.startsWith(TOML_CASES.substring(0, TOML_CASES.indexOf("[ \"analyst_cli\" ]"))), "what precedes is kept");
-        assertTrue(written.endsWith(TOML_CASES.substring(TOML_CASES.indexOf("[ analyst_cli . \"extra\" ]"))), "what follows is kept");
+        assertTrue(written.startsWith(TOML_CASES.substring(0, TOML_CASES.indexOf("[ \"analyst_cli\" ]"))),
+                "what precedes is kept");
+        assertTrue(written.endsWith(TOML_CASES.substring(TOML_CASES.indexOf("[ analyst_cli . \"extra\" ]"))),
+                "what follows is kept");
         assertJdbcLogsIn(connections().getParent());
 
         Path tokenFile = home.resolve(".snowflake/analyst_cli.token");
@@ -702,19 +740,22 @@ class HelperTest {
         String escaped = "pat\\\"with\\\\escapes\\u00e9\\t\\u0001end";
         byte[] raw = "pat\"with\\escapes\u00e9\t\u0001end".getBytes(StandardCharsets.UTF_8);
         Map<String, String> env = recordingCurl(env(developer()), answer("\"2-T-toml\"",
-                "[analyst_cli]\n# patrol: token T, expires never\nuser = \"U\"\npassword = \"" + escaped + "\"\nrole = \"R\"\n"));
+                "[analyst_cli]\n# patrol: token T, expires never\nuser = \"U\"\npassword = \"" + escaped
+                        + "\"\nrole = \"R\"\n"));
         Path tokenFile = home.resolve(".snowflake/analyst_cli.token");
         Files.createDirectories(connections().getParent());
         Files.writeString(connections(), "[analyst_cli]\npassword = \"stale\"\n");
         Run r = run(shell, env, "fetch", "analyst_cli", "--token-file", tokenFile.toString());
         assertEquals(0, r.exit(), r.err());
-        assertEquals(HexFormat.of().formatHex(raw), HexFormat.of().formatHex(Files.readAllBytes(tokenFile)), "TOML escapes resolved, nothing added");
+        assertEquals(HexFormat.of().formatHex(raw), HexFormat.of().formatHex(Files.readAllBytes(tokenFile)),
+                "TOML escapes resolved, nothing added");
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(tokenFile)));
 
         // A malformed answer changes nothing.
         Snapshot before = snapshot(connections());
         Snapshot tokenBefore = snapshot(tokenFile);
-        Map<String, String> bad = recordingCurl(env(developer()), answer("\"3-T-toml\"", "[analyst_cli]\npassword = \"x\"\n[other]\n"));
+        Map<String, String> bad = recordingCurl(env(developer()),
+                answer("\"3-T-toml\"", "[analyst_cli]\npassword = \"x\"\n[other]\n"));
         assertEquals(1, run(shell, bad, "fetch", "analyst_cli", "--token-file", tokenFile.toString()).exit());
         assertEquals(before, snapshot(connections()));
         assertEquals(tokenBefore, snapshot(tokenFile));
@@ -727,7 +768,8 @@ class HelperTest {
         Files.createDirectories(connections().getParent());
         Files.writeString(connections(), FIXTURE);
         assertEquals(0, run(shell, env(developer()), "fetch", "analyst_cli").exit());
-        String managed = Files.readString(connections()).lines().filter(l -> l.startsWith("# patrol:")).findFirst().orElseThrow();
+        String managed = Files.readString(connections()).lines().filter(l -> l.startsWith("# patrol:")).findFirst()
+                .orElseThrow();
         assertTrue(managed.matches("# patrol: .*; etag \"[A-Za-z0-9_.-]+\""), managed);
         Files.setLastModifiedTime(connections(), FileTime.from(Instant.parse("2001-01-01T00:00:00Z")));
         Snapshot before = snapshot(connections());
@@ -740,19 +782,22 @@ class HelperTest {
         assertEquals(List.of("connections.toml"), names(connections().getParent()));
 
         String old = secret();
-        HttpResponse<String> rotated = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(base + "api/v1/connections/analyst_cli/rotate"))
-                .header("Authorization", "Bearer " + devServices.vaultTokens().orElseThrow().oncall())
-                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> rotated = HttpClient.newHttpClient()
+                .send(HttpRequest.newBuilder(URI.create(base + "api/v1/connections/analyst_cli/rotate"))
+                        .header("Authorization", "Bearer " + devServices.vaultTokens().orElseThrow().oncall())
+                        .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, rotated.statusCode(), rotated.body());
         assertNotEquals(old, secret());
         assertEquals(0, run(shell, env(developer()), "fetch", "analyst_cli").exit());
         assertNotEquals(before, snapshot(connections()));
-        assertTrue(Files.readString(connections()).contains("password = \"" + secret() + "\"\n"), "a changed secret is written");
+        assertTrue(Files.readString(connections()).contains("password = \"" + secret() + "\"\n"),
+                "a changed secret is written");
         assertEquals(unowned(FIXTURE), unowned(Files.readString(connections())));
     }
 
     static JsonNode tomllib(Path file) throws Exception {
-        Process p = new ProcessBuilder("python3", "-c", "import sys,json,tomllib; print(json.dumps(tomllib.load(open(sys.argv[1],'rb')), default=str))",
+        Process p = new ProcessBuilder("python3", "-c",
+                "import sys,json,tomllib; print(json.dumps(tomllib.load(open(sys.argv[1],'rb')), default=str))",
                 file.toString()).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(30, TimeUnit.SECONDS));

@@ -15,7 +15,8 @@ public final class JdbcAutoMain {
         Properties p = new Properties();
         p.put("disablePlatformDetection", "true");
         try (Connection c = new net.snowflake.client.api.driver.SnowflakeDriver().connect("jdbc:snowflake:auto", p);
-                Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT CURRENT_ROLE()")) {
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT CURRENT_ROLE()")) {
             rs.next();
             System.out.println("ROLE=" + rs.getString(1));
         }

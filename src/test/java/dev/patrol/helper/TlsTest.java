@@ -1,28 +1,14 @@
 package dev.patrol.helper;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
-import dev.patrol.devservices.DevServices;
-import dev.patrol.rotation.RotationEngine;
-import io.quarkus.test.common.http.TestHTTPResource;
-import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
-import io.quarkus.test.junit.TestProfile;
-import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.ConfigProvider;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLHandshakeException;
-import javax.net.ssl.TrustManagerFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.StringReader;
-import java.net.InetAddress;
 import java.net.ConnectException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -38,13 +24,31 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.util.Base64;
 import java.util.HashMap;
-import java.util.Properties;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.TrustManagerFactory;
+
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
+
+import dev.patrol.devservices.DevServices;
+import dev.patrol.rotation.RotationEngine;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
 
 /**
  * patrol serving only HTTPS through the Quarkus TLS registry with the settings the Kubernetes manifest
@@ -69,10 +73,13 @@ class TlsTest {
                 Map<String, String> config = new HashMap<>();
                 for (Map.Entry<Object, Object> e : shippedTlsProperties().entrySet()) {
                     String key = e.getKey().toString();
-                    if (key.equals("quarkus.http.ssl-port")) continue;
-                    config.put(key, key.endsWith(".cert") ? CERT.toString() : key.endsWith(".key") ? KEY.toString() : e.getValue().toString());
+                    if (key.equals("quarkus.http.ssl-port"))
+                        continue;
+                    config.put(key, key.endsWith(".cert") ? CERT.toString()
+                            : key.endsWith(".key") ? KEY.toString() : e.getValue().toString());
                 }
-                if (!"disabled".equals(config.get("quarkus.http.insecure-requests"))) throw new IllegalStateException("the manifest leaves plain HTTP on");
+                if (!"disabled".equals(config.get("quarkus.http.insecure-requests")))
+                    throw new IllegalStateException("the manifest leaves plain HTTP on");
                 config.put("quarkus.http.test-ssl-port", "0");
                 // a known port, so the test can show that nothing listens on it
                 try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
@@ -90,7 +97,8 @@ class TlsTest {
         ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
         try (YAMLParser parser = new YAMLFactory().createParser(Path.of("deploy/kubernetes/patrol.yaml").toFile())) {
             for (JsonNode doc : yaml.readValues(parser, JsonNode.class).readAll()) {
-                if (doc.path("kind").asText().equals("ConfigMap") && doc.path("metadata").path("name").asText().equals("patrol-tls")) {
+                if (doc.path("kind").asText().equals("ConfigMap")
+                        && doc.path("metadata").path("name").asText().equals("patrol-tls")) {
                     Properties p = new Properties();
                     p.load(new StringReader(doc.path("data").path("tls.properties").asText()));
                     return p;
@@ -111,7 +119,8 @@ class TlsTest {
                 "-storetype", "PKCS12", "-keystore", p12.toString(), "-storepass", "throwaway", "-keypass", "throwaway")
                 .redirectErrorStream(true).start();
         String out = new String(keytool.getInputStream().readAllBytes());
-        if (!keytool.waitFor(60, TimeUnit.SECONDS) || keytool.exitValue() != 0) throw new IOException("keytool: " + out);
+        if (!keytool.waitFor(60, TimeUnit.SECONDS) || keytool.exitValue() != 0)
+            throw new IOException("keytool: " + out);
         KeyStore ks = KeyStore.getInstance("PKCS12");
         try (InputStream in = Files.newInputStream(p12)) {
             ks.load(in, "throwaway".toCharArray());
@@ -154,15 +163,18 @@ class TlsTest {
         engine.sweep();
         assertEquals("https", https.getProtocol());
         String developer = devServices.vaultTokens().orElseThrow().developer();
-        HttpResponse<String> r = trusting().send(HttpRequest.newBuilder(URI.create(https + "api/v1/connections/analyst_cli/token"))
-                .header("Authorization", "Bearer " + developer).header("Accept", "application/toml").build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = trusting().send(
+                HttpRequest.newBuilder(URI.create(https + "api/v1/connections/analyst_cli/token"))
+                        .header("Authorization", "Bearer " + developer).header("Accept", "application/toml").build(),
+                HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode(), r.body());
         assertTrue(r.body().startsWith("[analyst_cli]\n"));
         assertEquals("no-store", r.headers().firstValue("Cache-Control").orElse(""));
 
         // The certificate is the one from the files: a client that does not trust it refuses to talk.
         assertThrows(SSLHandshakeException.class, () -> HttpClient.newHttpClient()
-                .send(HttpRequest.newBuilder(URI.create(https + "q/health/live")).build(), HttpResponse.BodyHandlers.ofString()));
+                .send(HttpRequest.newBuilder(URI.create(https + "q/health/live")).build(),
+                        HttpResponse.BodyHandlers.ofString()));
 
         // Nothing listens for plain HTTP: a caller can never send its Vault token in clear by mistake.
         int httpPort = ConfigProvider.getConfig().getValue("quarkus.http.test-port", Integer.class);
@@ -178,7 +190,8 @@ class TlsTest {
         engine.sweep();
         String developer = devServices.vaultTokens().orElseThrow().developer();
         Path file = home.resolve(".snowflake/connections.toml");
-        ProcessBuilder pb = new ProcessBuilder("sh", HelperTest.SCRIPT.toString(), "fetch", "analyst_cli").directory(home.toFile());
+        ProcessBuilder pb = new ProcessBuilder("sh", HelperTest.SCRIPT.toString(), "fetch", "analyst_cli")
+                .directory(home.toFile());
         pb.environment().put("HOME", home.toString());
         pb.environment().put("VAULT_TOKEN", developer);
         // localhost: the name the certificate carries

@@ -1,23 +1,22 @@
 package dev.patrol.incident;
 
-import dev.patrol.config.PatrolConfig.Rotation.Strategy;
-import dev.patrol.audit.AuditLog;
-import dev.patrol.registry.Connection;
-import dev.patrol.registry.ConnectionRegistry;
-import dev.patrol.rotation.RotationEngine;
-import dev.patrol.rotation.RotationPlanner;
-import dev.patrol.rotation.RotationTestAccess;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-
-import java.sql.SQLException;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import dev.patrol.audit.AuditLog;
+import dev.patrol.config.PatrolConfig.Rotation.Strategy;
+import dev.patrol.registry.Connection;
+import dev.patrol.registry.ConnectionRegistry;
+import dev.patrol.rotation.RotationEngine;
+import dev.patrol.rotation.RotationTestAccess;
 
 /**
  * Benchmark, not a test: {@code ./mvnw verify -Pbench}. Time from the revocation call until the
@@ -34,7 +33,8 @@ class RevocationTimingBenchmark {
             List<Connection> connections = RotationTestAccess.addCliUsers(f.snowflake(), "INC", n);
             RotationEngine engine = f.engine(connections, Strategy.ROTATE, 16);
             engine.sweep();
-            try (IncidentResponse incidents = new IncidentResponse(f.admin(), f.store(), new ConnectionRegistry(connections), engine,
+            try (IncidentResponse incidents = new IncidentResponse(f.admin(), f.store(), new ConnectionRegistry(connections),
+                    engine,
                     new AuditLog(f.clock()), f.clock())) {
                 Connection one = connections.get(0);
                 String secret = f.store().current(one.name()).orElseThrow().value().token();
@@ -47,7 +47,8 @@ class RevocationTimingBenchmark {
                 assertTrue(r.complete());
 
                 List<String> secrets = new ArrayList<>();
-                for (Connection c : connections.subList(1, n)) secrets.add(f.store().current(c.name()).orElseThrow().value().token());
+                for (Connection c : connections.subList(1, n))
+                    secrets.add(f.store().current(c.name()).orElseThrow().value().token());
                 start = System.nanoTime();
                 List<IncidentResponse.Revocation> all = incidents.revokeAll("benchmark", "bench", false);
                 double allMs = (System.nanoTime() - start) / 1e6;

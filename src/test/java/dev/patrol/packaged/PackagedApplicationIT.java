@@ -1,6 +1,8 @@
 package dev.patrol.packaged;
 
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.net.URI;
@@ -18,9 +20,7 @@ import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /**
  * After {@code package} (Failsafe): the production application holds no emulator, refuses to run
@@ -37,11 +37,14 @@ class PackagedApplicationIT {
         try (Stream<Path> files = Files.walk(Path.of("target", "quarkus-app"))) {
             for (Path f : files.filter(Files::isRegularFile).toList()) {
                 String name = f.toString();
-                if (name.contains("devservices")) offending.add(name);
-                if (!name.endsWith(".jar") && !name.endsWith(".dat")) continue;
+                if (name.contains("devservices"))
+                    offending.add(name);
+                if (!name.endsWith(".jar") && !name.endsWith(".dat"))
+                    continue;
                 if (name.endsWith(".dat")) {
                     // the fast-jar class index names every class the application can load
-                    if (new String(Files.readAllBytes(f), java.nio.charset.StandardCharsets.ISO_8859_1).contains("dev/patrol/devservices")) {
+                    if (new String(Files.readAllBytes(f), java.nio.charset.StandardCharsets.ISO_8859_1)
+                            .contains("dev/patrol/devservices")) {
                         offending.add(name + " (index)");
                     }
                     continue;
@@ -50,7 +53,8 @@ class PackagedApplicationIT {
                     for (ZipEntry e : java.util.Collections.list(zip.entries())) {
                         entries++;
                         String n = e.getName();
-                        if (n.startsWith("dev/patrol/devservices") || n.startsWith("patrol/snowflake") || n.startsWith("patrol/vault")
+                        if (n.startsWith("dev/patrol/devservices") || n.startsWith("patrol/snowflake")
+                                || n.startsWith("patrol/vault")
                                 || n.endsWith("setup.sql") || n.endsWith(".hcl")) {
                             offending.add(f.getFileName() + "!" + n);
                         }
@@ -65,12 +69,14 @@ class PackagedApplicationIT {
     @Test
     void theEmulatorsArtifactHoldsTheEmulatorsAndTheirSeed() throws IOException {
         try (ZipFile zip = new ZipFile(StandaloneEmulators.JAR.toFile())) {
-            for (String n : List.of("dev/patrol/devservices/EmulatorsMain.class", "dev/patrol/devservices/snowflake/SnowflakeEmulator.class",
+            for (String n : List.of("dev/patrol/devservices/EmulatorsMain.class",
+                    "dev/patrol/devservices/snowflake/SnowflakeEmulator.class",
                     "dev/patrol/devservices/vault/VaultEmulator.class", "patrol/snowflake/setup.sql", "patrol/vault/patrol.hcl",
                     "com/fasterxml/jackson/databind/ObjectMapper.class")) {
                 assertTrue(zip.getEntry(n) != null, n + " missing from " + StandaloneEmulators.JAR);
             }
-            assertTrue(zip.getEntry("dev/patrol/rotation/RotationEngine.class") == null, "patrol itself is not in the emulators' artifact");
+            assertTrue(zip.getEntry("dev/patrol/rotation/RotationEngine.class") == null,
+                    "patrol itself is not in the emulators' artifact");
         }
     }
 
@@ -94,7 +100,8 @@ class PackagedApplicationIT {
     void theProductionApplicationRotatesAgainstTheStandaloneEmulatorsAndStopsQuickly() throws Exception {
         Path dir = WORK.resolve("standalone");
         try (StandaloneEmulators emulators = StandaloneEmulators.start(dir);
-                PatrolProcess patrol = PatrolProcess.start(emulators.patrolEnvironment(), StandaloneEmulators.seededConnection(), dir.resolve("patrol.log"))) {
+                PatrolProcess patrol = PatrolProcess.start(emulators.patrolEnvironment(),
+                        StandaloneEmulators.seededConnection(), dir.resolve("patrol.log"))) {
             assertTrue(patrol.awaitReady(Duration.ofSeconds(60)) > 0, () -> "not ready:\n" + safeLog(patrol));
             HttpClient http = HttpClient.newHttpClient();
             HttpResponse<String> token = null;
@@ -102,7 +109,8 @@ class PackagedApplicationIT {
             for (int i = 0; i < 300; i++) {
                 token = http.send(HttpRequest.newBuilder(URI.create(patrol.url("/api/v1/connections/analyst_cli/token")))
                         .header("X-Vault-Token", emulators.token("developer")).build(), HttpResponse.BodyHandlers.ofString());
-                if (token.statusCode() == 200) break;
+                if (token.statusCode() == 200)
+                    break;
                 Thread.sleep(50);
             }
             assertEquals(200, token.statusCode(), token.body());

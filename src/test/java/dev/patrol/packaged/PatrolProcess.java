@@ -63,12 +63,16 @@ public final class PatrolProcess implements AutoCloseable {
         return "http://127.0.0.1:" + port + path;
     }
 
-    /** Seconds from start until {@code condition} holds for the log, or -1 if the process ends first or {@code limit} passes. */
+    /**
+     * Seconds from start until {@code condition} holds for the log, or -1 if the process ends first or {@code limit} passes.
+     */
     public double awaitLog(Predicate<String> condition, Duration limit) throws IOException, InterruptedException {
         long end = System.nanoTime() + limit.toNanos();
         while (System.nanoTime() < end) {
-            if (Files.exists(log) && condition.test(Files.readString(log))) return (System.nanoTime() - startedNanos) / 1e9;
-            if (!process.isAlive()) return -1;
+            if (Files.exists(log) && condition.test(Files.readString(log)))
+                return (System.nanoTime() - startedNanos) / 1e9;
+            if (!process.isAlive())
+                return -1;
             Thread.sleep(20);
         }
         return -1;
@@ -80,9 +84,11 @@ public final class PatrolProcess implements AutoCloseable {
         long end = System.nanoTime() + limit.toNanos();
         while (System.nanoTime() < end && process.isAlive()) {
             try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url("/q/health/ready"))).timeout(Duration.ofSeconds(5)).build(),
+                HttpResponse<String> r = http.send(
+                        HttpRequest.newBuilder(URI.create(url("/q/health/ready"))).timeout(Duration.ofSeconds(5)).build(),
                         HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 200) return (System.nanoTime() - startedNanos) / 1e9;
+                if (r.statusCode() == 200)
+                    return (System.nanoTime() - startedNanos) / 1e9;
             } catch (IOException e) {
                 // not listening yet
             }
@@ -94,9 +100,11 @@ public final class PatrolProcess implements AutoCloseable {
     /** Resident set size in MiB (Linux), or -1. */
     public double rssMiB() throws IOException {
         Path status = Path.of("/proc", Long.toString(process.pid()), "status");
-        if (!Files.exists(status)) return -1;
+        if (!Files.exists(status))
+            return -1;
         for (String line : Files.readAllLines(status)) {
-            if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("\\D", "")) / 1024.0;
+            if (line.startsWith("VmRSS:"))
+                return Long.parseLong(line.replaceAll("\\D", "")) / 1024.0;
         }
         return -1;
     }
@@ -123,6 +131,7 @@ public final class PatrolProcess implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
-        if (process.isAlive()) stop(Duration.ofSeconds(10));
+        if (process.isAlive())
+            stop(Duration.ofSeconds(10));
     }
 }

@@ -1,9 +1,7 @@
 package dev.patrol.packaged;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import net.snowflake.client.api.driver.SnowflakeDriver;
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -25,8 +23,12 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import net.snowflake.client.api.driver.SnowflakeDriver;
 
 /**
  * Two patrol processes against the same standalone emulators, both sweeping every second, while
@@ -44,8 +46,10 @@ class ReplicaRaceIT {
         try (StandaloneEmulators emulators = StandaloneEmulators.start(dir)) {
             Map<String, String> env = new HashMap<>(emulators.patrolEnvironment());
             env.put("PATROL_ROTATION_CHECK_EVERY", "1s");
-            try (PatrolProcess a = PatrolProcess.start(env, StandaloneEmulators.seededConnection(), dir.resolve("patrol-a.log"));
-                    PatrolProcess b = PatrolProcess.start(env, StandaloneEmulators.seededConnection(), dir.resolve("patrol-b.log"))) {
+            try (PatrolProcess a = PatrolProcess.start(env, StandaloneEmulators.seededConnection(),
+                    dir.resolve("patrol-a.log"));
+                    PatrolProcess b = PatrolProcess.start(env, StandaloneEmulators.seededConnection(),
+                            dir.resolve("patrol-b.log"))) {
                 assertTrue(a.awaitReady(Duration.ofSeconds(60)) > 0, "replica a ready");
                 assertTrue(b.awaitReady(Duration.ofSeconds(60)) > 0, "replica b ready");
                 HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -65,14 +69,17 @@ class ReplicaRaceIT {
                         while (System.nanoTime() < end) {
                             HttpResponse<String> r = http.send(HttpRequest.newBuilder(
                                     URI.create(target.url("/api/v1/connections/analyst_cli/rotate?expire-previous-after=0h")))
-                                    .header("X-Vault-Token", oncall).POST(HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(30)).build(),
+                                    .header("X-Vault-Token", oncall).POST(HttpRequest.BodyPublishers.noBody())
+                                    .timeout(Duration.ofSeconds(30)).build(),
                                     HttpResponse.BodyHandlers.ofString());
                             statuses.computeIfAbsent(r.statusCode(), k -> new AtomicInteger()).incrementAndGet();
                             if (r.statusCode() == 200) {
                                 String result = JSON.readTree(r.body()).path("result").asText();
-                                if (result.equals("rotated") || result.equals("minted") || result.equals("replaced")) rotated.incrementAndGet();
+                                if (result.equals("rotated") || result.equals("minted") || result.equals("replaced"))
+                                    rotated.incrementAndGet();
                             } else if (r.statusCode() == 409) {
-                                if (r.headers().firstValue("Retry-After").isEmpty()) unexpected.add("409 without Retry-After");
+                                if (r.headers().firstValue("Retry-After").isEmpty())
+                                    unexpected.add("409 without Retry-After");
                             } else {
                                 unexpected.add(r.statusCode() + " " + r.body());
                             }
@@ -80,14 +87,16 @@ class ReplicaRaceIT {
                         return null;
                     }));
                 }
-                for (Future<?> f : running) f.get(STORM.toSeconds() + 90, TimeUnit.SECONDS);
+                for (Future<?> f : running)
+                    f.get(STORM.toSeconds() + 90, TimeUnit.SECONDS);
                 callers.shutdown();
 
                 assertEquals(List.of(), unexpected, "every answer is a rotation or a 409 with Retry-After: " + statuses);
                 assertTrue(rotated.get() > 0, "some rotations went through: " + statuses);
                 long after = version(http, a, developer);
                 assertTrue(rotated.get() <= after - before,
-                        "no lost rotation: " + rotated.get() + " reported, " + (after - before) + " versions written; " + statuses);
+                        "no lost rotation: " + rotated.get() + " reported, " + (after - before) + " versions written; "
+                                + statuses);
                 // a replica serves another's rotation within its fetch cache's 2 s; the last one may have been either
                 long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
                 while (true) {
@@ -95,7 +104,8 @@ class ReplicaRaceIT {
                         assertStoredSecretLogsIn(http, b, developer, emulators);
                         break;
                     } catch (java.sql.SQLException e) {
-                        if (System.nanoTime() > deadline) throw e;
+                        if (System.nanoTime() > deadline)
+                            throw e;
                         Thread.sleep(100);
                     }
                 }
@@ -106,7 +116,8 @@ class ReplicaRaceIT {
     static long awaitVersion(HttpClient http, PatrolProcess p, String token) throws Exception {
         for (int i = 0; i < 600; i++) {
             long v = version(http, p, token);
-            if (v > 0) return v;
+            if (v > 0)
+                return v;
             Thread.sleep(50);
         }
         throw new AssertionError("no secret was minted");
@@ -119,7 +130,8 @@ class ReplicaRaceIT {
         return n.path("version").asLong(0);
     }
 
-    static void assertStoredSecretLogsIn(HttpClient http, PatrolProcess p, String token, StandaloneEmulators emulators) throws Exception {
+    static void assertStoredSecretLogsIn(HttpClient http, PatrolProcess p, String token, StandaloneEmulators emulators)
+            throws Exception {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(p.url("/api/v1/connections/analyst_cli/token")))
                 .header("X-Vault-Token", token).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode(), r.body());
@@ -132,7 +144,8 @@ class ReplicaRaceIT {
         props.put("JDBC_QUERY_RESULT_FORMAT", "JSON");
         URI u = URI.create(emulators.snowflakeUrl());
         String url = "jdbc:snowflake://" + u.getHost() + ":" + u.getPort() + "/?account=PATROLDEV&ssl=off";
-        try (var c = new SnowflakeDriver().connect(url, props); Statement s = c.createStatement();
+        try (var c = new SnowflakeDriver().connect(url, props);
+                Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("SELECT CURRENT_ROLE()")) {
             rs.next();
             assertEquals("ANALYST_CLI_ROLE", rs.getString(1), "the stored secret logs in with the registered role");

@@ -6,9 +6,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -30,7 +28,8 @@ public final class StandaloneEmulators implements AutoCloseable {
     private final Map<String, String> tokens;
     private final Path rotatorKey;
 
-    private StandaloneEmulators(Process process, String snowflakeUrl, String vaultAddress, Map<String, String> tokens, Path rotatorKey) {
+    private StandaloneEmulators(Process process, String snowflakeUrl, String vaultAddress, Map<String, String> tokens,
+            Path rotatorKey) {
         this.process = process;
         this.snowflakeUrl = snowflakeUrl;
         this.vaultAddress = vaultAddress;
@@ -52,10 +51,12 @@ public final class StandaloneEmulators implements AutoCloseable {
         for (String line; (line = out.readLine()) != null;) {
             seen.append(line).append('\n');
             Matcher t = TOKEN.matcher(line);
-            if (t.matches()) tokens.put(t.group(1), t.group(2));
+            if (t.matches())
+                tokens.put(t.group(1), t.group(2));
             Matcher r = READY.matcher(line);
             if (r.matches()) {
-                Thread drain = new Thread(() -> out.lines().forEach(l -> { }), "emulators-output");
+                Thread drain = new Thread(() -> out.lines().forEach(l -> {
+                }), "emulators-output");
                 drain.setDaemon(true);
                 drain.start();
                 return new StandaloneEmulators(p, r.group(1), r.group(2), tokens, key);
@@ -96,7 +97,8 @@ public final class StandaloneEmulators implements AutoCloseable {
      * apart from {@code -} or {@code .} in an environment variable's name.
      */
     public static Map<String, String> seededConnection() {
-        return Map.of("patrol.connections.analyst_cli.user", "ANALYST_CLI", "patrol.connections.analyst_cli.role", "ANALYST_CLI_ROLE",
+        return Map.of("patrol.connections.analyst_cli.user", "ANALYST_CLI", "patrol.connections.analyst_cli.role",
+                "ANALYST_CLI_ROLE",
                 "patrol.connections.analyst_cli.warehouse", "ANALYST_WH");
     }
 
@@ -104,7 +106,8 @@ public final class StandaloneEmulators implements AutoCloseable {
     public void close() {
         process.destroy();
         try {
-            if (!process.waitFor(10, TimeUnit.SECONDS)) process.destroyForcibly();
+            if (!process.waitFor(10, TimeUnit.SECONDS))
+                process.destroyForcibly();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             process.destroyForcibly();

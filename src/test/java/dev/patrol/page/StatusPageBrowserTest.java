@@ -1,24 +1,9 @@
 package dev.patrol.page;
 
-import dev.patrol.devservices.DevServices;
-import dev.patrol.devservices.vault.VaultSeed;
-import dev.patrol.rotation.RotationEngine;
-import dev.patrol.vault.SecretStore;
-import io.quarkus.test.common.http.TestHTTPResource;
-import io.quarkus.test.junit.QuarkusTest;
-import jakarta.inject.Inject;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.openqa.selenium.By;
-import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
-import org.openqa.selenium.support.ui.WebDriverWait;
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
 import java.net.URL;
@@ -32,10 +17,27 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 
-import static io.restassured.RestAssured.given;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import dev.patrol.devservices.DevServices;
+import dev.patrol.devservices.vault.VaultSeed;
+import dev.patrol.rotation.RotationEngine;
+import dev.patrol.vault.SecretStore;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
 
 /**
  * The status page at / in a real browser: Debian's headless Chromium driven by Selenium through
@@ -78,7 +80,8 @@ class StatusPageBrowserTest {
         for (String name : names) {
             for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
                 Path p = Path.of(dir, name);
-                if (Files.isExecutable(p)) return Optional.of(p);
+                if (Files.isExecutable(p))
+                    return Optional.of(p);
             }
         }
         return Optional.empty();
@@ -91,7 +94,8 @@ class StatusPageBrowserTest {
         String why = "chromium and chromedriver are not both on PATH: the status page's browser test did not run "
                 + "(install Debian's chromium and chromium-driver, as .ci/run does)";
         // Also on the console, so the build log says it and not only the test report.
-        if (chromium.isEmpty() || chromedriver.isEmpty()) System.err.println("SKIPPED: " + why);
+        if (chromium.isEmpty() || chromedriver.isEmpty())
+            System.err.println("SKIPPED: " + why);
         Assumptions.assumeTrue(chromium.isPresent() && chromedriver.isPresent(), why);
         tokens = devServices.vaultTokens().orElseThrow();
         engine.sweep();
@@ -110,14 +114,16 @@ class StatusPageBrowserTest {
 
     @AfterEach
     void stop() throws Exception {
-        if (driver != null) driver.quit();
+        if (driver != null)
+            driver.quit();
         if (profile != null) {
             try (Stream<Path> s = Files.walk(profile)) {
                 s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
         if (tokens != null) {
-            given().header("Authorization", "Bearer " + tokens.oncall()).post("/api/v1/connections/analyst_cli/resume").then().statusCode(200);
+            given().header("Authorization", "Bearer " + tokens.oncall()).post("/api/v1/connections/analyst_cli/resume").then()
+                    .statusCode(200);
         }
     }
 
@@ -172,42 +178,53 @@ class StatusPageBrowserTest {
         assertEquals("ok", driver.findElement(By.cssSelector(".card[data-connection='analyst_cli'] .status")).getText());
         int before = bars();
         assertTrue(before >= 1, "the minted token is drawn");
-        assertEquals(tokens.oncall(), ((JavascriptExecutor) driver).executeScript("return sessionStorage.getItem('patrol.vault-token');"));
+        assertEquals(tokens.oncall(),
+                ((JavascriptExecutor) driver).executeScript("return sessionStorage.getItem('patrol.vault-token');"));
         assertEquals("", ((JavascriptExecutor) driver).executeScript("return document.cookie;"));
 
-        given().header("Authorization", "Bearer " + tokens.oncall()).post("/api/v1/connections/analyst_cli/rotate").then().statusCode(200);
+        given().header("Authorization", "Bearer " + tokens.oncall()).post("/api/v1/connections/analyst_cli/rotate").then()
+                .statusCode(200);
         store.current("analyst_cli").ifPresent(r -> secrets.add(r.value().token()));
         devServices.snowflake().orElseThrow().runAs("ADMIN", "ACCOUNTADMIN",
                 "ALTER USER ANALYST_CLI ADD PAT PAGE_HANDMADE ROLE_RESTRICTION = 'ANALYST_CLI_ROLE'");
         long rotatedTo = store.currentVersion("analyst_cli");
         driver.findElement(By.id("refresh")).click();
         // the new version is drawn as the current bar (the timeline shows the newest versions, so the count may be capped)
-        waiting().until(d -> !d.findElements(By.cssSelector("svg.timeline[data-connection='analyst_cli'] rect.bar.version.current[data-version='"
-                + rotatedTo + "']")).isEmpty());
-        assertEquals(1, driver.findElements(By.cssSelector("svg.timeline[data-connection='analyst_cli'] rect.bar.foreign")).size(),
+        waiting().until(d -> !d.findElements(
+                By.cssSelector("svg.timeline[data-connection='analyst_cli'] rect.bar.version.current[data-version='"
+                        + rotatedTo + "']"))
+                .isEmpty());
+        assertEquals(1,
+                driver.findElements(By.cssSelector("svg.timeline[data-connection='analyst_cli'] rect.bar.foreign")).size(),
                 "the token patrol did not make is drawn as foreign");
         assertTrue(bars() >= 2, "a second bar after the rotation");
-        waiting().until(d -> !d.findElements(By.cssSelector("#posture table")).isEmpty() && !d.findElements(By.cssSelector("#drift p")).isEmpty());
+        waiting().until(d -> !d.findElements(By.cssSelector("#posture table")).isEmpty()
+                && !d.findElements(By.cssSelector("#drift p")).isEmpty());
         assertFalse(driver.findElements(By.cssSelector("svg.timeline[data-connection='analyst_cli'] rect.bar.grace")).isEmpty(),
                 "the previous secret's grace is shaded");
         screenshot("status-page.png");
 
         given().header("Authorization", "Bearer " + tokens.oncall()).contentType("application/json")
-                .body("{\"reason\":\"browser test: token in a screenshot\"}").post("/api/v1/connections/analyst_cli/revoke").then().statusCode(200);
+                .body("{\"reason\":\"browser test: token in a screenshot\"}").post("/api/v1/connections/analyst_cli/revoke")
+                .then().statusCode(200);
         driver.findElement(By.id("refresh")).click();
         waiting().until(d -> "suspended".equals(status()));
-        assertTrue(driver.findElement(By.cssSelector(".card[data-connection='analyst_cli']")).getText().contains("browser test: token in a screenshot"));
-        assertFalse(driver.findElements(By.cssSelector("svg.timeline[data-connection='analyst_cli'] line.event.revoked")).isEmpty(),
+        assertTrue(driver.findElement(By.cssSelector(".card[data-connection='analyst_cli']")).getText()
+                .contains("browser test: token in a screenshot"));
+        assertFalse(
+                driver.findElements(By.cssSelector("svg.timeline[data-connection='analyst_cli'] line.event.revoked")).isEmpty(),
                 "the revocation is marked");
         screenshot("status-page-suspended.png");
 
         String dom = driver.getPageSource();
         List<Map<String, Object>> fetched = fetches();
-        assertTrue(fetched.stream().anyMatch(f -> String.valueOf(f.get("url")).endsWith("/connections/analyst_cli/history")), fetched.toString());
+        assertTrue(fetched.stream().anyMatch(f -> String.valueOf(f.get("url")).endsWith("/connections/analyst_cli/history")),
+                fetched.toString());
         assertTrue(secrets.size() >= 2);
         for (String secret : secrets) {
             assertFalse(dom.contains(secret), "a secret in the DOM");
-            for (Map<String, Object> f : fetched) assertFalse(String.valueOf(f.get("body")).contains(secret), "a secret in " + f.get("url"));
+            for (Map<String, Object> f : fetched)
+                assertFalse(String.valueOf(f.get("body")).contains(secret), "a secret in " + f.get("url"));
         }
         assertFalse(dom.contains(tokens.oncall()), "the Vault token is not in the DOM");
         for (Map<String, Object> f : fetched) {

@@ -1,18 +1,9 @@
 package dev.patrol.rotation;
 
-import dev.patrol.audit.AuditLog;
-import dev.patrol.config.PatrolConfig.Rotation.Strategy;
-import dev.patrol.incident.IncidentResponse;
-import dev.patrol.registry.Connection;
-import dev.patrol.registry.ConnectionRegistry;
-import dev.patrol.rotation.RotationEngine.Request;
-import dev.patrol.rotation.RotationEngine.Result;
-import dev.patrol.rotation.RotationEngine.Step;
-import dev.patrol.rotation.RotationRaceTest.Pause;
-import dev.patrol.vault.TokenRecord;
-import dev.patrol.vault.Versioned;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.sql.SQLException;
 import java.time.Duration;
@@ -24,10 +15,20 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import dev.patrol.audit.AuditLog;
+import dev.patrol.config.PatrolConfig.Rotation.Strategy;
+import dev.patrol.incident.IncidentResponse;
+import dev.patrol.registry.Connection;
+import dev.patrol.registry.ConnectionRegistry;
+import dev.patrol.rotation.RotationEngine.Request;
+import dev.patrol.rotation.RotationEngine.Result;
+import dev.patrol.rotation.RotationEngine.Step;
+import dev.patrol.rotation.RotationRaceTest.Pause;
+import dev.patrol.vault.TokenRecord;
+import dev.patrol.vault.Versioned;
 
 /**
  * A reviewer's attacks on the lease design, each interleaved at the engine's step boundaries
@@ -49,11 +50,13 @@ class RotationAttackTest {
     }
 
     void assertStoredSecretWorks(String when) throws SQLException {
-        assertEquals("ANALYST_CLI_ROLE", f.loginRole("ANALYST_CLI", record().token()), when + ": the secret in Vault logs in with the registered role");
+        assertEquals("ANALYST_CLI_ROLE", f.loginRole("ANALYST_CLI", record().token()),
+                when + ": the secret in Vault logs in with the registered role");
     }
 
     IncidentResponse incidents(RotationEngine engine) {
-        return new IncidentResponse(f.admin, f.store, new ConnectionRegistry(List.of(cli)), engine, new AuditLog(f.clock), f.clock);
+        return new IncidentResponse(f.admin, f.store, new ConnectionRegistry(List.of(cli)), engine, new AuditLog(f.clock),
+                f.clock);
     }
 
     static <T> T quietly(Supplier<T> s) {
@@ -125,7 +128,8 @@ class RotationAttackTest {
         f.clock.advance(Duration.ofDays(8));
         Pause pause = new Pause(Step.STORING_CLAIMED);
         engine.onStep(pause);
-        CompletableFuture<RotationEngine.Outcome> stalled = CompletableFuture.supplyAsync(() -> engine.process(cli, Request.SWEEP));
+        CompletableFuture<RotationEngine.Outcome> stalled = CompletableFuture
+                .supplyAsync(() -> engine.process(cli, Request.SWEEP));
         pause.awaitReached();
         f.clock.advance(RotationFixture.LEASE.plusSeconds(1));
         IncidentResponse incidents = incidents(engine);
@@ -183,19 +187,23 @@ class RotationAttackTest {
                 engine.sweep();
                 String leaked = g.store.current(cli.name()).orElseThrow().value().token();
                 engine.onStep((step, c) -> {
-                    if (step == at) throw new IllegalStateException("Snowflake or process failure (simulated) at " + at);
+                    if (step == at)
+                        throw new IllegalStateException("Snowflake or process failure (simulated) at " + at);
                 });
                 RotationEngine.Outcome o = quietly(() -> engine.process(cli, Request.rotateNow("oncall", OptionalInt.of(0))));
                 engine.onStep((step, c) -> {
                 });
                 String stored = g.store.current(cli.name()).orElseThrow().value().token();
-                assertEquals("ANALYST_CLI_ROLE", g.loginRole("ANALYST_CLI", stored), at + ": the stored secret works (" + o + ")");
+                assertEquals("ANALYST_CLI_ROLE", g.loginRole("ANALYST_CLI", stored),
+                        at + ": the stored secret works (" + o + ")");
                 g.clock.advance(RotationFixture.LEASE.plusSeconds(1));
                 RotationEngine next = g.engine(List.of(cli), Strategy.ADD_REMOVE);
                 next.sweep();
                 next.sweep();
-                assertThrows(SQLException.class, () -> g.loginRole("ANALYST_CLI", leaked), at + ": the leaked secret is dead, as 0 h asked");
-                assertEquals("ANALYST_CLI_ROLE", g.loginRole("ANALYST_CLI", g.store.current(cli.name()).orElseThrow().value().token()));
+                assertThrows(SQLException.class, () -> g.loginRole("ANALYST_CLI", leaked),
+                        at + ": the leaked secret is dead, as 0 h asked");
+                assertEquals("ANALYST_CLI_ROLE",
+                        g.loginRole("ANALYST_CLI", g.store.current(cli.name()).orElseThrow().value().token()));
             } finally {
                 g.close();
             }
@@ -207,7 +215,8 @@ class RotationAttackTest {
     final java.util.concurrent.atomic.AtomicBoolean dead = new java.util.concurrent.atomic.AtomicBoolean();
 
     <T> T alive(Supplier<T> call) {
-        if (dead.get()) throw new IllegalStateException("(dead process)");
+        if (dead.get())
+            throw new IllegalStateException("(dead process)");
         return call.get();
     }
 
@@ -215,35 +224,100 @@ class RotationAttackTest {
     dev.patrol.vault.SecretStore dyingAfterFirstRecordWrite() {
         dev.patrol.vault.SecretStore real = f.store;
         return new dev.patrol.vault.SecretStore() {
-            public java.util.Optional<Versioned<TokenRecord>> current(String c) { return alive(() -> real.current(c)); }
-            public java.util.Optional<Versioned<TokenRecord>> version(String c, long v) { return alive(() -> real.version(c, v)); }
-            public long currentVersion(String c) { return alive(() -> real.currentVersion(c)); }
+            public java.util.Optional<Versioned<TokenRecord>> current(String c) {
+                return alive(() -> real.current(c));
+            }
+
+            public java.util.Optional<Versioned<TokenRecord>> version(String c, long v) {
+                return alive(() -> real.version(c, v));
+            }
+
+            public long currentVersion(String c) {
+                return alive(() -> real.currentVersion(c));
+            }
+
             public long write(String c, TokenRecord r, long v) {
                 alive(() -> real.write(c, r, v));
                 dead.set(true);
                 throw new IllegalStateException("(died after the record write)");
             }
-            public void destroyAll(String c) { alive(() -> { real.destroyAll(c); return null; }); }
-            public java.util.Optional<Versioned<Map<String, String>>> state(String n) { return alive(() -> real.state(n)); }
-            public long writeState(String n, Map<String, String> st, long v) { return alive(() -> real.writeState(n, st, v)); }
-            public List<String> connections() { return real.connections(); }
+
+            public void destroyAll(String c) {
+                alive(() -> {
+                    real.destroyAll(c);
+                    return null;
+                });
+            }
+
+            public java.util.Optional<Versioned<Map<String, String>>> state(String n) {
+                return alive(() -> real.state(n));
+            }
+
+            public long writeState(String n, Map<String, String> st, long v) {
+                return alive(() -> real.writeState(n, st, v));
+            }
+
+            public List<String> connections() {
+                return real.connections();
+            }
         };
     }
 
     dev.patrol.snowflake.SnowflakeAdmin deadWhenDead() {
         dev.patrol.snowflake.SnowflakeAdmin real = f.admin;
         return new dev.patrol.snowflake.SnowflakeAdmin() {
-            public UserFacts describeUser(String user) { return alive(() -> real.describeUser(user)); }
-            public List<PatInfo> listPats(String user) { return alive(() -> real.listPats(user)); }
-            public Added addPat(String u, String n, String r, int d, String c) { return alive(() -> real.addPat(u, n, r, d, c)); }
-            public Rotated rotatePat(String u, String n, int h) { return alive(() -> real.rotatePat(u, n, h)); }
-            public void removePat(String u, String n) { alive(() -> { real.removePat(u, n); return null; }); }
-            public void disablePat(String u, String n) { alive(() -> { real.disablePat(u, n); return null; }); }
-            public void disableUser(String u) { alive(() -> { real.disableUser(u); return null; }); }
-            public String validate(String u, String r, dev.patrol.snowflake.Secret s) { return alive(() -> real.validate(u, r, s)); }
-            public List<Map<String, String>> read(String sql) { return alive(() -> real.read(sql)); }
-            public String ping() { return real.ping(); }
-            public String account() { return real.account(); }
+            public UserFacts describeUser(String user) {
+                return alive(() -> real.describeUser(user));
+            }
+
+            public List<PatInfo> listPats(String user) {
+                return alive(() -> real.listPats(user));
+            }
+
+            public Added addPat(String u, String n, String r, int d, String c) {
+                return alive(() -> real.addPat(u, n, r, d, c));
+            }
+
+            public Rotated rotatePat(String u, String n, int h) {
+                return alive(() -> real.rotatePat(u, n, h));
+            }
+
+            public void removePat(String u, String n) {
+                alive(() -> {
+                    real.removePat(u, n);
+                    return null;
+                });
+            }
+
+            public void disablePat(String u, String n) {
+                alive(() -> {
+                    real.disablePat(u, n);
+                    return null;
+                });
+            }
+
+            public void disableUser(String u) {
+                alive(() -> {
+                    real.disableUser(u);
+                    return null;
+                });
+            }
+
+            public String validate(String u, String r, dev.patrol.snowflake.Secret s) {
+                return alive(() -> real.validate(u, r, s));
+            }
+
+            public List<Map<String, String>> read(String sql) {
+                return alive(() -> real.read(sql));
+            }
+
+            public String ping() {
+                return real.ping();
+            }
+
+            public String account() {
+                return real.account();
+            }
         };
     }
 
@@ -258,7 +332,8 @@ class RotationAttackTest {
         a.sweep();
         f.clock.advance(Duration.ofDays(1));
         a.onStep((step, c) -> {
-            if (step == Step.STORING_CLAIMED) throw new IllegalStateException("owner failed after claiming STORING (simulated)");
+            if (step == Step.STORING_CLAIMED)
+                throw new IllegalStateException("owner failed after claiming STORING (simulated)");
         });
         // an on-call engineer's rotate of a secret that is not due yet
         quietly(() -> a.process(cli, Request.rotateNow("oncall", OptionalInt.empty())));
@@ -290,12 +365,14 @@ class RotationAttackTest {
             long v = f.store.state(cli.name()).map(Versioned::version).orElse(0L);
             f.store.writeState(cli.name(), Map.of("suspended", spelling, "suspended_reason", "by hand"), v);
             assertTrue(ConnectionState.read(f.store, cli.name()).suspended(), spelling);
-            assertEquals(Result.SUSPENDED, engine.process(cli, Request.rotateNow("oncall", OptionalInt.empty())).result(), spelling);
+            assertEquals(Result.SUSPENDED, engine.process(cli, Request.rotateNow("oncall", OptionalInt.empty())).result(),
+                    spelling);
         }
         long v = f.store.state(cli.name()).map(Versioned::version).orElse(0L);
         f.store.writeState(cli.name(), Map.of("suspended", "false"), v);
         assertFalse(ConnectionState.read(f.store, cli.name()).suspended(), "false lifts it");
-        assertEquals(1, f.statementsMatching("ADD PAT") + f.statementsMatching("ROTATE PAT"), "nothing minted or rotated while suspended");
+        assertEquals(1, f.statementsMatching("ADD PAT") + f.statementsMatching("ROTATE PAT"),
+                "nothing minted or rotated while suspended");
     }
 
     /**
@@ -309,26 +386,57 @@ class RotationAttackTest {
     void anOwnerWhoseLeaseEndedDoesNotChangeSnowflakeAfterACompleteRevocation() throws Exception {
         dev.patrol.snowflake.SnowflakeAdmin real = deadWhenDead();
         dev.patrol.snowflake.SnowflakeAdmin diesAfterAdd = new dev.patrol.snowflake.SnowflakeAdmin() {
-            public UserFacts describeUser(String user) { return real.describeUser(user); }
-            public List<PatInfo> listPats(String user) { return real.listPats(user); }
+            public UserFacts describeUser(String user) {
+                return real.describeUser(user);
+            }
+
+            public List<PatInfo> listPats(String user) {
+                return real.listPats(user);
+            }
+
             public Added addPat(String u, String n, String r, int d, String c) {
                 Added a = real.addPat(u, n, r, d, c);
                 dead.set(true);
                 throw new IllegalStateException("(died after ADD PAT)");
             }
-            public Rotated rotatePat(String u, String n, int h) { return real.rotatePat(u, n, h); }
-            public void removePat(String u, String n) { real.removePat(u, n); }
-            public void disablePat(String u, String n) { real.disablePat(u, n); }
-            public void disableUser(String u) { real.disableUser(u); }
-            public String validate(String u, String r, dev.patrol.snowflake.Secret s) { return real.validate(u, r, s); }
-            public List<Map<String, String>> read(String sql) { return real.read(sql); }
-            public String ping() { return real.ping(); }
-            public String account() { return real.account(); }
+
+            public Rotated rotatePat(String u, String n, int h) {
+                return real.rotatePat(u, n, h);
+            }
+
+            public void removePat(String u, String n) {
+                real.removePat(u, n);
+            }
+
+            public void disablePat(String u, String n) {
+                real.disablePat(u, n);
+            }
+
+            public void disableUser(String u) {
+                real.disableUser(u);
+            }
+
+            public String validate(String u, String r, dev.patrol.snowflake.Secret s) {
+                return real.validate(u, r, s);
+            }
+
+            public List<Map<String, String>> read(String sql) {
+                return real.read(sql);
+            }
+
+            public String ping() {
+                return real.ping();
+            }
+
+            public String account() {
+                return real.account();
+            }
         };
         RotationEngine engine = f.engine(List.of(cli), Strategy.ROTATE, diesAfterAdd, f.store);
         Pause pause = new Pause(Step.INTENT_WRITTEN);
         engine.onStep(pause);
-        CompletableFuture<RotationEngine.Outcome> stalled = CompletableFuture.supplyAsync(() -> engine.process(cli, Request.SWEEP));
+        CompletableFuture<RotationEngine.Outcome> stalled = CompletableFuture
+                .supplyAsync(() -> engine.process(cli, Request.SWEEP));
         pause.awaitReached();
         f.clock.advance(RotationFixture.LEASE.plusSeconds(1));
         IncidentResponse incidents = incidents(f.engine(List.of(cli), Strategy.ROTATE));

@@ -1,18 +1,10 @@
 package dev.patrol.rotation;
 
-import dev.patrol.registry.Connection;
-import dev.patrol.rotation.RotationEngine.Result;
-import dev.patrol.config.PatrolConfig.Rotation.Strategy;
-import dev.patrol.snowflake.Secret;
-import dev.patrol.snowflake.SnowflakeAdmin;
-import dev.patrol.vault.CasConflictException;
-import dev.patrol.vault.SecretStore;
-import dev.patrol.vault.TokenRecord;
-import dev.patrol.vault.Versioned;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.sql.SQLException;
 import java.time.Duration;
@@ -21,16 +13,24 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import dev.patrol.config.PatrolConfig.Rotation.Strategy;
+import dev.patrol.registry.Connection;
+import dev.patrol.rotation.RotationEngine.Result;
+import dev.patrol.snowflake.Secret;
+import dev.patrol.snowflake.SnowflakeAdmin;
+import dev.patrol.vault.CasConflictException;
+import dev.patrol.vault.SecretStore;
+import dev.patrol.vault.TokenRecord;
+import dev.patrol.vault.Versioned;
 
 /** The rotation engine against both emulators through the real drivers (design §5, issue 4). */
 class RotationEngineTest {
@@ -80,8 +80,10 @@ class RotationEngineTest {
         String second = record().token();
         assertNotEquals(first, second);
         assertEquals("PATROL_ANALYST_CLI", record().tokenName());
-        assertEquals(first, f.store.version("analyst_cli", 1).orElseThrow().value().token(), "history keeps the previous record");
-        assertEquals("ANALYST_CLI_ROLE", f.loginRole("ANALYST_CLI", first), "the previous secret works during the grace window");
+        assertEquals(first, f.store.version("analyst_cli", 1).orElseThrow().value().token(),
+                "history keeps the previous record");
+        assertEquals("ANALYST_CLI_ROLE", f.loginRole("ANALYST_CLI", first),
+                "the previous secret works during the grace window");
         assertEquals("ANALYST_CLI_ROLE", f.loginRole("ANALYST_CLI", second));
         f.clock.advance(Duration.ofHours(24).plusMinutes(1));
         assertThrows(SQLException.class, () -> f.loginRole("ANALYST_CLI", first), "and fails after it");
@@ -152,7 +154,8 @@ class RotationEngineTest {
 
     @Test
     void neverMoreThanFifteenTokens() {
-        for (int i = 1; i <= 15; i++) f.sql("ALTER USER ANALYST_CLI ADD PAT OTHER_" + i + " ROLE_RESTRICTION = 'ANALYST_CLI_ROLE'");
+        for (int i = 1; i <= 15; i++)
+            f.sql("ALTER USER ANALYST_CLI ADD PAT OTHER_" + i + " ROLE_RESTRICTION = 'ANALYST_CLI_ROLE'");
         RotationEngine engine = f.engine(List.of(cli), Strategy.ROTATE);
         RotationEngine.Outcome full = engine.sweep().of("analyst_cli").orElseThrow();
         assertEquals(Result.FAILED, full.result());
@@ -189,7 +192,8 @@ class RotationEngineTest {
         engine.sweep();
         String held = record().token();
         f.clock.advance(Duration.ofDays(8));
-        f.snowflake.faults().failNextStatementsMatching(1, "ROTATE", "000625", "57014", "Statement reached its statement or warehouse timeout");
+        f.snowflake.faults().failNextStatementsMatching(1, "ROTATE", "000625", "57014",
+                "Statement reached its statement or warehouse timeout");
         assertEquals(Result.FAILED, engine.sweep().of("analyst_cli").orElseThrow().result());
         assertEquals(held, record().token());
         assertEquals("ANALYST_CLI_ROLE", f.loginRole("ANALYST_CLI", held));
@@ -220,13 +224,19 @@ class RotationEngineTest {
         }
     }
 
-    enum Step { AFTER_INTENT, AFTER_ROTATE, AFTER_VALIDATE, AFTER_RECORD }
+    enum Step {
+        AFTER_INTENT,
+        AFTER_ROTATE,
+        AFTER_VALIDATE,
+        AFTER_RECORD
+    }
 
     /** Set at the crash: a dead process makes no further call to Snowflake or Vault. */
     final java.util.concurrent.atomic.AtomicBoolean dead = new java.util.concurrent.atomic.AtomicBoolean();
 
     <T> T alive(java.util.function.Supplier<T> call) {
-        if (dead.get()) throw new Crash("(dead process)");
+        if (dead.get())
+            throw new Crash("(dead process)");
         return call.get();
     }
 
@@ -238,47 +248,104 @@ class RotationEngineTest {
     SnowflakeAdmin crashingAdmin(Step step) {
         SnowflakeAdmin real = f.admin;
         return new SnowflakeAdmin() {
-            public UserFacts describeUser(String user) { return alive(() -> real.describeUser(user)); }
-            public List<PatInfo> listPats(String user) { return alive(() -> real.listPats(user)); }
-            public Added addPat(String u, String n, String r, int d, String c) { return alive(() -> real.addPat(u, n, r, d, c)); }
+            public UserFacts describeUser(String user) {
+                return alive(() -> real.describeUser(user));
+            }
+
+            public List<PatInfo> listPats(String user) {
+                return alive(() -> real.listPats(user));
+            }
+
+            public Added addPat(String u, String n, String r, int d, String c) {
+                return alive(() -> real.addPat(u, n, r, d, c));
+            }
+
             public Rotated rotatePat(String u, String n, int h) {
                 Rotated r = alive(() -> real.rotatePat(u, n, h));
-                if (step == Step.AFTER_ROTATE) throw die("after ROTATE");
+                if (step == Step.AFTER_ROTATE)
+                    throw die("after ROTATE");
                 return r;
             }
-            public void removePat(String u, String n) { alive(() -> { real.removePat(u, n); return null; }); }
+
+            public void removePat(String u, String n) {
+                alive(() -> {
+                    real.removePat(u, n);
+                    return null;
+                });
+            }
+
             public String validate(String u, String r, Secret s) {
                 String role = alive(() -> real.validate(u, r, s));
-                if (step == Step.AFTER_VALIDATE) throw die("after validation");
+                if (step == Step.AFTER_VALIDATE)
+                    throw die("after validation");
                 return role;
             }
-            public String account() { return real.account(); }
-            public String ping() { return real.ping(); }
-            public void disableUser(String u) { real.disableUser(u); }
-            public void disablePat(String u, String n) { real.disablePat(u, n); }
-            public List<Map<String, String>> read(String sql) { return real.read(sql); }
+
+            public String account() {
+                return real.account();
+            }
+
+            public String ping() {
+                return real.ping();
+            }
+
+            public void disableUser(String u) {
+                real.disableUser(u);
+            }
+
+            public void disablePat(String u, String n) {
+                real.disablePat(u, n);
+            }
+
+            public List<Map<String, String>> read(String sql) {
+                return real.read(sql);
+            }
         };
     }
 
     SecretStore crashingStore(Step step) {
         SecretStore real = f.store;
         return new SecretStore() {
-            public Optional<Versioned<TokenRecord>> current(String c) { return alive(() -> real.current(c)); }
-            public Optional<Versioned<TokenRecord>> version(String c, long v) { return alive(() -> real.version(c, v)); }
-            public long currentVersion(String c) { return alive(() -> real.currentVersion(c)); }
+            public Optional<Versioned<TokenRecord>> current(String c) {
+                return alive(() -> real.current(c));
+            }
+
+            public Optional<Versioned<TokenRecord>> version(String c, long v) {
+                return alive(() -> real.version(c, v));
+            }
+
+            public long currentVersion(String c) {
+                return alive(() -> real.currentVersion(c));
+            }
+
             public long write(String c, TokenRecord r, long v) {
                 long n = alive(() -> real.write(c, r, v));
-                if (step == Step.AFTER_RECORD) throw die("after the record write");
+                if (step == Step.AFTER_RECORD)
+                    throw die("after the record write");
                 return n;
             }
-            public void destroyAll(String c) { alive(() -> { real.destroyAll(c); return null; }); }
-            public Optional<Versioned<Map<String, String>>> state(String n) { return alive(() -> real.state(n)); }
+
+            public void destroyAll(String c) {
+                alive(() -> {
+                    real.destroyAll(c);
+                    return null;
+                });
+            }
+
+            public Optional<Versioned<Map<String, String>>> state(String n) {
+                return alive(() -> real.state(n));
+            }
+
             public long writeState(String n, Map<String, String> s, long v) throws CasConflictException {
                 long x = alive(() -> real.writeState(n, s, v));
-                if (step == Step.AFTER_INTENT && s.containsKey("intent_op")) throw die("after the intent write");
+                if (step == Step.AFTER_INTENT && s.containsKey("intent_op"))
+                    throw die("after the intent write");
                 return x;
             }
-            public List<String> connections() { return real.connections(); }
+
+            public List<String> connections() {
+                return real.connections();
+            }
         };
     }
 
@@ -339,15 +406,19 @@ class RotationEngineTest {
         CompletableFuture<RotationEngine.SweepReport> rb = CompletableFuture.supplyAsync(b::sweep);
         List<RotationEngine.SweepReport> reports = List.of(ra.get(), rb.get());
         assertEquals(6, f.statementsMatching("ROTATE PAT"), "each due connection rotated exactly once");
-        long rotatedOutcomes = reports.stream().flatMap(r -> r.outcomes().stream()).filter(o -> o.result() == Result.ROTATED).count();
+        long rotatedOutcomes = reports.stream().flatMap(r -> r.outcomes().stream()).filter(o -> o.result() == Result.ROTATED)
+                .count();
         assertEquals(6, rotatedOutcomes);
-        for (Connection c : connections) assertEquals(2, f.store.currentVersion(c.name()), c.name());
+        for (Connection c : connections)
+            assertEquals(2, f.store.currentVersion(c.name()), c.name());
         // without the lock (it expired mid-sweep), per-connection intents still keep rotations single
         RotationEngine forced = f.engine(connections, Strategy.ROTATE);
         f.clock.advance(Duration.ofDays(7).plusMinutes(1));
         Connection one = connections.get(0);
-        CompletableFuture<RotationEngine.Outcome> x = CompletableFuture.supplyAsync(() -> safely(() -> forced.process(one, RotationEngine.Request.SWEEP)));
-        CompletableFuture<RotationEngine.Outcome> y = CompletableFuture.supplyAsync(() -> safely(() -> a.process(one, RotationEngine.Request.SWEEP)));
+        CompletableFuture<RotationEngine.Outcome> x = CompletableFuture
+                .supplyAsync(() -> safely(() -> forced.process(one, RotationEngine.Request.SWEEP)));
+        CompletableFuture<RotationEngine.Outcome> y = CompletableFuture
+                .supplyAsync(() -> safely(() -> a.process(one, RotationEngine.Request.SWEEP)));
         x.get();
         y.get();
         assertEquals(7, f.statementsMatching("ROTATE PAT"));

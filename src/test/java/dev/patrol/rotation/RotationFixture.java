@@ -1,7 +1,22 @@
 package dev.patrol.rotation;
 
-import dev.patrol.config.PatrolConfig.Rotation.Strategy;
+import java.security.KeyPair;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.UUID;
+
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
 import dev.patrol.audit.AuditLog;
+import dev.patrol.config.PatrolConfig.Rotation.Strategy;
 import dev.patrol.devservices.AdjustableClock;
 import dev.patrol.devservices.snowflake.RsaKeys;
 import dev.patrol.devservices.snowflake.SnowflakeEmulator;
@@ -15,25 +30,11 @@ import dev.patrol.snowflake.SnowflakeAdmin;
 import dev.patrol.snowflake.SnowflakeEndpoint;
 import dev.patrol.vault.SecretStore;
 import dev.patrol.vault.VaultLogin;
+import dev.patrol.vault.VaultPaths;
 import dev.patrol.vault.VaultSecretStore;
 import dev.patrol.vault.VaultSession;
-import dev.patrol.vault.VaultPaths;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import net.snowflake.client.api.driver.SnowflakeDriver;
-import org.junit.jupiter.api.extension.AfterEachCallback;
-import org.junit.jupiter.api.extension.ExtensionContext;
-
-import java.security.KeyPair;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.Properties;
-import java.util.UUID;
 
 /**
  * Both emulators, seeded as in dev mode, with patrol's real Snowflake client (JDBC, key pair) and
@@ -70,7 +71,8 @@ final class RotationFixture implements AutoCloseable, AfterEachCallback {
     }
 
     static Connection connection(String name, String user, String role) {
-        return new Connection(name, user, role, Optional.of("ANALYST_WH"), Optional.empty(), Optional.empty(), Duration.ofDays(7),
+        return new Connection(name, user, role, Optional.of("ANALYST_WH"), Optional.empty(), Optional.empty(),
+                Duration.ofDays(7),
                 Duration.ofHours(24), 30);
     }
 
@@ -99,9 +101,11 @@ final class RotationFixture implements AutoCloseable, AfterEachCallback {
         return engine(connections, strategy, admin, store, concurrency, lockTtl);
     }
 
-    RotationEngine engine(List<Connection> connections, Strategy strategy, SnowflakeAdmin a, SecretStore s, int concurrency, Duration lockTtl) {
-        RotationEngine e = new RotationEngine(a, s, new ConnectionRegistry(connections), new RotationEngine.Settings(strategy, concurrency,
-                "test-" + UUID.randomUUID().toString().substring(0, 8), lockTtl, LEASE, endpoint.clientParameters()),
+    RotationEngine engine(List<Connection> connections, Strategy strategy, SnowflakeAdmin a, SecretStore s, int concurrency,
+            Duration lockTtl) {
+        RotationEngine e = new RotationEngine(a, s, new ConnectionRegistry(connections),
+                new RotationEngine.Settings(strategy, concurrency,
+                        "test-" + UUID.randomUUID().toString().substring(0, 8), lockTtl, LEASE, endpoint.clientParameters()),
                 clock, new AuditLog(clock), new RotationMetrics(meters, clock));
         closeables.add(e::close);
         return e;
@@ -128,7 +132,8 @@ final class RotationFixture implements AutoCloseable, AfterEachCallback {
         p.put("disablePlatformDetection", "true");
         p.put("JDBC_QUERY_RESULT_FORMAT", "JSON");
         p.put("loginTimeout", "10");
-        try (var c = new SnowflakeDriver().connect(endpoint.jdbc().jdbcUrl(), p); Statement s = c.createStatement();
+        try (var c = new SnowflakeDriver().connect(endpoint.jdbc().jdbcUrl(), p);
+                Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("SELECT CURRENT_ROLE()")) {
             rs.next();
             return rs.getString(1);

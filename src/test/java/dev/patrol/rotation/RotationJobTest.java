@@ -1,21 +1,23 @@
 package dev.patrol.rotation;
 
-import dev.patrol.devservices.DevServices;
-import dev.patrol.vault.SecretStore;
-import dev.patrol.vault.TokenRecord;
-import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.RestAssured;
-import jakarta.inject.Inject;
-import org.junit.jupiter.api.Test;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.not;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.Properties;
 
-import static org.hamcrest.Matchers.containsString;
-import static org.hamcrest.Matchers.not;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.Test;
+
+import dev.patrol.devservices.DevServices;
+import dev.patrol.vault.SecretStore;
+import dev.patrol.vault.TokenRecord;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
 
 /** Inside patrol on its dev services: a sweep gives the seeded connection a working secret. */
 @QuarkusTest
@@ -44,7 +46,8 @@ class RotationJobTest {
         p.put("disablePlatformDetection", "true");
         p.put("JDBC_QUERY_RESULT_FORMAT", "JSON");
         String url = devServices.snowflake().orElseThrow().jdbcUrl();
-        try (var c = new net.snowflake.client.api.driver.SnowflakeDriver().connect(url, p); Statement s = c.createStatement();
+        try (var c = new net.snowflake.client.api.driver.SnowflakeDriver().connect(url, p);
+                Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("SELECT CURRENT_ROLE()")) {
             rs.next();
             assertEquals("ANALYST_CLI_ROLE", rs.getString(1));

@@ -1,20 +1,22 @@
 package dev.patrol.rotation;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.junit.jupiter.api.Test;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 /** The gauges the alerting rules read: failures in a row, blocked, suspended, last completed sweep. */
 class RotationMetricsTest {
 
     final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    final RotationMetrics metrics = new RotationMetrics(registry, Clock.fixed(Instant.parse("2026-03-01T10:00:00Z"), ZoneOffset.UTC));
+    final RotationMetrics metrics = new RotationMetrics(registry,
+            Clock.fixed(Instant.parse("2026-03-01T10:00:00Z"), ZoneOffset.UTC));
 
     double gauge(String name) {
         return registry.get(name).tag("connection", "analyst_cli").gauge().value();
@@ -49,6 +51,7 @@ class RotationMetricsTest {
     void lastSweepIsZeroUntilOneCompletes() {
         assertEquals(0, registry.get("patrol.last.successful.sweep.seconds").gauge().value());
         metrics.sweep(Duration.ofSeconds(3));
-        assertEquals(Instant.parse("2026-03-01T10:00:00Z").getEpochSecond(), registry.get("patrol.last.successful.sweep.seconds").gauge().value());
+        assertEquals(Instant.parse("2026-03-01T10:00:00Z").getEpochSecond(),
+                registry.get("patrol.last.successful.sweep.seconds").gauge().value());
     }
 }

@@ -1,11 +1,8 @@
 package dev.patrol.rotation;
 
-import dev.patrol.registry.Connection;
-import dev.patrol.rotation.RotationPlanner.Kind;
-import dev.patrol.config.PatrolConfig.Rotation.Strategy;
-import dev.patrol.snowflake.SnowflakeAdmin.PatInfo;
-import dev.patrol.vault.TokenRecord;
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -13,9 +10,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+
+import dev.patrol.config.PatrolConfig.Rotation.Strategy;
+import dev.patrol.registry.Connection;
+import dev.patrol.rotation.RotationPlanner.Kind;
+import dev.patrol.snowflake.SnowflakeAdmin.PatInfo;
+import dev.patrol.vault.TokenRecord;
 
 /** The planner is pure: state and time in, a plan out. */
 class RotationPlannerTest {
@@ -29,7 +30,8 @@ class RotationPlannerTest {
     }
 
     static PatInfo pat(String name, String status, Instant created, String rotatedTo) {
-        return new PatInfo(name, "ANALYST_CLI_ROLE", created.plus(Duration.ofDays(30)), status, "patrol:analyst_cli", created, rotatedTo);
+        return new PatInfo(name, "ANALYST_CLI_ROLE", created.plus(Duration.ofDays(30)), status, "patrol:analyst_cli", created,
+                rotatedTo);
     }
 
     RotationPlanner.Plan plan(Optional<TokenRecord> r, List<PatInfo> pats, Map<String, String> state, Instant now) {
@@ -41,8 +43,10 @@ class RotationPlannerTest {
         assertEquals(Kind.MINT, plan(Optional.empty(), List.of(), Map.of(), T0).kind());
         Optional<TokenRecord> r = Optional.of(record("PATROL_ANALYST_CLI", "ANALYST_CLI_ROLE", T0, 30));
         assertEquals(Kind.MINT, plan(r, List.of(), Map.of(), T0.plusSeconds(60)).kind());
-        assertEquals(Kind.MINT, plan(r, List.of(pat("PATROL_ANALYST_CLI", "EXPIRED", T0, null)), Map.of(), T0.plusSeconds(60)).kind());
-        assertEquals(Kind.BLOCKED, plan(r, List.of(pat("PATROL_ANALYST_CLI", "DISABLED", T0, null)), Map.of(), T0.plusSeconds(60)).kind());
+        assertEquals(Kind.MINT,
+                plan(r, List.of(pat("PATROL_ANALYST_CLI", "EXPIRED", T0, null)), Map.of(), T0.plusSeconds(60)).kind());
+        assertEquals(Kind.BLOCKED,
+                plan(r, List.of(pat("PATROL_ANALYST_CLI", "DISABLED", T0, null)), Map.of(), T0.plusSeconds(60)).kind());
     }
 
     @Test
@@ -51,8 +55,10 @@ class RotationPlannerTest {
         List<PatInfo> pats = List.of(pat("PATROL_ANALYST_CLI", "ACTIVE", T0, null));
         assertEquals(Kind.NOTHING, plan(r, pats, Map.of(), T0.plus(Duration.ofDays(7)).minusSeconds(1)).kind());
         assertEquals(Kind.ROTATE, plan(r, pats, Map.of(), T0.plus(Duration.ofDays(7))).kind());
-        assertEquals(Kind.REPLACE, new RotationPlanner(Strategy.ADD_REMOVE).plan(c, r, pats, ConnectionState.NONE, T0.plus(Duration.ofDays(7)), false).kind());
-        Connection longPeriod = new Connection("analyst_cli", "ANALYST_CLI", "ANALYST_CLI_ROLE", Optional.empty(), Optional.empty(),
+        assertEquals(Kind.REPLACE, new RotationPlanner(Strategy.ADD_REMOVE)
+                .plan(c, r, pats, ConnectionState.NONE, T0.plus(Duration.ofDays(7)), false).kind());
+        Connection longPeriod = new Connection("analyst_cli", "ANALYST_CLI", "ANALYST_CLI_ROLE", Optional.empty(),
+                Optional.empty(),
                 Optional.empty(), Duration.ofDays(60), Duration.ofHours(24), 30);
         // period longer than the lifetime: rotate when expiry is within period + grace
         assertEquals(Kind.ROTATE, planner.plan(longPeriod, r, pats, ConnectionState.NONE, T0.plusSeconds(60), false).kind());
@@ -61,19 +67,26 @@ class RotationPlannerTest {
     @Test
     void replacesWhenRoleOrLifetimeChanged() {
         List<PatInfo> pats = List.of(pat("PATROL_ANALYST_CLI", "ACTIVE", T0, null));
-        assertEquals(Kind.REPLACE, plan(Optional.of(record("PATROL_ANALYST_CLI", "OLD_ROLE", T0, 30)), pats, Map.of(), T0.plusSeconds(9)).kind());
-        assertEquals(Kind.REPLACE, plan(Optional.of(record("PATROL_ANALYST_CLI", "ANALYST_CLI_ROLE", T0, 60)), pats, Map.of(), T0.plusSeconds(9)).kind());
+        assertEquals(Kind.REPLACE,
+                plan(Optional.of(record("PATROL_ANALYST_CLI", "OLD_ROLE", T0, 30)), pats, Map.of(), T0.plusSeconds(9)).kind());
+        assertEquals(Kind.REPLACE,
+                plan(Optional.of(record("PATROL_ANALYST_CLI", "ANALYST_CLI_ROLE", T0, 60)), pats, Map.of(), T0.plusSeconds(9))
+                        .kind());
     }
 
     @Test
     void suspendedAndInterruptedConnectionsComeFirst() {
         assertEquals(Kind.SUSPENDED, plan(Optional.empty(), List.of(), Map.of("suspended", "true"), T0).kind());
-        Intent intent = new Intent(Intent.Op.ROTATE, "PATROL_ANALYST_CLI", "replica-a/rotate-1", T0, T0.plus(Duration.ofMinutes(10)), 3,
-                Intent.Phase.CHANGING, new Intent.Before("PATROL_ANALYST_CLI", T0.minus(Duration.ofDays(7)), T0.plus(Duration.ofDays(23))));
+        Intent intent = new Intent(Intent.Op.ROTATE, "PATROL_ANALYST_CLI", "replica-a/rotate-1", T0,
+                T0.plus(Duration.ofMinutes(10)), 3,
+                Intent.Phase.CHANGING,
+                new Intent.Before("PATROL_ANALYST_CLI", T0.minus(Duration.ofDays(7)), T0.plus(Duration.ofDays(23))));
         ConnectionState leased = ConnectionState.NONE.withIntent(intent);
-        assertEquals(Kind.BUSY, planner.plan(c, Optional.empty(), List.of(), leased, T0.plus(Duration.ofMinutes(9)), true).kind(),
+        assertEquals(Kind.BUSY,
+                planner.plan(c, Optional.empty(), List.of(), leased, T0.plus(Duration.ofMinutes(9)), true).kind(),
                 "a live lease is its owner's alone");
-        assertEquals(Kind.REPAIR, planner.plan(c, Optional.empty(), List.of(), leased, T0.plus(Duration.ofMinutes(10)), false).kind(),
+        assertEquals(Kind.REPAIR,
+                planner.plan(c, Optional.empty(), List.of(), leased, T0.plus(Duration.ofMinutes(10)), false).kind(),
                 "an expired lease is repaired");
         ConnectionState back = ConnectionState.from(leased.withBlocked(new ConnectionState.Blocked("x", T0)).toMap(), 4);
         assertEquals(Optional.of(intent), back.intent(), "an intent survives the round trip through Vault's strings");
@@ -86,9 +99,12 @@ class RotationPlannerTest {
         List<PatInfo> pats = List.of(pat("PATROL_ANALYST_CLI", "ACTIVE", T0, null));
         assertEquals(Kind.ROTATE, planner.plan(c, r, pats, ConnectionState.NONE, T0.plusSeconds(60), true).kind());
         assertEquals(Kind.NOTHING, planner.plan(c, r, pats, ConnectionState.NONE, T0.plusSeconds(60), false).kind());
-        assertEquals(Kind.MINT, planner.plan(c, Optional.empty(), List.of(), ConnectionState.NONE, T0, true).kind(), "nothing to rotate: mint");
-        assertEquals(Kind.REPLACE, planner.plan(c, Optional.of(record("PATROL_ANALYST_CLI", "OLD_ROLE", T0, 30)), pats, ConnectionState.NONE,
-                T0.plusSeconds(60), true).kind(), "a changed role still replaces");
+        assertEquals(Kind.MINT, planner.plan(c, Optional.empty(), List.of(), ConnectionState.NONE, T0, true).kind(),
+                "nothing to rotate: mint");
+        assertEquals(Kind.REPLACE,
+                planner.plan(c, Optional.of(record("PATROL_ANALYST_CLI", "OLD_ROLE", T0, 30)), pats, ConnectionState.NONE,
+                        T0.plusSeconds(60), true).kind(),
+                "a changed role still replaces");
     }
 
     @Test
@@ -128,7 +144,8 @@ class RotationPlannerTest {
         assertTrue(RotationPlanner.ours(pat("PATROL_ANALYST", mine, null), analyst));
         assertTrue(RotationPlanner.ours(pat("PATROL_ANALYST_20261130101010", mine, null), analyst));
         assertTrue(RotationPlanner.ours(pat("PATROL_ANALYST_ROTATED_123", mine, "PATROL_ANALYST"), analyst));
-        assertTrue(RotationPlanner.ours(pat("PATROL_ANALYST_20261130101010_ROTATED_1764496210000", mine, "PATROL_ANALYST_20261130101010"), analyst));
+        assertTrue(RotationPlanner.ours(
+                pat("PATROL_ANALYST_20261130101010_ROTATED_1764496210000", mine, "PATROL_ANALYST_20261130101010"), analyst));
         // a rotated remain may come back without its comment
         assertTrue(RotationPlanner.ours(pat("PATROL_ANALYST_ROTATED_123", null, "PATROL_ANALYST"), analyst));
 

@@ -1,18 +1,8 @@
 package dev.patrol.rotation;
 
-import dev.patrol.audit.AuditLog;
-import dev.patrol.config.PatrolConfig.Rotation.Strategy;
-import dev.patrol.incident.IncidentResponse;
-import dev.patrol.registry.Connection;
-import dev.patrol.registry.ConnectionRegistry;
-import dev.patrol.rotation.RotationEngine.Request;
-import dev.patrol.rotation.RotationEngine.Result;
-import dev.patrol.rotation.RotationEngine.Step;
-import dev.patrol.vault.TokenRecord;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.sql.SQLException;
 import java.time.Duration;
@@ -26,10 +16,20 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import dev.patrol.audit.AuditLog;
+import dev.patrol.config.PatrolConfig.Rotation.Strategy;
+import dev.patrol.incident.IncidentResponse;
+import dev.patrol.registry.Connection;
+import dev.patrol.registry.ConnectionRegistry;
+import dev.patrol.rotation.RotationEngine.Request;
+import dev.patrol.rotation.RotationEngine.Result;
+import dev.patrol.rotation.RotationEngine.Step;
+import dev.patrol.vault.TokenRecord;
 
 /**
  * Two writers on one connection, interleaved deterministically at the engine's step boundaries
@@ -55,7 +55,8 @@ class RotationRaceTest {
 
         @Override
         public void at(Step s, Connection c) {
-            if (s != step || !armed.compareAndSet(true, false)) return;
+            if (s != step || !armed.compareAndSet(true, false))
+                return;
             reached.countDown();
             await(proceed);
         }
@@ -71,7 +72,8 @@ class RotationRaceTest {
         static void await(CountDownLatch latch) {
             try {
                 // bounded, so a broken interleaving fails the test instead of hanging the build
-                if (!latch.await(60, TimeUnit.SECONDS)) throw new AssertionError("a step was never reached");
+                if (!latch.await(60, TimeUnit.SECONDS))
+                    throw new AssertionError("a step was never reached");
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new AssertionError(e);
@@ -97,7 +99,8 @@ class RotationRaceTest {
     }
 
     void assertStoredSecretWorks() throws SQLException {
-        assertEquals("ANALYST_CLI_ROLE", f.loginRole("ANALYST_CLI", record().token()), "the secret in Vault logs in with the registered role");
+        assertEquals("ANALYST_CLI_ROLE", f.loginRole("ANALYST_CLI", record().token()),
+                "the secret in Vault logs in with the registered role");
     }
 
     void assertRevokedEverywhere(IncidentResponse.Revocation r) {
@@ -107,7 +110,8 @@ class RotationRaceTest {
     }
 
     IncidentResponse incidents(RotationEngine engine) {
-        IncidentResponse r = new IncidentResponse(f.admin, f.store, new ConnectionRegistry(List.of(cli)), engine, new AuditLog(f.clock), f.clock);
+        IncidentResponse r = new IncidentResponse(f.admin, f.store, new ConnectionRegistry(List.of(cli)), engine,
+                new AuditLog(f.clock), f.clock);
         return r;
     }
 
@@ -127,7 +131,8 @@ class RotationRaceTest {
         f.clock.advance(RotationFixture.LEASE.minusSeconds(1));
         RotationEngine replica = f.engine(List.of(cli), Strategy.ROTATE);
         assertEquals(Result.BUSY, replica.sweep().of(cli.name()).orElseThrow().result());
-        assertEquals(Result.BUSY, api.process(cli, Request.rotateNow("oncall-retry", OptionalInt.empty())).result(), "a retried request waits too");
+        assertEquals(Result.BUSY, api.process(cli, Request.rotateNow("oncall-retry", OptionalInt.empty())).result(),
+                "a retried request waits too");
         pause.release();
         assertEquals(Result.ROTATED, rotation.get(60, TimeUnit.SECONDS).result());
         assertEquals(1, f.statementsMatching("ROTATE PAT"), "one rotation, no repair on top of it");
@@ -154,7 +159,8 @@ class RotationRaceTest {
         RotationEngine b = f.engine(both, Strategy.ROTATE, 1, lockTtl);
         RotationEngine.SweepReport sweepB = b.sweep();
         assertTrue(sweepB.ran(), "the expired lock was taken over");
-        assertEquals(Result.BUSY, sweepB.of(cli.name()).orElseThrow().result(), "A's change is A's: B neither rotates nor repairs it");
+        assertEquals(Result.BUSY, sweepB.of(cli.name()).orElseThrow().result(),
+                "A's change is A's: B neither rotates nor repairs it");
         assertEquals(Result.ROTATED, sweepB.of(second.name()).orElseThrow().result());
         // A's heartbeat finds its lock gone: it starts no further connection
         a.renewSweepLock();
@@ -198,7 +204,12 @@ class RotationRaceTest {
 
     // ---------------------------------------------------------------- revoke vs a change in flight
 
-    enum Change { FIRST_MINT, RE_MINT, ADD_REMOVE, ROTATE }
+    enum Change {
+        FIRST_MINT,
+        RE_MINT,
+        ADD_REMOVE,
+        ROTATE
+    }
 
     @ParameterizedTest
     @EnumSource(Change.class)
@@ -229,19 +240,23 @@ class RotationRaceTest {
         }
         Pause pause = new Pause(at);
         engine.onStep(pause);
-        CompletableFuture<RotationEngine.Outcome> inFlight = CompletableFuture.supplyAsync(() -> engine.process(cli, Request.SWEEP));
+        CompletableFuture<RotationEngine.Outcome> inFlight = CompletableFuture
+                .supplyAsync(() -> engine.process(cli, Request.SWEEP));
         pause.awaitReached();
-        IncidentResponse incidents = new IncidentResponse(g.admin, g.store, new ConnectionRegistry(List.of(cli)), engine, new AuditLog(g.clock), g.clock);
+        IncidentResponse incidents = new IncidentResponse(g.admin, g.store, new ConnectionRegistry(List.of(cli)), engine,
+                new AuditLog(g.clock), g.clock);
         // the change goes on right after the suspension is written, racing the rest of the revocation
         incidents.afterSuspend(pause::release);
         IncidentResponse.Revocation r = incidents.revoke(cli, "leak", "oncall", false);
         RotationEngine.Outcome o = inFlight.get(60, TimeUnit.SECONDS);
         String where = change + " at " + at + ": ";
         assertTrue(r.complete(), where + r);
-        assertEquals(List.of(), g.sql("SHOW USER PATS FOR USER ANALYST_CLI").stream().filter(x -> "ACTIVE".equals(x.get("status"))).toList(),
+        assertEquals(List.of(),
+                g.sql("SHOW USER PATS FOR USER ANALYST_CLI").stream().filter(x -> "ACTIVE".equals(x.get("status"))).toList(),
                 where + "no token of the user is ACTIVE");
         assertTrue(g.store.current(cli.name()).isEmpty(), where + "no version is readable");
-        if (at == Step.SNOWFLAKE_CHANGED) assertEquals(Result.SUSPENDED, o.result(), where + o);
+        if (at == Step.SNOWFLAKE_CHANGED)
+            assertEquals(Result.SUSPENDED, o.result(), where + o);
         assertEquals(Result.SUSPENDED, engine.sweep().of(cli.name()).orElseThrow().result(), where + "sweeps leave it alone");
         assertTrue(g.store.current(cli.name()).isEmpty(), where + "and store nothing later");
         incidents.close();
@@ -255,7 +270,8 @@ class RotationRaceTest {
         assertTrue(incidents.revoke(cli, "first leak", "oncall", false).complete());
         Pause pause = new Pause(Step.SNOWFLAKE_CHANGED);
         engine.onStep(pause);
-        CompletableFuture<RotationEngine.Outcome> resume = CompletableFuture.supplyAsync(() -> incidents.resume(cli, "oncall-a"));
+        CompletableFuture<RotationEngine.Outcome> resume = CompletableFuture
+                .supplyAsync(() -> incidents.resume(cli, "oncall-a"));
         pause.awaitReached();
         IncidentResponse second = incidents(engine);
         second.afterSuspend(pause::release);
@@ -273,7 +289,8 @@ class RotationRaceTest {
         f.clock.advance(Duration.ofDays(8));
         Pause pause = new Pause(Step.VALIDATED);
         engine.onStep(pause);
-        CompletableFuture<RotationEngine.Outcome> rotation = CompletableFuture.supplyAsync(() -> engine.process(cli, Request.SWEEP));
+        CompletableFuture<RotationEngine.Outcome> rotation = CompletableFuture
+                .supplyAsync(() -> engine.process(cli, Request.SWEEP));
         pause.awaitReached();
         // an on-call engineer suspends by hand (the state document) while the change is in flight
         ConnectionState s = ConnectionState.read(f.store, cli.name());
@@ -281,7 +298,8 @@ class RotationRaceTest {
         IncidentResponse incidents = incidents(engine);
         assertThrows(IncidentResponse.Busy.class, () -> incidents.resume(cli, "oncall"));
         pause.release();
-        assertEquals(Result.SUSPENDED, rotation.get(60, TimeUnit.SECONDS).result(), "the change saw the suspension and stored nothing");
+        assertEquals(Result.SUSPENDED, rotation.get(60, TimeUnit.SECONDS).result(),
+                "the change saw the suspension and stored nothing");
         incidents.close();
     }
 
@@ -305,10 +323,12 @@ class RotationRaceTest {
         assertThrows(SQLException.class, () -> f.loginRole("ANALYST_CLI", second), "add-remove: the leaked secret is dead");
         assertStoredSecretWorks();
         // a replacement forced by a changed lifetime, under strategy rotate
-        Connection longer = new Connection(cli.name(), cli.user(), cli.role(), cli.warehouse(), cli.database(), cli.schema(), cli.period(),
+        Connection longer = new Connection(cli.name(), cli.user(), cli.role(), cli.warehouse(), cli.database(), cli.schema(),
+                cli.period(),
                 cli.grace(), 45);
         String third = record().token();
-        RotationEngine.Outcome replaced = f.engine(List.of(longer), Strategy.ROTATE).process(longer, Request.rotateNow("oncall", OptionalInt.of(0)));
+        RotationEngine.Outcome replaced = f.engine(List.of(longer), Strategy.ROTATE).process(longer,
+                Request.rotateNow("oncall", OptionalInt.of(0)));
         assertEquals(Result.REPLACED, replaced.result());
         assertThrows(SQLException.class, () -> f.loginRole("ANALYST_CLI", third), "replacement: the leaked secret is dead");
         assertStoredSecretWorks();

@@ -1,18 +1,18 @@
 package dev.patrol.rotation;
 
-import dev.patrol.registry.Connection;
-import dev.patrol.config.PatrolConfig.Rotation.Strategy;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import dev.patrol.config.PatrolConfig.Rotation.Strategy;
+import dev.patrol.registry.Connection;
 
 /**
  * Benchmark, not a test: {@code ./mvnw verify -Pbench}. One sweep over N connections with a fixed
@@ -33,7 +33,8 @@ class RotationSweepBenchmark {
             f.snowflake.faults().statementLatency(Duration.ofMillis(latencyMs));
             RotationEngine engine = f.engine(connections, Strategy.ROTATE, concurrency);
 
-            System.out.printf("%nRotation sweep benchmark: %d connections, %d ms per statement, concurrency %d%n", n, latencyMs, concurrency);
+            System.out.printf("%nRotation sweep benchmark: %d connections, %d ms per statement, concurrency %d%n", n, latencyMs,
+                    concurrency);
             measure("first mint", f, engine, n, latencyMs, concurrency, RotationEngine.Result.MINTED);
             f.clock.advance(Duration.ofDays(7).plusMinutes(1));
             measure("rotation", f, engine, n, latencyMs, concurrency, RotationEngine.Result.ROTATED);
@@ -45,7 +46,8 @@ class RotationSweepBenchmark {
             RotationEngine.Result expected) {
         var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         System.gc();
-        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) pool.resetPeakUsage();
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans())
+            pool.resetPeakUsage();
         long statementsBefore = f.snowflake.statementCount();
         long cpuBefore = os.getProcessCpuTime();
         long start = System.nanoTime();
@@ -55,12 +57,15 @@ class RotationSweepBenchmark {
         long statements = f.snowflake.statementCount() - statementsBefore;
         long peakHeap = 0;
         for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-            if (pool.getType() == MemoryType.HEAP) peakHeap += pool.getPeakUsage().getUsed();
+            if (pool.getType() == MemoryType.HEAP)
+                peakHeap += pool.getPeakUsage().getUsed();
         }
         long ok = report.outcomes().stream().filter(o -> o.result() == expected).count();
         double ideal = statements * latencyMs / 1000.0 / concurrency;
-        System.out.printf("  %-12s wall %6.2f s  ideal %6.2f s  ratio %.2f  statements %d (%.1f per connection)  CPU %.2f ms per connection  peak heap %d MiB  %s %d/%d%n",
-                label, wall, ideal, wall / ideal, statements, statements / (double) n, cpuMs / n, peakHeap >> 20, expected.name().toLowerCase(), ok, n);
+        System.out.printf(
+                "  %-12s wall %6.2f s  ideal %6.2f s  ratio %.2f  statements %d (%.1f per connection)  CPU %.2f ms per connection  peak heap %d MiB  %s %d/%d%n",
+                label, wall, ideal, wall / ideal, statements, statements / (double) n, cpuMs / n, peakHeap >> 20,
+                expected.name().toLowerCase(), ok, n);
         assertEquals(n, ok, "every connection " + expected);
     }
 }

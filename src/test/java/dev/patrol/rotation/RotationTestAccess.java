@@ -1,14 +1,14 @@
 package dev.patrol.rotation;
 
+import java.sql.SQLException;
+import java.util.List;
+
 import dev.patrol.config.PatrolConfig.Rotation.Strategy;
 import dev.patrol.devservices.AdjustableClock;
 import dev.patrol.devservices.snowflake.SnowflakeEmulator;
 import dev.patrol.registry.Connection;
 import dev.patrol.snowflake.SnowflakeAdmin;
 import dev.patrol.vault.SecretStore;
-
-import java.sql.SQLException;
-import java.util.List;
 
 /** Lets tests in other packages use the rotation test fixture. */
 public final class RotationTestAccess {
@@ -35,14 +35,18 @@ public final class RotationTestAccess {
         void close();
     }
 
-    /** Creates {@code n} CLI users ({@code <prefix>_CLI_i} with role {@code <prefix>_ROLE_i}) set up as setup.sql and add-cli-user.sql would. */
+    /**
+     * Creates {@code n} CLI users ({@code <prefix>_CLI_i} with role {@code <prefix>_ROLE_i}) set up as setup.sql and
+     * add-cli-user.sql would.
+     */
     public static List<Connection> addCliUsers(SnowflakeEmulator snowflake, String prefix, int n) {
         List<Connection> connections = new java.util.ArrayList<>();
         List<String> setup = new java.util.ArrayList<>();
         for (int i = 0; i < n; i++) {
             String user = prefix + "_CLI_" + i, role = prefix + "_ROLE_" + i;
             setup.add("CREATE ROLE " + role);
-            setup.add("CREATE USER " + user + " TYPE = SERVICE DEFAULT_ROLE = " + role + " NETWORK_POLICY = PATROL_CLI_NETWORK_POLICY");
+            setup.add("CREATE USER " + user + " TYPE = SERVICE DEFAULT_ROLE = " + role
+                    + " NETWORK_POLICY = PATROL_CLI_NETWORK_POLICY");
             setup.add("GRANT ROLE " + role + " TO USER " + user);
             setup.add("GRANT OWNERSHIP ON USER " + user + " TO ROLE PATROL_ROTATOR_ROLE COPY CURRENT GRANTS");
             setup.add("ALTER USER " + user + " SET AUTHENTICATION POLICY PATROL_ADMIN.POLICIES.SERVICE_USERS_PAT FORCE");
@@ -59,14 +63,37 @@ public final class RotationTestAccess {
     public static Fixture fixture() {
         RotationFixture f = new RotationFixture();
         return new Fixture() {
-            public SnowflakeEmulator snowflake() { return f.snowflake; }
-            public SnowflakeAdmin admin() { return f.admin; }
-            public SecretStore store() { return f.store; }
-            public AdjustableClock clock() { return f.clock; }
-            public RotationEngine engine(List<Connection> c, Strategy s, int n) { return f.engine(c, s, n); }
-            public String loginRole(String user, String secret) throws SQLException { return f.loginRole(user, secret); }
-            public List<java.util.Map<String, String>> sql(String sql) { return f.sql(sql); }
-            public void close() { f.close(); }
+            public SnowflakeEmulator snowflake() {
+                return f.snowflake;
+            }
+
+            public SnowflakeAdmin admin() {
+                return f.admin;
+            }
+
+            public SecretStore store() {
+                return f.store;
+            }
+
+            public AdjustableClock clock() {
+                return f.clock;
+            }
+
+            public RotationEngine engine(List<Connection> c, Strategy s, int n) {
+                return f.engine(c, s, n);
+            }
+
+            public String loginRole(String user, String secret) throws SQLException {
+                return f.loginRole(user, secret);
+            }
+
+            public List<java.util.Map<String, String>> sql(String sql) {
+                return f.sql(sql);
+            }
+
+            public void close() {
+                f.close();
+            }
         };
     }
 }

@@ -1,11 +1,11 @@
 package dev.patrol.snowflake;
 
-import org.junit.jupiter.api.Test;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
 
 class IdentifiersTest {
 
@@ -18,7 +18,8 @@ class IdentifiersTest {
 
     @Test
     void anythingElseIsRefusedBeforeItReachesSql() {
-        for (String bad : new String[] {"", "1ABC", "a-b", "a b", "x\"; DROP USER ADMIN; --", "\"QUOTED\"", "a'b", "A".repeat(256), "é", "a\nb"}) {
+        for (String bad : new String[] { "", "1ABC", "a-b", "a b", "x\"; DROP USER ADMIN; --", "\"QUOTED\"", "a'b",
+                "A".repeat(256), "é", "a\nb" }) {
             assertFalse(Identifiers.isValid(bad), bad);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Identifiers.quoted(bad));
             assertFalse(e.getMessage().contains("\n"), "one-line message");

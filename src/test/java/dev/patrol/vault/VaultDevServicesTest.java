@@ -1,21 +1,23 @@
 package dev.patrol.vault;
 
-import dev.patrol.devservices.DevServices;
-import dev.patrol.devservices.vault.VaultEmulator;
-import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.RestAssured;
-import jakarta.inject.Inject;
-import org.junit.jupiter.api.Test;
-
-import java.time.Duration;
-import java.time.Instant;
-import java.util.Map;
-
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.Test;
+
+import dev.patrol.devservices.DevServices;
+import dev.patrol.devservices.vault.VaultEmulator;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
 
 /**
  * Inside patrol (test mode = dev services): the Vault layer runs on the emulator with patrol's own

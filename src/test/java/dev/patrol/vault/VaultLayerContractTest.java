@@ -1,8 +1,10 @@
 package dev.patrol.vault;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,11 +19,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
 
 /**
  * patrol's Vault layer through the real vault-java-driver 6.2.1 over HTTP: against the Vault
@@ -48,7 +48,8 @@ class VaultLayerContractTest {
         assertTrue(store.current("analyst_cli").isEmpty());
         assertEquals(0, store.currentVersion("analyst_cli"));
         assertEquals(1, store.write("analyst_cli", record("secret-one", "PATROL_1"), 0));
-        CasConflictException lost = assertThrows(CasConflictException.class, () -> store.write("analyst_cli", record("other", "X"), 0));
+        CasConflictException lost = assertThrows(CasConflictException.class,
+                () -> store.write("analyst_cli", record("other", "X"), 0));
         assertEquals(400, lost.status());
         assertEquals(2, store.write("analyst_cli", record("secret-two", "PATROL_1"), 1));
         Versioned<TokenRecord> current = store.current("analyst_cli").orElseThrow();
@@ -107,7 +108,8 @@ class VaultLayerContractTest {
         }
         go.countDown();
         int wins = 0;
-        for (Future<Boolean> f : results) wins += f.get() ? 1 : 0;
+        for (Future<Boolean> f : results)
+            wins += f.get() ? 1 : 0;
         pool.shutdown();
         assertEquals(1, wins);
         assertEquals(2, store.currentVersion("race"));
@@ -118,7 +120,8 @@ class VaultLayerContractTest {
         vault.putPolicy(vault.prefix + "-ro", "path \"secret/data/" + vault.prefix + "/*\" { capabilities = [\"read\"] }");
         String readOnly = vault.createToken(vault.prefix + "-ro", "1h");
         SecretStore store = vault.store(readOnly);
-        VaultClientException e = assertThrows(VaultClientException.class, () -> store.write("c1", record("pat-secret-do-not-log", "T"), 0));
+        VaultClientException e = assertThrows(VaultClientException.class,
+                () -> store.write("c1", record("pat-secret-do-not-log", "T"), 0));
         assertEquals(403, e.status());
         assertEquals("write", e.operation());
         assertEquals("secret/data/" + vault.prefix + "/c1", e.path());
@@ -130,8 +133,10 @@ class VaultLayerContractTest {
 
     @Test
     void unreachableVaultIsReportedAsUnavailable() {
-        VaultSession nowhere = new VaultSession("http://127.0.0.1:1", "secret", vault.http, new VaultLogin.FixedToken("t"), vault.clock);
-        VaultClientException e = assertThrows(VaultClientException.class, () -> new VaultSecretStore(nowhere, new VaultPaths("secret", "p")).current("c"));
+        VaultSession nowhere = new VaultSession("http://127.0.0.1:1", "secret", vault.http, new VaultLogin.FixedToken("t"),
+                vault.clock);
+        VaultClientException e = assertThrows(VaultClientException.class,
+                () -> new VaultSecretStore(nowhere, new VaultPaths("secret", "p")).current("c"));
         assertEquals(-1, e.status());
         assertTrue(e.unavailable());
     }
@@ -182,7 +187,8 @@ class VaultLayerContractTest {
         SecretStore store = new VaultSecretStore(session, new VaultPaths("secret", vault.prefix));
         store.write("c", record("s", "T"), 0);
         Instant renewAt = session.renewAt();
-        assertEquals(Duration.ofMinutes(40), Duration.between(vault.clock.instant(), renewAt).plusSeconds(1).truncatedTo(ChronoUnit.MINUTES));
+        assertEquals(Duration.ofMinutes(40),
+                Duration.between(vault.clock.instant(), renewAt).plusSeconds(1).truncatedTo(ChronoUnit.MINUTES));
         vault.clock.advance(Duration.ofMinutes(41));
         session.maintain();
         assertTrue(session.renewAt().isAfter(renewAt));
@@ -197,7 +203,8 @@ class VaultLayerContractTest {
         String roleId = vault.emulator.createAppRole("patrol", List.of("patrol"), Duration.ofMinutes(30));
         Path secretIdFile = dir.resolve("secret-id");
         Files.writeString(secretIdFile, vault.emulator.newSecretId("patrol") + "\n");
-        VaultSession session = new VaultSession(vault.address, "secret", vault.http, new VaultLogin.AppRole("approle", roleId, secretIdFile), vault.clock);
+        VaultSession session = new VaultSession(vault.address, "secret", vault.http,
+                new VaultLogin.AppRole("approle", roleId, secretIdFile), vault.clock);
         SecretStore store = new VaultSecretStore(session, new VaultPaths("secret", vault.prefix));
         store.write("c", record("s", "T"), 0);
         session.kv().auth().revokeSelf(); // renewal will fail: the session must log in again
@@ -216,8 +223,10 @@ class VaultLayerContractTest {
     void kubernetesLogin(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         Assumptions.assumeTrue(vault.isEmulator(), "uses the emulator's Kubernetes auth");
         vault.emulator.putPolicy("patrol", "path \"secret/*\" { capabilities = [\"read\"] }");
-        vault.emulator.createKubernetesRole("patrol", List.of("patrol"), List.of("ops"), List.of("patrol"), Duration.ofHours(1));
-        String claims = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString("{\"sub\":\"system:serviceaccount:ops:patrol\"}".getBytes());
+        vault.emulator.createKubernetesRole("patrol", List.of("patrol"), List.of("ops"), List.of("patrol"),
+                Duration.ofHours(1));
+        String claims = java.util.Base64.getUrlEncoder().withoutPadding()
+                .encodeToString("{\"sub\":\"system:serviceaccount:ops:patrol\"}".getBytes());
         Path jwt = dir.resolve("token");
         Files.writeString(jwt, "e30." + claims + ".c2ln");
         VaultLogin.Grant g = new VaultLogin.Kubernetes("kubernetes", "patrol", jwt).login(vault.address, vault.http);

@@ -1,13 +1,13 @@
 package dev.patrol.vault;
 
-import dev.patrol.devservices.AdjustableClock;
-import dev.patrol.devservices.vault.VaultEmulator;
-
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.UUID;
+
+import dev.patrol.devservices.AdjustableClock;
+import dev.patrol.devservices.vault.VaultEmulator;
 
 /**
  * Where the Vault contract tests run: a real Vault when {@code PATROL_TEST_VAULT_ADDR} and
@@ -52,14 +52,17 @@ final class VaultTarget implements AutoCloseable {
     /** Sends one request with the root token; returns the status (and fails on a 5xx). */
     String call(String method, String path, String body) throws Exception {
         HttpRequest req = HttpRequest.newBuilder(URI.create(address + "/v1/" + path)).header("X-Vault-Token", rootToken)
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)).build();
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
+                .build();
         HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() >= 300) throw new AssertionError(method + " " + path + " -> " + r.statusCode() + " " + r.body());
+        if (r.statusCode() >= 300)
+            throw new AssertionError(method + " " + path + " -> " + r.statusCode() + " " + r.body());
         return r.body();
     }
 
     void putPolicy(String name, String hcl) throws Exception {
-        call("PUT", "sys/policies/acl/" + name, "{\"policy\":" + new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(hcl) + "}");
+        call("PUT", "sys/policies/acl/" + name,
+                "{\"policy\":" + new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(hcl) + "}");
     }
 
     String createToken(String policy, String ttl) throws Exception {

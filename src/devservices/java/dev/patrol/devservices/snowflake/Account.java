@@ -3,8 +3,8 @@ package dev.patrol.devservices.snowflake;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -90,7 +90,8 @@ final class Account {
         }
     }
 
-    record RoleGrant(String role, Instant createdOn, String grantedBy) {}
+    record RoleGrant(String role, Instant createdOn, String grantedBy) {
+    }
 
     static final class Role extends Owned {
         /** Roles granted to this role: this role inherits their privileges. */
@@ -178,13 +179,15 @@ final class Account {
         }
 
         String status(Instant now) {
-            if (expired(now)) return "EXPIRED";
+            if (expired(now))
+                return "EXPIRED";
             return disabled ? "DISABLED" : "ACTIVE";
         }
 
         /** Minutes left of a network-policy bypass window, or null when none was set. */
         Integer minsToBypassLeft(Instant now) {
-            if (minsToBypass == null) return null;
+            if (minsToBypass == null)
+                return null;
             long left = Duration.between(now, minsToBypassSetAt.plus(Duration.ofMinutes(minsToBypass))).toMinutes();
             return (int) Math.max(0, left);
         }
@@ -235,7 +238,8 @@ final class Account {
     /** The PAT rules that apply when no authentication policy does (Snowflake's defaults). */
     static final AuthPolicy DEFAULT_POLICY = new AuthPolicy("", "", "", "", Instant.EPOCH);
 
-    record Attachment(String policy, boolean force, Instant attachedAt) {}
+    record Attachment(String policy, boolean force, Instant attachedAt) {
+    }
 
     /** How late SNOWFLAKE.ACCOUNT_USAGE views show a change: the documented maximum, so nothing relies on less. */
     static final Duration ACCOUNT_USAGE_LATENCY = Duration.ofHours(2);
@@ -273,7 +277,8 @@ final class Account {
     }
 
     record PrivilegeGrant(String privilege, String objectType, String objectName, String grantee, boolean grantOption,
-            String grantedBy, Instant createdOn) {}
+            String grantedBy, Instant createdOn) {
+    }
 
     // --- grants ---
 
@@ -293,29 +298,34 @@ final class Account {
     Set<String> closure(String role) {
         Set<String> out = new LinkedHashSet<>();
         Deque<String> todo = new ArrayDeque<>();
-        if (role != null && roles.containsKey(role)) todo.add(role);
+        if (role != null && roles.containsKey(role))
+            todo.add(role);
         while (!todo.isEmpty()) {
             String r = todo.pop();
             if (out.add(r)) {
                 Role found = roles.get(r);
-                if (found != null) todo.addAll(found.granted.keySet());
+                if (found != null)
+                    todo.addAll(found.granted.keySet());
             }
         }
-        if (!out.isEmpty()) out.add(PUBLIC);
+        if (!out.isEmpty())
+            out.add(PUBLIC);
         return out;
     }
 
     /** Every role a user may activate: the roles granted to it and all they inherit, plus PUBLIC. */
     Set<String> availableRoles(User user) {
         Set<String> out = new LinkedHashSet<>();
-        for (String r : user.granted.keySet()) out.addAll(closure(r));
+        for (String r : user.granted.keySet())
+            out.addAll(closure(r));
         out.add(PUBLIC);
         return out;
     }
 
     /** True when any of the roles owns the object or holds the privilege on it. */
     boolean hasPrivilege(Set<String> activeRoles, String privilege, String objectType, String objectName, String owner) {
-        if (owner != null && activeRoles.contains(owner)) return true;
+        if (owner != null && activeRoles.contains(owner))
+            return true;
         for (PrivilegeGrant g : privilegeGrants) {
             if (activeRoles.contains(g.grantee) && g.objectType.equals(objectType) && g.objectName.equals(objectName)
                     && (g.privilege.equals(privilege) || g.privilege.equals("ALL"))) {
@@ -337,17 +347,23 @@ final class Account {
      * {@code policy} is null for Snowflake's built-in policy; {@code scope} is the account-level scope
      * that supplied it, if any.
      */
-    record InForce(AuthPolicy policy, String setOn, String scope) {}
+    record InForce(AuthPolicy policy, String setOn, String scope) {
+    }
 
     InForce policyInForce(User user) {
         String typeScope = user.isService() ? "SERVICE_USERS" : "PERSON_USERS";
         Attachment account = policyAttachments.get("ACCOUNT");
         Attachment byType = policyAttachments.get(typeScope);
-        if (account != null && account.force()) return inForce(account.policy(), "ACCOUNT", "ACCOUNT");
-        if (byType != null && byType.force()) return inForce(byType.policy(), "ACCOUNT", typeScope);
-        if (user.authPolicy != null) return inForce(user.authPolicy, "USER", null);
-        if (byType != null) return inForce(byType.policy(), "ACCOUNT", typeScope);
-        if (account != null) return inForce(account.policy(), "ACCOUNT", "ACCOUNT");
+        if (account != null && account.force())
+            return inForce(account.policy(), "ACCOUNT", "ACCOUNT");
+        if (byType != null && byType.force())
+            return inForce(byType.policy(), "ACCOUNT", typeScope);
+        if (user.authPolicy != null)
+            return inForce(user.authPolicy, "USER", null);
+        if (byType != null)
+            return inForce(byType.policy(), "ACCOUNT", typeScope);
+        if (account != null)
+            return inForce(account.policy(), "ACCOUNT", "ACCOUNT");
         return new InForce(null, "SYSTEM", null);
     }
 
@@ -374,11 +390,13 @@ final class Account {
         List<String> blocked = new ArrayList<>(policy.blockedIps);
         for (String r : policy.allowedRules) {
             NetworkRule rule = networkRules.get(r);
-            if (rule != null && rule.type.equals("IPV4")) allowed.addAll(rule.values);
+            if (rule != null && rule.type.equals("IPV4"))
+                allowed.addAll(rule.values);
         }
         for (String r : policy.blockedRules) {
             NetworkRule rule = networkRules.get(r);
-            if (rule != null && rule.type.equals("IPV4")) blocked.addAll(rule.values);
+            if (rule != null && rule.type.equals("IPV4"))
+                blocked.addAll(rule.values);
         }
         boolean inAllowed = allowed.stream().anyMatch(c -> Ipv4.matches(c, clientIp));
         boolean inBlocked = blocked.stream().anyMatch(c -> Ipv4.matches(c, clientIp));
@@ -412,9 +430,11 @@ final class Account {
     }
 
     User findUserByLogin(String login) {
-        if (login == null) return null;
+        if (login == null)
+            return null;
         for (User u : users.values()) {
-            if (u.loginName.equalsIgnoreCase(login)) return u;
+            if (u.loginName.equalsIgnoreCase(login))
+                return u;
         }
         return null;
     }

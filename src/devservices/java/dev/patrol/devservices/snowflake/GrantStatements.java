@@ -1,5 +1,12 @@
 package dev.patrol.devservices.snowflake;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
 import dev.patrol.devservices.snowflake.Account.Owned;
 import dev.patrol.devservices.snowflake.Account.PrivilegeGrant;
 import dev.patrol.devservices.snowflake.Account.Role;
@@ -7,13 +14,6 @@ import dev.patrol.devservices.snowflake.Account.RoleGrant;
 import dev.patrol.devservices.snowflake.Account.User;
 import dev.patrol.devservices.snowflake.Result.Type;
 import dev.patrol.devservices.snowflake.SqlCursor.Name;
-
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.Set;
 
 /** GRANT, REVOKE and SHOW GRANTS. */
 final class GrantStatements extends StatementFamily {
@@ -32,7 +32,8 @@ final class GrantStatements extends StatementFamily {
     }
 
     Result grant() {
-        if (c.accept("DATABASE", "ROLE")) return databaseRole(true);
+        if (c.accept("DATABASE", "ROLE"))
+            return databaseRole(true);
         if (c.accept("ROLE")) {
             String role = c.identifier();
             c.expect("TO");
@@ -40,14 +41,16 @@ final class GrantStatements extends StatementFamily {
             String grantee = c.identifier();
             c.expectEnd();
             Role r = role(role);
-            if (!(can.owns(r) || can.accountPrivilege("MANAGE GRANTS"))) throw SnowflakeError.insufficientPrivileges("role", role);
+            if (!(can.owns(r) || can.accountPrivilege("MANAGE GRANTS")))
+                throw SnowflakeError.insufficientPrivileges("role", role);
             if (granteeKind.equals("USER")) {
                 User u = user(grantee);
                 u.granted.putIfAbsent(role, new RoleGrant(role, account.now(), session.role));
             } else {
                 Role to = role(grantee);
                 if (account.closure(role).contains(grantee) || role.equals(grantee)) {
-                    throw SnowflakeError.invalidValue("Cannot grant role " + role + " to " + grantee + ": it would create a cycle in the role hierarchy.");
+                    throw SnowflakeError.invalidValue("Cannot grant role " + role + " to " + grantee
+                            + ": it would create a cycle in the role hierarchy.");
                 }
                 to.granted.putIfAbsent(role, new RoleGrant(role, account.now(), session.role));
             }
@@ -60,20 +63,25 @@ final class GrantStatements extends StatementFamily {
         boolean ownershipTransfer = p.names.contains("OWNERSHIP");
         String currentGrants = null;
         if (ownershipTransfer) {
-            if (c.accept("COPY", "CURRENT", "GRANTS")) currentGrants = "COPY";
-            else if (c.accept("REVOKE", "CURRENT", "GRANTS")) currentGrants = "REVOKE";
+            if (c.accept("COPY", "CURRENT", "GRANTS"))
+                currentGrants = "COPY";
+            else if (c.accept("REVOKE", "CURRENT", "GRANTS"))
+                currentGrants = "REVOKE";
         } else {
             c.accept("WITH", "GRANT", "OPTION");
         }
         c.expectEnd();
         role(grantee);
         Owned target = resolveTarget(p);
-        if (!can.grantOn(target)) throw SnowflakeError.insufficientPrivileges(p.objectType.toLowerCase(Locale.ROOT), p.objectName);
+        if (!can.grantOn(target))
+            throw SnowflakeError.insufficientPrivileges(p.objectType.toLowerCase(Locale.ROOT), p.objectName);
         if (ownershipTransfer) {
-            if (target == null) throw SnowflakeError.unsupported("GRANT OWNERSHIP ON ACCOUNT");
+            if (target == null)
+                throw SnowflakeError.unsupported("GRANT OWNERSHIP ON ACCOUNT");
             transferOwnership(p, target, grantee, currentGrants);
         } else {
-            for (String priv : p.names) account.grantPrivilege(priv, p.objectType, p.objectName, grantee, session.role);
+            for (String priv : p.names)
+                account.grantPrivilege(priv, p.objectType, p.objectName, grantee, session.role);
         }
         return Result.status(Result.DDL, "Statement executed successfully.");
     }
@@ -86,14 +94,18 @@ final class GrantStatements extends StatementFamily {
     void transferOwnership(GrantTarget p, Owned target, String grantee, String currentGrants) {
         boolean outbound = account.privilegeGrants.stream()
                 .anyMatch(g -> g.objectType().equals(p.objectType) && g.objectName().equals(p.objectName));
-        if (outbound && currentGrants == null) throw SnowflakeError.dependentGrants(p.objectType, p.objectName);
+        if (outbound && currentGrants == null)
+            throw SnowflakeError.dependentGrants(p.objectType, p.objectName);
         if ("REVOKE".equals(currentGrants)) {
             account.privilegeGrants.removeIf(g -> g.objectType().equals(p.objectType) && g.objectName().equals(p.objectName));
         }
         target.owner = grantee;
     }
 
-    /** {@code GRANT | REVOKE DATABASE ROLE SNOWFLAKE.<viewer> TO | FROM ROLE r}: only the SNOWFLAKE database roles patrol reads with. */
+    /**
+     * {@code GRANT | REVOKE DATABASE ROLE SNOWFLAKE.<viewer> TO | FROM ROLE r}: only the SNOWFLAKE database roles patrol reads
+     * with.
+     */
     Result databaseRole(boolean grant) {
         Name n = c.qualifiedName();
         c.expect(grant ? "TO" : "FROM");
@@ -105,14 +117,19 @@ final class GrantStatements extends StatementFamily {
             throw SnowflakeError.unsupported("DATABASE ROLE " + n.display() + " in the Snowflake emulator");
         }
         role(grantee);
-        if (!can.grantOn(null)) throw SnowflakeError.insufficientPrivileges("database role", name);
-        if (grant) account.grantPrivilege("USAGE", "DATABASE ROLE", name, grantee, session.role);
-        else account.privilegeGrants.removeIf(g -> g.objectType().equals("DATABASE ROLE") && g.objectName().equals(name) && g.grantee().equals(grantee));
+        if (!can.grantOn(null))
+            throw SnowflakeError.insufficientPrivileges("database role", name);
+        if (grant)
+            account.grantPrivilege("USAGE", "DATABASE ROLE", name, grantee, session.role);
+        else
+            account.privilegeGrants.removeIf(
+                    g -> g.objectType().equals("DATABASE ROLE") && g.objectName().equals(name) && g.grantee().equals(grantee));
         return Result.status(Result.DDL, "Statement executed successfully.");
     }
 
     Result revoke() {
-        if (c.accept("DATABASE", "ROLE")) return databaseRole(false);
+        if (c.accept("DATABASE", "ROLE"))
+            return databaseRole(false);
         if (c.accept("ROLE")) {
             String role = c.identifier();
             c.expect("FROM");
@@ -120,14 +137,18 @@ final class GrantStatements extends StatementFamily {
             String grantee = c.identifier();
             c.expectEnd();
             Role r = role(role);
-            if (!(can.owns(r) || can.accountPrivilege("MANAGE GRANTS"))) throw SnowflakeError.insufficientPrivileges("role", role);
-            if (granteeKind.equals("USER")) user(grantee).granted.remove(role);
-            else role(grantee).granted.remove(role);
+            if (!(can.owns(r) || can.accountPrivilege("MANAGE GRANTS")))
+                throw SnowflakeError.insufficientPrivileges("role", role);
+            if (granteeKind.equals("USER"))
+                user(grantee).granted.remove(role);
+            else
+                role(grantee).granted.remove(role);
             return Result.status(Result.DDL, "Statement executed successfully.");
         }
         c.accept("GRANT", "OPTION", "FOR");
         GrantTarget p = grantTarget();
-        if (p.names.contains("OWNERSHIP")) throw SnowflakeError.invalidValue("OWNERSHIP cannot be revoked; transfer it with GRANT OWNERSHIP.");
+        if (p.names.contains("OWNERSHIP"))
+            throw SnowflakeError.invalidValue("OWNERSHIP cannot be revoked; transfer it with GRANT OWNERSHIP.");
         c.expect("FROM");
         c.accept("ROLE");
         String grantee = c.identifier();
@@ -144,7 +165,8 @@ final class GrantStatements extends StatementFamily {
         return Result.status(Result.DDL, "Statement executed successfully.");
     }
 
-    record GrantTarget(List<String> names, String objectType, String objectName) {}
+    record GrantTarget(List<String> names, String objectType, String objectName) {
+    }
 
     /** {@code priv [, priv] ON <type> <name>}, each privilege validated against the object type. */
     GrantTarget grantTarget() {
@@ -152,12 +174,15 @@ final class GrantStatements extends StatementFamily {
         do {
             StringBuilder b = new StringBuilder();
             while (c.peek().kind() == SqlCursor.Kind.WORD && !c.at("ON")) {
-                if (b.length() > 0) b.append(' ');
+                if (b.length() > 0)
+                    b.append(' ');
                 b.append(c.identifier().toUpperCase(Locale.ROOT));
             }
-            if (b.length() == 0) throw c.unexpected();
+            if (b.length() == 0)
+                throw c.unexpected();
             String priv = b.toString();
-            if (priv.equals("ALL PRIVILEGES")) priv = "ALL";
+            if (priv.equals("ALL PRIVILEGES"))
+                priv = "ALL";
             names.add(priv);
         } while (c.acceptSymbol(","));
         c.expect("ON");
@@ -171,7 +196,8 @@ final class GrantStatements extends StatementFamily {
             Name n = c.qualifiedName();
             if (type.equals("SCHEMA")) {
                 String db = n.schema() != null ? n.schema() : session.database;
-                if (db == null) throw SnowflakeError.noCurrentDatabase("GRANT");
+                if (db == null)
+                    throw SnowflakeError.noCurrentDatabase("GRANT");
                 name = db + "." + n.name();
             } else {
                 name = n.name();
@@ -182,7 +208,8 @@ final class GrantStatements extends StatementFamily {
                 throw SnowflakeError.invalidValue("Invalid privilege " + priv + " for " + type + ".");
             }
         }
-        if (names.contains("OWNERSHIP") && names.size() > 1) throw c.unexpected();
+        if (names.contains("OWNERSHIP") && names.size() > 1)
+            throw c.unexpected();
         return new GrantTarget(names, type, name);
     }
 
@@ -193,13 +220,15 @@ final class GrantStatements extends StatementFamily {
             case "DATABASE" -> database(p.objectName);
             case "WAREHOUSE" -> {
                 Owned w = account.warehouses.get(p.objectName);
-                if (w == null) throw SnowflakeError.doesNotExist("Warehouse", p.objectName);
+                if (w == null)
+                    throw SnowflakeError.doesNotExist("Warehouse", p.objectName);
                 yield w;
             }
             default -> {
                 String[] parts = p.objectName.split("\\.", 2);
                 Owned s = database(parts[0]).schemas.get(parts[1]);
-                if (s == null) throw SnowflakeError.doesNotExist("Schema", p.objectName);
+                if (s == null)
+                    throw SnowflakeError.doesNotExist("Schema", p.objectName);
                 yield s;
             }
         };
@@ -210,12 +239,15 @@ final class GrantStatements extends StatementFamily {
             String name = c.identifier();
             c.expectEnd();
             User u = user(name);
-            if (!can.showGrantsToUser(u)) throw SnowflakeError.insufficientPrivileges("user", name);
+            if (!can.showGrantsToUser(u))
+                throw SnowflakeError.insufficientPrivileges("user", name);
             // UNCONFIRMED: role grants shown with the 2025_01 columns, PUBLIC not listed.
             Result r = new Result(Result.SHOW).column("created_on", Type.TIMESTAMP_LTZ)
-                    .text("privilege", "granted_on", "name", "role", "granted_to", "grantee_name", "grant_option", "granted_by");
+                    .text("privilege", "granted_on", "name", "role", "granted_to", "grantee_name", "grant_option",
+                            "granted_by");
             for (RoleGrant g : u.granted.values()) {
-                r.row(Result.timestamp(g.createdOn()), "USAGE", "ROLE", g.role(), g.role(), "USER", u.name, "false", g.grantedBy());
+                r.row(Result.timestamp(g.createdOn()), "USAGE", "ROLE", g.role(), g.role(), "USER", u.name, "false",
+                        g.grantedBy());
             }
             return r;
         }
@@ -230,7 +262,8 @@ final class GrantStatements extends StatementFamily {
             for (Map.Entry<String, ? extends Owned> e : ownedObjects().entrySet()) {
                 if (name.equals(e.getValue().owner)) {
                     String[] typeAndName = e.getKey().split(":", 2);
-                    r.row(Result.timestamp(e.getValue().createdOn), "OWNERSHIP", typeAndName[0], typeAndName[1], "ROLE", name, "true", name);
+                    r.row(Result.timestamp(e.getValue().createdOn), "OWNERSHIP", typeAndName[0], typeAndName[1], "ROLE", name,
+                            "true", name);
                 }
             }
             for (PrivilegeGrant g : account.privilegeGrants) {
@@ -251,14 +284,17 @@ final class GrantStatements extends StatementFamily {
             if (!(can.activeRoles().contains(name) || can.owns(role) || can.accountPrivilege("MANAGE GRANTS"))) {
                 throw SnowflakeError.insufficientPrivileges("role", name);
             }
-            Result r = new Result(Result.SHOW).column("created_on", Type.TIMESTAMP_LTZ).text("role", "granted_to", "grantee_name", "granted_by");
+            Result r = new Result(Result.SHOW).column("created_on", Type.TIMESTAMP_LTZ).text("role", "granted_to",
+                    "grantee_name", "granted_by");
             for (Role other : account.roles.values()) {
                 RoleGrant g = other.granted.get(name);
-                if (g != null) r.row(Result.timestamp(g.createdOn()), name, "ROLE", other.name, g.grantedBy());
+                if (g != null)
+                    r.row(Result.timestamp(g.createdOn()), name, "ROLE", other.name, g.grantedBy());
             }
             for (User u : account.users.values()) {
                 RoleGrant g = u.granted.get(name);
-                if (g != null) r.row(Result.timestamp(g.createdOn()), name, "USER", u.name, g.grantedBy());
+                if (g != null)
+                    r.row(Result.timestamp(g.createdOn()), name, "USER", u.name, g.grantedBy());
             }
             return r;
         }

@@ -1,14 +1,5 @@
 package dev.patrol.devservices.snowflake;
 
-import dev.patrol.devservices.snowflake.Account.AuthPolicy;
-import dev.patrol.devservices.snowflake.Account.Database;
-import dev.patrol.devservices.snowflake.Account.NetworkRule;
-import dev.patrol.devservices.snowflake.Account.Owned;
-import dev.patrol.devservices.snowflake.Account.Role;
-import dev.patrol.devservices.snowflake.Account.User;
-import dev.patrol.devservices.snowflake.Result.Type;
-import dev.patrol.devservices.snowflake.SqlCursor.Name;
-
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
@@ -18,7 +9,19 @@ import java.util.Set;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
-/** Session and plain objects: SELECT of functions, USE, ALTER SESSION, roles, databases, schemas, warehouses, DROP and SHOW PARAMETERS. */
+import dev.patrol.devservices.snowflake.Account.AuthPolicy;
+import dev.patrol.devservices.snowflake.Account.Database;
+import dev.patrol.devservices.snowflake.Account.NetworkRule;
+import dev.patrol.devservices.snowflake.Account.Owned;
+import dev.patrol.devservices.snowflake.Account.Role;
+import dev.patrol.devservices.snowflake.Account.User;
+import dev.patrol.devservices.snowflake.Result.Type;
+import dev.patrol.devservices.snowflake.SqlCursor.Name;
+
+/**
+ * Session and plain objects: SELECT of functions, USE, ALTER SESSION, roles, databases, schemas, warehouses, DROP and SHOW
+ * PARAMETERS.
+ */
 final class ObjectStatements extends StatementFamily {
 
     ObjectStatements(StatementContext x) {
@@ -31,12 +34,15 @@ final class ObjectStatements extends StatementFamily {
         do {
             Supplier<String> expr = expression();
             String label = expressionLabel();
-            if (c.accept("AS")) label = c.identifier();
-            else if (c.peek().kind() == SqlCursor.Kind.WORD && !c.at("FROM")) label = c.identifier();
+            if (c.accept("AS"))
+                label = c.identifier();
+            else if (c.peek().kind() == SqlCursor.Kind.WORD && !c.at("FROM"))
+                label = c.identifier();
             r.text(label);
             values.add(expr.get());
         } while (c.acceptSymbol(","));
-        if (c.at("FROM")) throw SnowflakeError.unsupported("SELECT ... FROM");
+        if (c.at("FROM"))
+            throw SnowflakeError.unsupported("SELECT ... FROM");
         c.expectEnd();
         r.row(values.toArray(new String[0]));
         return r;
@@ -80,7 +86,8 @@ final class ObjectStatements extends StatementFamily {
         if (!c.atSymbol(")")) {
             do {
                 String a = c.string();
-                if (!args.isEmpty()) exprText.append(", ");
+                if (!args.isEmpty())
+                    exprText.append(", ");
                 exprText.append('\'').append(a).append('\'');
                 args.add(a);
             } while (c.acceptSymbol(","));
@@ -123,8 +130,10 @@ final class ObjectStatements extends StatementFamily {
             return "{\"roles\":\"\",\"value\":\"\"}";
         }
         Set<String> roles = new LinkedHashSet<>();
-        if (session.secondaryRoles.contains("ALL")) roles.addAll(account.availableRoles(user(session.user)));
-        else roles.addAll(session.secondaryRoles);
+        if (session.secondaryRoles.contains("ALL"))
+            roles.addAll(account.availableRoles(user(session.user)));
+        else
+            roles.addAll(session.secondaryRoles);
         roles.remove(session.role);
         String value = session.secondaryRoles.contains("ALL") ? "ALL" : String.join(",", session.secondaryRoles);
         return "{\"roles\":\"" + String.join(",", roles) + "\",\"value\":\"" + value + "\"}";
@@ -133,7 +142,8 @@ final class ObjectStatements extends StatementFamily {
     String jsonArray(List<String> items) {
         StringBuilder b = new StringBuilder("[");
         for (int i = 0; i < items.size(); i++) {
-            if (i > 0) b.append(',');
+            if (i > 0)
+                b.append(',');
             b.append('"').append(items.get(i)).append('"');
         }
         return b.append(']').toString();
@@ -143,7 +153,8 @@ final class ObjectStatements extends StatementFamily {
         if (c.accept("ROLE")) {
             String role = c.identifier();
             c.expectEnd();
-            if (session.pinned()) throw SnowflakeError.inPatSession("USE ROLE");
+            if (session.pinned())
+                throw SnowflakeError.inPatSession("USE ROLE");
             User u = user(session.user);
             if (!account.roles.containsKey(role) || !account.availableRoles(u).contains(role)) {
                 throw new SnowflakeError("003013", "42501", "SQL compilation error:\nRequested role '" + role
@@ -154,14 +165,19 @@ final class ObjectStatements extends StatementFamily {
         }
         if (c.accept("SECONDARY", "ROLES")) {
             List<String> roles;
-            if (c.accept("ALL")) roles = List.of("ALL");
-            else if (c.accept("NONE")) roles = List.of();
+            if (c.accept("ALL"))
+                roles = List.of("ALL");
+            else if (c.accept("NONE"))
+                roles = List.of();
             else {
                 roles = new ArrayList<>();
-                do roles.add(c.identifier()); while (c.acceptSymbol(","));
+                do
+                    roles.add(c.identifier());
+                while (c.acceptSymbol(","));
             }
             c.expectEnd();
-            if (session.pinned()) throw SnowflakeError.inPatSession("USE SECONDARY ROLES");
+            if (session.pinned())
+                throw SnowflakeError.inPatSession("USE SECONDARY ROLES");
             Set<String> available = account.availableRoles(user(session.user));
             for (String r : roles) {
                 if (!r.equals("ALL") && !available.contains(r)) {
@@ -186,8 +202,10 @@ final class ObjectStatements extends StatementFamily {
             Name n = c.qualifiedName();
             c.expectEnd();
             String db = n.schema() != null ? n.schema() : session.database;
-            if (n.database() != null) throw c.unexpected();
-            if (db == null) throw SnowflakeError.noCurrentDatabase("USE SCHEMA");
+            if (n.database() != null)
+                throw c.unexpected();
+            if (db == null)
+                throw SnowflakeError.noCurrentDatabase("USE SCHEMA");
             useSchema(db, n.name());
             return Result.status(Result.USE_SCHEMA, "Statement executed successfully.");
         }
@@ -198,9 +216,11 @@ final class ObjectStatements extends StatementFamily {
             useSchema(n.schema(), n.name());
             return Result.status(Result.USE_SCHEMA, "Statement executed successfully.");
         }
-        if (n.database() != null) throw c.unexpected();
+        if (n.database() != null)
+            throw c.unexpected();
         Database d = account.databases.get(n.name());
-        if (d == null || !(can.owns(d) || can.onObject("USAGE", "DATABASE", d.name, d))) throw objectDoesNotExist();
+        if (d == null || !(can.owns(d) || can.onObject("USAGE", "DATABASE", d.name, d)))
+            throw objectDoesNotExist();
         session.database = d.name;
         session.schema = d.schemas.containsKey("PUBLIC") ? "PUBLIC" : null;
         return Result.status(Result.USE_DATABASE, "Statement executed successfully.");
@@ -209,7 +229,8 @@ final class ObjectStatements extends StatementFamily {
     void useSchema(String db, String schema) {
         Database d = account.databases.get(db);
         Owned s = d == null ? null : d.schemas.get(schema);
-        if (s == null || !(can.owns(d) || can.owns(s) || can.onObject("USAGE", "DATABASE", db, d))) throw objectDoesNotExist();
+        if (s == null || !(can.owns(d) || can.owns(s) || can.onObject("USAGE", "DATABASE", db, d)))
+            throw objectDoesNotExist();
         session.database = db;
         session.schema = schema;
     }
@@ -226,8 +247,10 @@ final class ObjectStatements extends StatementFamily {
         can.requireCreatePrivilege("CREATE ROLE");
         Role existing = account.roles.get(name);
         if (existing != null) {
-            if (ifNotExists) return Result.status(Result.DDL, name + " already exists, statement succeeded.");
-            if (!orReplace || Account.SYSTEM_ROLES.contains(name)) throw SnowflakeError.alreadyExists("Role", name);
+            if (ifNotExists)
+                return Result.status(Result.DDL, name + " already exists, statement succeeded.");
+            if (!orReplace || Account.SYSTEM_ROLES.contains(name))
+                throw SnowflakeError.alreadyExists("Role", name);
             dropRoleState(name);
         }
         account.roles.put(name, new Role(name, session.role, comment, account.now()));
@@ -242,8 +265,10 @@ final class ObjectStatements extends StatementFamily {
         can.requireCreatePrivilege("CREATE DATABASE");
         Database existing = account.databases.get(name);
         if (existing != null) {
-            if (ifNotExists) return Result.status(Result.DDL, name + " already exists, statement succeeded.");
-            if (!orReplace) throw SnowflakeError.alreadyExists("Database", name);
+            if (ifNotExists)
+                return Result.status(Result.DDL, name + " already exists, statement succeeded.");
+            if (!orReplace)
+                throw SnowflakeError.alreadyExists("Database", name);
         }
         Database d = new Database(name, session.role, comment, account.now());
         d.schemas.put("PUBLIC", new Owned("PUBLIC", session.role, null, account.now()));
@@ -258,16 +283,20 @@ final class ObjectStatements extends StatementFamily {
         Name n = c.qualifiedName();
         String comment = optionalComment();
         c.expectEnd();
-        if (n.database() != null) throw SnowflakeError.invalidValue("a schema name has at most two parts");
+        if (n.database() != null)
+            throw SnowflakeError.invalidValue("a schema name has at most two parts");
         String db = n.schema() != null ? n.schema() : session.database;
-        if (db == null) throw SnowflakeError.noCurrentDatabase("CREATE SCHEMA");
+        if (db == null)
+            throw SnowflakeError.noCurrentDatabase("CREATE SCHEMA");
         Database d = database(db);
         if (!can.mayCreateIn(d, "CREATE SCHEMA", "DATABASE", db)) {
             throw SnowflakeError.insufficientPrivileges("database", db);
         }
         if (d.schemas.containsKey(n.name())) {
-            if (ifNotExists) return Result.status(Result.DDL, n.name() + " already exists, statement succeeded.");
-            if (!orReplace) throw SnowflakeError.alreadyExists("Schema", n.name());
+            if (ifNotExists)
+                return Result.status(Result.DDL, n.name() + " already exists, statement succeeded.");
+            if (!orReplace)
+                throw SnowflakeError.alreadyExists("Schema", n.name());
         }
         d.schemas.put(n.name(), new Owned(n.name(), session.role, comment, account.now()));
         session.database = db;
@@ -284,16 +313,22 @@ final class ObjectStatements extends StatementFamily {
             // Size and suspend settings do not matter to an emulator without compute; they are accepted.
             String key = c.identifier();
             c.expectSymbol("=");
-            if (key.equals("COMMENT")) comment = c.string();
-            else if (c.atString()) c.string();
-            else if (c.peek().kind() == SqlCursor.Kind.NUMBER) c.integer();
-            else c.identifier();
+            if (key.equals("COMMENT"))
+                comment = c.string();
+            else if (c.atString())
+                c.string();
+            else if (c.peek().kind() == SqlCursor.Kind.NUMBER)
+                c.integer();
+            else
+                c.identifier();
         }
         c.expectEnd();
         can.requireCreatePrivilege("CREATE WAREHOUSE");
         if (account.warehouses.containsKey(name)) {
-            if (ifNotExists) return Result.status(Result.DDL, name + " already exists, statement succeeded.");
-            if (!orReplace) throw SnowflakeError.alreadyExists("Warehouse", name);
+            if (ifNotExists)
+                return Result.status(Result.DDL, name + " already exists, statement succeeded.");
+            if (!orReplace)
+                throw SnowflakeError.alreadyExists("Warehouse", name);
         }
         account.warehouses.put(name, new Owned(name, session.role, comment, account.now()));
         session.warehouse = name;
@@ -305,13 +340,18 @@ final class ObjectStatements extends StatementFamily {
             do {
                 c.identifier();
                 c.expectSymbol("=");
-                if (c.atString()) c.string();
-                else if (c.peek().kind() == SqlCursor.Kind.NUMBER || c.atSymbol("-")) c.integer();
-                else c.identifier();
+                if (c.atString())
+                    c.string();
+                else if (c.peek().kind() == SqlCursor.Kind.NUMBER || c.atSymbol("-"))
+                    c.integer();
+                else
+                    c.identifier();
             } while (c.acceptSymbol(",") || (!c.atEnd() && c.peek().kind() == SqlCursor.Kind.WORD));
         } else {
             c.expect("UNSET");
-            do c.identifier(); while (c.acceptSymbol(","));
+            do
+                c.identifier();
+            while (c.acceptSymbol(","));
         }
         c.expectEnd();
         return Result.status(Result.ALTER_SESSION, "Statement executed successfully.");
@@ -322,7 +362,8 @@ final class ObjectStatements extends StatementFamily {
         String name = c.identifier();
         String newName = null, comment = null;
         boolean unsetComment = false;
-        if (c.accept("RENAME", "TO")) newName = c.identifier();
+        if (c.accept("RENAME", "TO"))
+            newName = c.identifier();
         else if (c.accept("SET", "COMMENT")) {
             c.expectSymbol("=");
             comment = c.string();
@@ -333,11 +374,14 @@ final class ObjectStatements extends StatementFamily {
         c.expectEnd();
         Role r = account.roles.get(name);
         if (r == null) {
-            if (ifExists) return Result.status(Result.DDL, "Statement executed successfully.");
+            if (ifExists)
+                return Result.status(Result.DDL, "Statement executed successfully.");
             throw SnowflakeError.doesNotExist("Role", name);
         }
-        if (!can.owns(r)) throw SnowflakeError.insufficientPrivileges("role", name);
-        if (newName != null) throw SnowflakeError.unsupported("ALTER ROLE ... RENAME TO in the Snowflake emulator");
+        if (!can.owns(r))
+            throw SnowflakeError.insufficientPrivileges("role", name);
+        if (newName != null)
+            throw SnowflakeError.unsupported("ALTER ROLE ... RENAME TO in the Snowflake emulator");
         r.comment = unsetComment ? null : comment;
         return Result.status(Result.DDL, "Statement executed successfully.");
     }
@@ -359,11 +403,13 @@ final class ObjectStatements extends StatementFamily {
                 .text("name", "is_default", "is_current", "is_inherited").column("assigned_to_users", Type.FIXED)
                 .column("granted_to_roles", Type.FIXED).column("granted_roles", Type.FIXED).text("owner", "comment");
         for (Role role : account.roles.values().stream().sorted(Comparator.comparing(x -> x.name)).toList()) {
-            if (!likes(like, role.name)) continue;
+            if (!likes(like, role.name))
+                continue;
             long users = account.users.values().stream().filter(u -> u.granted.containsKey(role.name)).count();
             long toRoles = account.roles.values().stream().filter(o -> o.granted.containsKey(role.name)).count();
             boolean isDefault = me != null && role.name.equals(me.defaultRole);
-            r.row(Result.timestamp(role.createdOn), role.name, isDefault ? "Y" : "N", role.name.equals(session.role) ? "Y" : "N",
+            r.row(Result.timestamp(role.createdOn), role.name, isDefault ? "Y" : "N",
+                    role.name.equals(session.role) ? "Y" : "N",
                     mine.contains(role.name) && !role.name.equals(session.role) ? "Y" : "N", Long.toString(users),
                     Long.toString(toRoles), Integer.toString(role.granted.size()), role.owner, role.comment);
         }
@@ -372,9 +418,11 @@ final class ObjectStatements extends StatementFamily {
 
     Result showDatabases() {
         c.expectEnd();
-        Result r = new Result(Result.SHOW).column("created_on", Type.TIMESTAMP_LTZ).text("name", "is_default", "is_current", "owner", "comment");
+        Result r = new Result(Result.SHOW).column("created_on", Type.TIMESTAMP_LTZ).text("name", "is_default", "is_current",
+                "owner", "comment");
         for (Database d : account.databases.values()) {
-            if (!(can.owns(d) || can.onObject("USAGE", "DATABASE", d.name, d))) continue;
+            if (!(can.owns(d) || can.onObject("USAGE", "DATABASE", d.name, d)))
+                continue;
             r.row(Result.timestamp(d.createdOn), d.name, "N", d.name.equals(session.database) ? "Y" : "N", d.owner, d.comment);
         }
         return r;
@@ -393,7 +441,8 @@ final class ObjectStatements extends StatementFamily {
             c.expect("USER");
             String name = c.identifier();
             User u = user(name);
-            if (!can.describeUser(u)) throw SnowflakeError.insufficientPrivileges("user", name);
+            if (!can.describeUser(u))
+                throw SnowflakeError.insufficientPrivileges("user", name);
             level = "USER";
             value = u.networkPolicy;
         }
@@ -411,7 +460,8 @@ final class ObjectStatements extends StatementFamily {
         Result r = new Result(Result.SHOW).text("name", "state", "type", "size").column("created_on", Type.TIMESTAMP_LTZ)
                 .text("owner", "comment");
         for (Owned w : account.warehouses.values()) {
-            if (!(can.owns(w) || can.onObject("USAGE", "WAREHOUSE", w.name, w))) continue;
+            if (!(can.owns(w) || can.onObject("USAGE", "WAREHOUSE", w.name, w)))
+                continue;
             r.row(w.name, "SUSPENDED", "STANDARD", "X-Small", Result.timestamp(w.createdOn), w.owner, w.comment);
         }
         return r;
@@ -419,15 +469,24 @@ final class ObjectStatements extends StatementFamily {
 
     Result drop() {
         String kind;
-        if (c.accept("ROLE")) kind = "ROLE";
-        else if (c.accept("USER")) kind = "USER";
-        else if (c.accept("DATABASE")) kind = "DATABASE";
-        else if (c.accept("SCHEMA")) kind = "SCHEMA";
-        else if (c.accept("WAREHOUSE")) kind = "WAREHOUSE";
-        else if (c.accept("AUTHENTICATION", "POLICY")) kind = "AUTHENTICATION POLICY";
-        else if (c.accept("NETWORK", "RULE")) kind = "NETWORK RULE";
-        else if (c.accept("NETWORK", "POLICY")) kind = "NETWORK POLICY";
-        else throw SnowflakeError.unsupported("DROP " + c.peek().text().toUpperCase(Locale.ROOT));
+        if (c.accept("ROLE"))
+            kind = "ROLE";
+        else if (c.accept("USER"))
+            kind = "USER";
+        else if (c.accept("DATABASE"))
+            kind = "DATABASE";
+        else if (c.accept("SCHEMA"))
+            kind = "SCHEMA";
+        else if (c.accept("WAREHOUSE"))
+            kind = "WAREHOUSE";
+        else if (c.accept("AUTHENTICATION", "POLICY"))
+            kind = "AUTHENTICATION POLICY";
+        else if (c.accept("NETWORK", "RULE"))
+            kind = "NETWORK RULE";
+        else if (c.accept("NETWORK", "POLICY"))
+            kind = "NETWORK POLICY";
+        else
+            throw SnowflakeError.unsupported("DROP " + c.peek().text().toUpperCase(Locale.ROOT));
         boolean ifExists = c.accept("IF", "EXISTS");
         Name n = c.qualifiedName();
         c.accept("CASCADE");
@@ -448,13 +507,15 @@ final class ObjectStatements extends StatementFamily {
             default -> account.networkRules.get(fqn(qualify(n, "DROP NETWORK RULE")));
         };
         if (target == null) {
-            if (ifExists) return Result.status(Result.DDL, "Drop statement executed successfully (" + n.name() + " already dropped).");
+            if (ifExists)
+                return Result.status(Result.DDL, "Drop statement executed successfully (" + n.name() + " already dropped).");
             throw SnowflakeError.doesNotExist(kind.charAt(0) + kind.substring(1).toLowerCase(Locale.ROOT), n.display());
         }
         if (kind.equals("ROLE") && Account.SYSTEM_ROLES.contains(n.name())) {
             throw SnowflakeError.invalidValue("Cannot drop system role " + n.name() + ".");
         }
-        if (!can.owns(target)) throw SnowflakeError.insufficientPrivileges(kind.toLowerCase(Locale.ROOT), n.display());
+        if (!can.owns(target))
+            throw SnowflakeError.insufficientPrivileges(kind.toLowerCase(Locale.ROOT), n.display());
         switch (kind) {
             case "ROLE" -> dropRoleState(n.name());
             case "USER" -> x.users.dropUserState((User) target);
@@ -475,7 +536,8 @@ final class ObjectStatements extends StatementFamily {
             }
             case "WAREHOUSE" -> account.warehouses.remove(n.name());
             case "NETWORK POLICY" -> {
-                if (n.name().equals(account.accountNetworkPolicy) || account.users.values().stream().anyMatch(u -> n.name().equals(u.networkPolicy))) {
+                if (n.name().equals(account.accountNetworkPolicy)
+                        || account.users.values().stream().anyMatch(u -> n.name().equals(u.networkPolicy))) {
                     throw SnowflakeError.invalidValue("Network policy " + n.name() + " is attached and cannot be dropped.");
                 }
                 account.networkPolicies.remove(n.name());
@@ -483,7 +545,8 @@ final class ObjectStatements extends StatementFamily {
             case "AUTHENTICATION POLICY" -> {
                 AuthPolicy p = (AuthPolicy) target;
                 if (x.policies.isAttached(p.qualifiedName())) {
-                    throw SnowflakeError.invalidValue("Authentication policy " + p.qualifiedName() + " is attached and cannot be dropped.");
+                    throw SnowflakeError
+                            .invalidValue("Authentication policy " + p.qualifiedName() + " is attached and cannot be dropped.");
                 }
                 account.authPolicies.remove(p.qualifiedName());
             }

@@ -1,10 +1,5 @@
 package dev.patrol.devservices.snowflake;
 
-import dev.patrol.devservices.snowflake.Account.AuthPolicy;
-import dev.patrol.devservices.snowflake.Account.Pat;
-import dev.patrol.devservices.snowflake.Account.User;
-import dev.patrol.devservices.snowflake.Result.Type;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -12,6 +7,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
+
+import dev.patrol.devservices.snowflake.Account.AuthPolicy;
+import dev.patrol.devservices.snowflake.Account.Pat;
+import dev.patrol.devservices.snowflake.Account.User;
+import dev.patrol.devservices.snowflake.Result.Type;
 
 /** ALTER USER ... ADD | ROTATE | MODIFY | REMOVE PAT and SHOW USER PATS. */
 final class PatStatements extends StatementFamily {
@@ -24,26 +24,32 @@ final class PatStatements extends StatementFamily {
 
     String decodePat(String secret) {
         Pat pat = account.tokensBySecretHash.get(Account.hashSecret(secret));
-        if (pat == null) return "{\"STATE\":\"INVALID\",\"PAT_NAME\":null,\"USER_NAME\":null}";
-        return "{\"STATE\":\"" + pat.status(account.now()) + "\",\"PAT_NAME\":\"" + pat.name + "\",\"USER_NAME\":\"" + pat.user + "\"}";
+        if (pat == null)
+            return "{\"STATE\":\"INVALID\",\"PAT_NAME\":null,\"USER_NAME\":null}";
+        return "{\"STATE\":\"" + pat.status(account.now()) + "\",\"PAT_NAME\":\"" + pat.name + "\",\"USER_NAME\":\"" + pat.user
+                + "\"}";
     }
 
     boolean atPatVerb() {
         for (String verb : List.of("ADD", "ROTATE", "MODIFY", "REMOVE")) {
-            if (c.at(verb, "PAT") || c.at(verb, "PROGRAMMATIC", "ACCESS", "TOKEN")) return true;
+            if (c.at(verb, "PAT") || c.at(verb, "PROGRAMMATIC", "ACCESS", "TOKEN"))
+                return true;
         }
         return false;
     }
 
     void patKeyword() {
-        if (!c.accept("PAT")) c.expect("PROGRAMMATIC", "ACCESS", "TOKEN");
+        if (!c.accept("PAT"))
+            c.expect("PROGRAMMATIC", "ACCESS", "TOKEN");
     }
 
     String tokenName() {
         SqlCursor.Token t = c.peek();
         String name = c.identifier();
-        if (t.kind() == SqlCursor.Kind.WORD && !TOKEN_NAME.matcher(name).matches()) throw SnowflakeError.syntax(name, t.line(), t.column());
-        if (name.length() > 255) throw SnowflakeError.invalidValue("Token name is too long (at most 255 characters).");
+        if (t.kind() == SqlCursor.Kind.WORD && !TOKEN_NAME.matcher(name).matches())
+            throw SnowflakeError.syntax(name, t.line(), t.column());
+        if (name.length() > 255)
+            throw SnowflakeError.invalidValue("Token name is too long (at most 255 characters).");
         return name;
     }
 
@@ -67,27 +73,34 @@ final class PatStatements extends StatementFamily {
         }
         c.expectEnd();
         User u = account.users.get(userName);
-        if (u == null) return missingUser(userName, userIfExists);
+        if (u == null)
+            return missingUser(userName, userIfExists);
         // Checks in Snowflake's documented order: privilege, policy, network, role, days, name, count.
         can.requirePatManagement(u, "ADD PROGRAMMATIC ACCESS TOKEN");
         AuthPolicy policy = account.effectivePolicy(u);
         if (!policy.allows("PROGRAMMATIC_ACCESS_TOKEN")) {
-            throw SnowflakeError.patRule("Programmatic access tokens are not allowed by the authentication policy that applies to user " + u.name + ".");
+            throw SnowflakeError
+                    .patRule("Programmatic access tokens are not allowed by the authentication policy that applies to user "
+                            + u.name + ".");
         }
         boolean bypassing = bypass != null && bypass > 0;
         if (u.needsNetworkPolicyToCreatePat() && policy.networkPolicyEvaluation.equals("ENFORCED_REQUIRED")
                 && account.networkPolicyFor(u) == null && !bypassing) {
-            throw SnowflakeError.patRule("A network policy is required for user " + u.name + " to generate a programmatic access token.");
+            throw SnowflakeError
+                    .patRule("A network policy is required for user " + u.name + " to generate a programmatic access token.");
         }
         if (role != null) {
             if (!account.roles.containsKey(role) || !account.availableRoles(u).contains(role)) {
-                throw SnowflakeError.patRule("Role '" + role + "' is not granted to user " + u.name + ". ROLE_RESTRICTION must name a granted role.");
+                throw SnowflakeError.patRule("Role '" + role + "' is not granted to user " + u.name
+                        + ". ROLE_RESTRICTION must name a granted role.");
             }
             if (policy.blockedRoles.contains(role)) {
-                throw SnowflakeError.patRule("Role '" + role + "' is blocked for programmatic access tokens by the authentication policy.");
+                throw SnowflakeError
+                        .patRule("Role '" + role + "' is blocked for programmatic access tokens by the authentication policy.");
             }
         } else if (u.isService() ? policy.requireRoleRestrictionForServiceUsers : policy.requireRoleRestrictionForPersonUsers) {
-            throw SnowflakeError.patRule("ROLE_RESTRICTION is required for a programmatic access token of user " + u.name + ".");
+            throw SnowflakeError
+                    .patRule("ROLE_RESTRICTION is required for a programmatic access token of user " + u.name + ".");
         }
         int lifetime = days == null ? policy.defaultExpiryInDays : (int) Math.min(Integer.MAX_VALUE, days);
         if (days != null && (days < 1 || days > policy.maxExpiryInDays)) {
@@ -108,7 +121,8 @@ final class PatStatements extends StatementFamily {
         }
         String secret = x.newSecret();
         Instant now = account.now();
-        Pat pat = new Pat(name, u.name, Account.hashSecret(secret), role, lifetime, now, now.plus(Duration.ofDays(lifetime)), session.user);
+        Pat pat = new Pat(name, u.name, Account.hashSecret(secret), role, lifetime, now, now.plus(Duration.ofDays(lifetime)),
+                session.user);
         pat.comment = comment;
         if (bypass != null) {
             pat.minsToBypass = bypass.intValue();
@@ -129,11 +143,13 @@ final class PatStatements extends StatementFamily {
         }
         c.expectEnd();
         User u = account.users.get(userName);
-        if (u == null) return missingUser(userName, userIfExists);
+        if (u == null)
+            return missingUser(userName, userIfExists);
         can.requirePatManagement(u, "ROTATE PROGRAMMATIC ACCESS TOKEN");
         Pat old = u.tokens.get(name);
         if (old == null) {
-            if (ifExists) return Result.status(Result.ALTER_USER_MANAGE_PATS, "Statement executed successfully.");
+            if (ifExists)
+                return Result.status(Result.ALTER_USER_MANAGE_PATS, "Statement executed successfully.");
             throw SnowflakeError.patNotFound(name);
         }
         Instant now = account.now();
@@ -155,7 +171,8 @@ final class PatStatements extends StatementFamily {
             throw SnowflakeError.tooManyPats();
         }
         long suffix = now.toEpochMilli();
-        while (u.tokens.containsKey(name + "_ROTATED_" + suffix)) suffix++;
+        while (u.tokens.containsKey(name + "_ROTATED_" + suffix))
+            suffix++;
         String rotatedName = name + "_ROTATED_" + suffix;
         u.tokens.remove(name);
         old.name = rotatedName;
@@ -191,11 +208,13 @@ final class PatStatements extends StatementFamily {
                     case "DISABLED" -> disabled = c.bool();
                     case "MINS_TO_BYPASS_NETWORK_POLICY_REQUIREMENT" -> bypass = c.integer();
                     case "COMMENT" -> comment = c.string();
-                    default -> throw SnowflakeError.invalidValue("invalid property '" + key + "' for 'PROGRAMMATIC ACCESS TOKEN'");
+                    default ->
+                        throw SnowflakeError.invalidValue("invalid property '" + key + "' for 'PROGRAMMATIC ACCESS TOKEN'");
                 }
                 c.acceptSymbol(",");
             }
-            if (disabled == null && bypass == null && comment == null) throw c.unexpected();
+            if (disabled == null && bypass == null && comment == null)
+                throw c.unexpected();
         } else {
             c.expect("UNSET");
             do {
@@ -208,11 +227,13 @@ final class PatStatements extends StatementFamily {
         }
         c.expectEnd();
         User u = account.users.get(userName);
-        if (u == null) return missingUser(userName, userIfExists);
+        if (u == null)
+            return missingUser(userName, userIfExists);
         can.requirePatManagement(u, "MODIFY PROGRAMMATIC ACCESS TOKEN");
         Pat pat = u.tokens.get(name);
         if (pat == null) {
-            if (ifExists) return Result.status(Result.ALTER_USER_MANAGE_PATS, "Statement executed successfully.");
+            if (ifExists)
+                return Result.status(Result.ALTER_USER_MANAGE_PATS, "Statement executed successfully.");
             throw SnowflakeError.patNotFound(name);
         }
         if (pat.rotatedTo != null) {
@@ -223,14 +244,17 @@ final class PatStatements extends StatementFamily {
         }
         if (renameTo != null) {
             if (u.tokens.containsKey(renameTo)) {
-                throw SnowflakeError.patRule("Programmatic access token " + renameTo + " already exists for user " + u.name + ".");
+                throw SnowflakeError
+                        .patRule("Programmatic access token " + renameTo + " already exists for user " + u.name + ".");
             }
             u.tokens.remove(name);
             pat.name = renameTo;
             u.tokens.put(renameTo, pat);
         }
-        if (disabled != null) pat.disabled = disabled;
-        if (comment != null) pat.comment = comment;
+        if (disabled != null)
+            pat.disabled = disabled;
+        if (comment != null)
+            pat.comment = comment;
         if (bypass != null) {
             pat.minsToBypass = bypass.intValue();
             pat.minsToBypassSetAt = account.now();
@@ -251,11 +275,13 @@ final class PatStatements extends StatementFamily {
         String name = tokenName();
         c.expectEnd();
         User u = account.users.get(userName);
-        if (u == null) return missingUser(userName, userIfExists);
+        if (u == null)
+            return missingUser(userName, userIfExists);
         can.requirePatManagement(u, "REMOVE PROGRAMMATIC ACCESS TOKEN");
         Pat pat = u.tokens.get(name);
         if (pat == null) {
-            if (ifExists) return Result.status(Result.ALTER_USER_MANAGE_PATS, "Statement executed successfully.");
+            if (ifExists)
+                return Result.status(Result.ALTER_USER_MANAGE_PATS, "Statement executed successfully.");
             throw SnowflakeError.patNotFound(name);
         }
         account.removeToken(u, pat);
@@ -264,10 +290,12 @@ final class PatStatements extends StatementFamily {
 
     Result showPats() {
         String userName = session.user;
-        if (c.accept("FOR", "USER")) userName = c.identifier();
+        if (c.accept("FOR", "USER"))
+            userName = c.identifier();
         c.expectEnd();
         User u = user(userName);
-        if (!can.listPats(u)) throw SnowflakeError.insufficientPrivileges("user", u.name);
+        if (!can.listPats(u))
+            throw SnowflakeError.insufficientPrivileges("user", u.name);
         Instant now = account.now();
         Result r = new Result(Result.SHOW)
                 .text("name", "user_name", "role_restriction").column("expires_at", Type.TIMESTAMP_LTZ)
@@ -275,7 +303,8 @@ final class PatStatements extends StatementFamily {
                 .text("created_by").column("mins_to_bypass_network_policy_requirement", Type.FIXED).text("rotated_to");
         for (Pat t : u.tokens.values()) {
             // UNCONFIRMED (the docs say 7 and 30 days): expired tokens are listed for seven days.
-            if (t.expiresAt.plus(Duration.ofDays(7)).isBefore(now)) continue;
+            if (t.expiresAt.plus(Duration.ofDays(7)).isBefore(now))
+                continue;
             r.row(t.name, t.user, t.roleRestriction, Result.timestamp(t.expiresAt), t.status(now), t.comment,
                     Result.timestamp(t.createdOn), t.createdBy, Result.number(t.minsToBypassLeft(now)), t.rotatedTo);
         }

@@ -1,14 +1,5 @@
 package dev.patrol.devservices.snowflake;
 
-import dev.patrol.devservices.snowflake.Account.Attachment;
-import dev.patrol.devservices.snowflake.Account.AuthPolicy;
-import dev.patrol.devservices.snowflake.Account.NetworkPolicy;
-import dev.patrol.devservices.snowflake.Account.NetworkRule;
-import dev.patrol.devservices.snowflake.Account.Owned;
-import dev.patrol.devservices.snowflake.Account.User;
-import dev.patrol.devservices.snowflake.Result.Type;
-import dev.patrol.devservices.snowflake.SqlCursor.Name;
-
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -18,6 +9,15 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+
+import dev.patrol.devservices.snowflake.Account.Attachment;
+import dev.patrol.devservices.snowflake.Account.AuthPolicy;
+import dev.patrol.devservices.snowflake.Account.NetworkPolicy;
+import dev.patrol.devservices.snowflake.Account.NetworkRule;
+import dev.patrol.devservices.snowflake.Account.Owned;
+import dev.patrol.devservices.snowflake.Account.User;
+import dev.patrol.devservices.snowflake.Result.Type;
+import dev.patrol.devservices.snowflake.SqlCursor.Name;
 
 /** Authentication policies, network rules and network policies, and attaching them to the account or a user. */
 final class PolicyStatements extends StatementFamily {
@@ -46,12 +46,15 @@ final class PolicyStatements extends StatementFamily {
         AuthPolicy existing = account.authPolicies.get(key);
         if (existing != null) {
             if (orAlter) {
-                if (!can.owns(existing)) throw SnowflakeError.insufficientPrivileges("authentication policy", key);
+                if (!can.owns(existing))
+                    throw SnowflakeError.insufficientPrivileges("authentication policy", key);
                 copyAuthPolicy(draft, existing, named);
                 return Result.status(Result.DDL, "Statement executed successfully.");
             }
-            if (ifNotExists) return Result.status(Result.DDL, q.name() + " already exists, statement succeeded.");
-            if (!orReplace) throw SnowflakeError.alreadyExists("Authentication policy", q.name());
+            if (ifNotExists)
+                return Result.status(Result.DDL, q.name() + " already exists, statement succeeded.");
+            if (!orReplace)
+                throw SnowflakeError.alreadyExists("Authentication policy", q.name());
             if (isAttached(key)) {
                 throw SnowflakeError.invalidValue("Authentication policy " + key + " is attached and cannot be replaced.");
             }
@@ -64,11 +67,16 @@ final class PolicyStatements extends StatementFamily {
 
     /** Copies the named properties; PAT_POLICY is replaced whole (sub-properties not given take their defaults). */
     void copyAuthPolicy(AuthPolicy from, AuthPolicy to, Set<String> named) {
-        if (named.contains("AUTHENTICATION_METHODS")) to.methods = from.methods;
-        if (named.contains("CLIENT_TYPES")) to.clientTypes = from.clientTypes;
-        if (named.contains("SECURITY_INTEGRATIONS")) to.securityIntegrations = from.securityIntegrations;
-        if (named.contains("MFA_ENROLLMENT")) to.mfaEnrollment = from.mfaEnrollment;
-        if (named.contains("COMMENT")) to.comment = from.comment;
+        if (named.contains("AUTHENTICATION_METHODS"))
+            to.methods = from.methods;
+        if (named.contains("CLIENT_TYPES"))
+            to.clientTypes = from.clientTypes;
+        if (named.contains("SECURITY_INTEGRATIONS"))
+            to.securityIntegrations = from.securityIntegrations;
+        if (named.contains("MFA_ENROLLMENT"))
+            to.mfaEnrollment = from.mfaEnrollment;
+        if (named.contains("COMMENT"))
+            to.comment = from.comment;
         if (named.contains("PAT_POLICY")) {
             to.defaultExpiryInDays = from.defaultExpiryInDays;
             to.maxExpiryInDays = from.maxExpiryInDays;
@@ -97,7 +105,8 @@ final class PolicyStatements extends StatementFamily {
             switch (key) {
                 case "AUTHENTICATION_METHODS" -> p.methods = enumList(AUTH_METHODS, key);
                 case "CLIENT_TYPES" -> p.clientTypes = enumList(CLIENT_TYPES, key);
-                case "SECURITY_INTEGRATIONS" -> p.securityIntegrations = c.list().stream().map(s -> s.toUpperCase(Locale.ROOT)).toList();
+                case "SECURITY_INTEGRATIONS" ->
+                    p.securityIntegrations = c.list().stream().map(s -> s.toUpperCase(Locale.ROOT)).toList();
                 case "MFA_ENROLLMENT" -> {
                     String v = c.stringOrIdentifier().toUpperCase(Locale.ROOT);
                     if (!Set.of("REQUIRED", "REQUIRED_PASSWORD_ONLY", "OPTIONAL").contains(v)) {
@@ -108,7 +117,7 @@ final class PolicyStatements extends StatementFamily {
                 case "COMMENT" -> p.comment = c.string();
                 case "PAT_POLICY" -> patPolicy(p);
                 case "MFA_POLICY", "CLIENT_POLICY", "WORKLOAD_IDENTITY_POLICY", "MFA_AUTHENTICATION_METHODS" ->
-                        throw SnowflakeError.unsupported(key + " in the Snowflake emulator");
+                    throw SnowflakeError.unsupported(key + " in the Snowflake emulator");
                 default -> throw SnowflakeError.invalidValue("invalid property '" + key + "' for 'AUTHENTICATION POLICY'");
             }
             c.acceptSymbol(",");
@@ -118,9 +127,11 @@ final class PolicyStatements extends StatementFamily {
 
     List<String> enumList(Set<String> allowed, String key) {
         List<String> values = c.list().stream().map(s -> s.toUpperCase(Locale.ROOT)).toList();
-        if (values.isEmpty()) throw SnowflakeError.invalidValue("invalid value [()] for parameter '" + key + "'");
+        if (values.isEmpty())
+            throw SnowflakeError.invalidValue("invalid value [()] for parameter '" + key + "'");
         for (String v : values) {
-            if (!allowed.contains(v)) throw SnowflakeError.invalidValue("invalid value ['" + v + "'] for parameter '" + key + "'");
+            if (!allowed.contains(v))
+                throw SnowflakeError.invalidValue("invalid value ['" + v + "'] for parameter '" + key + "'");
         }
         return values;
     }
@@ -137,7 +148,8 @@ final class PolicyStatements extends StatementFamily {
                 case "NETWORK_POLICY_EVALUATION" -> {
                     String v = c.stringOrIdentifier().toUpperCase(Locale.ROOT);
                     if (!NETWORK_EVALUATIONS.contains(v)) {
-                        throw SnowflakeError.invalidValue("invalid value [" + v + "] for parameter 'NETWORK_POLICY_EVALUATION'");
+                        throw SnowflakeError
+                                .invalidValue("invalid value [" + v + "] for parameter 'NETWORK_POLICY_EVALUATION'");
                     }
                     p.networkPolicyEvaluation = v;
                 }
@@ -164,8 +176,10 @@ final class PolicyStatements extends StatementFamily {
             String key = c.identifier().toUpperCase(Locale.ROOT);
             c.expectSymbol("=");
             switch (key) {
-                case "MODE" -> draft.mode = oneOfValues(key, "INGRESS", "EGRESS", "INTERNAL_STAGE", "POSTGRES_INGRESS", "POSTGRES_EGRESS");
-                case "TYPE" -> draft.type = oneOfValues(key, "IPV4", "HOST_PORT", "AWSVPCEID", "AZURELINKID", "GCPPSCID", "PRIVATE_HOST_PORT");
+                case "MODE" ->
+                    draft.mode = oneOfValues(key, "INGRESS", "EGRESS", "INTERNAL_STAGE", "POSTGRES_INGRESS", "POSTGRES_EGRESS");
+                case "TYPE" -> draft.type = oneOfValues(key, "IPV4", "HOST_PORT", "AWSVPCEID", "AZURELINKID", "GCPPSCID",
+                        "PRIVATE_HOST_PORT");
                 case "VALUE_LIST" -> draft.values = c.list();
                 case "COMMENT" -> draft.comment = c.string();
                 default -> throw SnowflakeError.invalidValue("invalid property '" + key + "' for 'NETWORK RULE'");
@@ -174,7 +188,8 @@ final class PolicyStatements extends StatementFamily {
         c.expectEnd();
         if (draft.type.equals("IPV4")) {
             for (String v : draft.values) {
-                if (!Ipv4.isValidRange(v)) throw SnowflakeError.invalidValue("Invalid IPv4 address or range '" + v + "' in VALUE_LIST.");
+                if (!Ipv4.isValidRange(v))
+                    throw SnowflakeError.invalidValue("Invalid IPv4 address or range '" + v + "' in VALUE_LIST.");
             }
         }
         Name q = qualify(n, "CREATE NETWORK RULE");
@@ -184,8 +199,10 @@ final class PolicyStatements extends StatementFamily {
         }
         String key = fqn(q);
         if (account.networkRules.containsKey(key)) {
-            if (ifNotExists) return Result.status(Result.DDL, q.name() + " already exists, statement succeeded.");
-            if (!orReplace) throw SnowflakeError.alreadyExists("Network rule", q.name());
+            if (ifNotExists)
+                return Result.status(Result.DDL, q.name() + " already exists, statement succeeded.");
+            if (!orReplace)
+                throw SnowflakeError.alreadyExists("Network rule", q.name());
         }
         NetworkRule rule = new NetworkRule(q.database(), q.schema(), q.name(), session.role, account.now());
         rule.mode = draft.mode;
@@ -198,7 +215,8 @@ final class PolicyStatements extends StatementFamily {
 
     String oneOfValues(String key, String... allowed) {
         String v = c.stringOrIdentifier().toUpperCase(Locale.ROOT);
-        if (!List.of(allowed).contains(v)) throw SnowflakeError.invalidValue("invalid value [" + v + "] for parameter '" + key + "'");
+        if (!List.of(allowed).contains(v))
+            throw SnowflakeError.invalidValue("invalid value [" + v + "] for parameter '" + key + "'");
         return v;
     }
 
@@ -210,8 +228,10 @@ final class PolicyStatements extends StatementFamily {
         c.expectEnd();
         can.requireCreatePrivilege("CREATE NETWORK POLICY");
         if (account.networkPolicies.containsKey(name)) {
-            if (ifNotExists) return Result.status(Result.DDL, name + " already exists, statement succeeded.");
-            if (!orReplace) throw SnowflakeError.alreadyExists("Network policy", name);
+            if (ifNotExists)
+                return Result.status(Result.DDL, name + " already exists, statement succeeded.");
+            if (!orReplace)
+                throw SnowflakeError.alreadyExists("Network policy", name);
         }
         account.networkPolicies.put(name, draft);
         return Result.status(Result.DDL, "Statement executed successfully.");
@@ -238,7 +258,8 @@ final class PolicyStatements extends StatementFamily {
             Name n = parseName(raw);
             Name q = qualify(n, "CREATE NETWORK POLICY");
             String key = fqn(q);
-            if (!account.networkRules.containsKey(key)) throw SnowflakeError.doesNotExist("Network rule", raw);
+            if (!account.networkRules.containsKey(key))
+                throw SnowflakeError.doesNotExist("Network rule", raw);
             out.add(key);
         }
         return out;
@@ -247,7 +268,8 @@ final class PolicyStatements extends StatementFamily {
     List<String> ipList() {
         List<String> ips = c.list();
         for (String ip : ips) {
-            if (!Ipv4.isValidRange(ip)) throw SnowflakeError.invalidValue("Invalid IP address or range '" + ip + "'.");
+            if (!Ipv4.isValidRange(ip))
+                throw SnowflakeError.invalidValue("Invalid IP address or range '" + ip + "'.");
         }
         return ips;
     }
@@ -259,7 +281,8 @@ final class PolicyStatements extends StatementFamily {
             boolean force = c.accept("FORCE");
             c.expectEnd();
             String key = fqn(qualify(p, "ALTER ACCOUNT"));
-            if (!account.authPolicies.containsKey(key)) throw SnowflakeError.doesNotExist("Authentication policy", p.display());
+            if (!account.authPolicies.containsKey(key))
+                throw SnowflakeError.doesNotExist("Authentication policy", p.display());
             can.requireAccountPrivilege("APPLY AUTHENTICATION POLICY");
             Attachment existing = account.policyAttachments.get(scope);
             if (existing != null && !force && !existing.policy().equals(key)) {
@@ -273,7 +296,8 @@ final class PolicyStatements extends StatementFamily {
             String scope = accountPolicyScope();
             c.expectEnd();
             can.requireAccountPrivilege("APPLY AUTHENTICATION POLICY");
-            if (account.policyAttachments.remove(scope) == null) throw SnowflakeError.accountPolicyNotAttached();
+            if (account.policyAttachments.remove(scope) == null)
+                throw SnowflakeError.accountPolicyNotAttached();
             return Result.status(Result.DDL, "Statement executed successfully.");
         }
         if (c.accept("SET", "NETWORK_POLICY")) {
@@ -294,8 +318,10 @@ final class PolicyStatements extends StatementFamily {
     }
 
     String accountPolicyScope() {
-        if (c.accept("FOR", "ALL", "PERSON", "USERS")) return "PERSON_USERS";
-        if (c.accept("FOR", "ALL", "SERVICE", "USERS")) return "SERVICE_USERS";
+        if (c.accept("FOR", "ALL", "PERSON", "USERS"))
+            return "PERSON_USERS";
+        if (c.accept("FOR", "ALL", "SERVICE", "USERS"))
+            return "SERVICE_USERS";
         return "ACCOUNT";
     }
 
@@ -316,9 +342,12 @@ final class PolicyStatements extends StatementFamily {
         String renameTo = null;
         if (c.accept("SET")) {
             named = authPolicyProperties(draft);
-            if (named.isEmpty()) throw c.unexpected();
+            if (named.isEmpty())
+                throw c.unexpected();
         } else if (c.accept("UNSET")) {
-            do unset.add(c.identifier().toUpperCase(Locale.ROOT)); while (c.acceptSymbol(","));
+            do
+                unset.add(c.identifier().toUpperCase(Locale.ROOT));
+            while (c.acceptSymbol(","));
         } else {
             c.expect("RENAME", "TO");
             renameTo = c.identifier();
@@ -327,11 +356,14 @@ final class PolicyStatements extends StatementFamily {
         String key = fqn(qualify(n, "ALTER AUTHENTICATION POLICY"));
         AuthPolicy p = account.authPolicies.get(key);
         if (p == null) {
-            if (ifExists) return Result.status(Result.DDL, "Statement executed successfully.");
+            if (ifExists)
+                return Result.status(Result.DDL, "Statement executed successfully.");
             throw SnowflakeError.doesNotExist("Authentication policy", n.display());
         }
-        if (!can.owns(p)) throw SnowflakeError.insufficientPrivileges("authentication policy", key);
-        if (renameTo != null) throw SnowflakeError.unsupported("ALTER AUTHENTICATION POLICY ... RENAME TO in the Snowflake emulator");
+        if (!can.owns(p))
+            throw SnowflakeError.insufficientPrivileges("authentication policy", key);
+        if (renameTo != null)
+            throw SnowflakeError.unsupported("ALTER AUTHENTICATION POLICY ... RENAME TO in the Snowflake emulator");
         copyAuthPolicy(draft, p, named);
         AuthPolicy defaults = new AuthPolicy("", "", "", null, account.now());
         for (String k : unset) {
@@ -373,33 +405,44 @@ final class PolicyStatements extends StatementFamily {
                 }
                 c.acceptSymbol(",");
             }
-            if (values == null && comment == null) throw c.unexpected();
+            if (values == null && comment == null)
+                throw c.unexpected();
         } else {
             c.expect("UNSET");
             do {
                 String key = c.identifier().toUpperCase(Locale.ROOT);
-                if (key.equals("VALUE_LIST")) unsetValues = true;
-                else if (key.equals("COMMENT")) unsetComment = true;
-                else throw SnowflakeError.invalidValue("invalid property '" + key + "' for 'NETWORK RULE'");
+                if (key.equals("VALUE_LIST"))
+                    unsetValues = true;
+                else if (key.equals("COMMENT"))
+                    unsetComment = true;
+                else
+                    throw SnowflakeError.invalidValue("invalid property '" + key + "' for 'NETWORK RULE'");
             } while (c.acceptSymbol(","));
         }
         c.expectEnd();
         String key = fqn(qualify(n, "ALTER NETWORK RULE"));
         NetworkRule rule = account.networkRules.get(key);
         if (rule == null) {
-            if (ifExists) return Result.status(Result.DDL, "Statement executed successfully.");
+            if (ifExists)
+                return Result.status(Result.DDL, "Statement executed successfully.");
             throw SnowflakeError.doesNotExist("Network rule", n.display());
         }
-        if (!can.owns(rule)) throw SnowflakeError.insufficientPrivileges("network rule", key);
+        if (!can.owns(rule))
+            throw SnowflakeError.insufficientPrivileges("network rule", key);
         if (values != null && rule.type.equals("IPV4")) {
             for (String v : values) {
-                if (!Ipv4.isValidRange(v)) throw SnowflakeError.invalidValue("Invalid IPv4 address or range '" + v + "' in VALUE_LIST.");
+                if (!Ipv4.isValidRange(v))
+                    throw SnowflakeError.invalidValue("Invalid IPv4 address or range '" + v + "' in VALUE_LIST.");
             }
         }
-        if (values != null) rule.values = values;
-        if (unsetValues) rule.values = List.of();
-        if (comment != null) rule.comment = comment;
-        if (unsetComment) rule.comment = null;
+        if (values != null)
+            rule.values = values;
+        if (unsetValues)
+            rule.values = List.of();
+        if (comment != null)
+            rule.comment = comment;
+        if (unsetComment)
+            rule.comment = null;
         return Result.status(Result.DDL, "Statement executed successfully.");
     }
 
@@ -419,10 +462,12 @@ final class PolicyStatements extends StatementFamily {
         networkPolicyProperties(draft);
         c.expectEnd();
         if (live == null) {
-            if (ifExists) return Result.status(Result.DDL, "Statement executed successfully.");
+            if (ifExists)
+                return Result.status(Result.DDL, "Statement executed successfully.");
             throw SnowflakeError.doesNotExist("Network policy", name);
         }
-        if (!can.owns(live)) throw SnowflakeError.insufficientPrivileges("network policy", name);
+        if (!can.owns(live))
+            throw SnowflakeError.insufficientPrivileges("network policy", name);
         live.allowedRules = draft.allowedRules;
         live.blockedRules = draft.blockedRules;
         live.allowedIps = draft.allowedIps;
@@ -450,8 +495,10 @@ final class PolicyStatements extends StatementFamily {
         Result r = new Result(Result.SHOW).column("created_on", Type.TIMESTAMP_LTZ)
                 .text("name", "comment", "database_name", "schema_name", "kind", "owner", "owner_role_type", "options");
         for (AuthPolicy p : account.authPolicies.values()) {
-            if (!likes(like, p.name) || !can.readAuthPolicy(p)) continue;
-            r.row(Result.timestamp(p.createdOn), p.name, p.comment, p.database, p.schema, "AUTHENTICATION_POLICY", p.owner, "ROLE", "");
+            if (!likes(like, p.name) || !can.readAuthPolicy(p))
+                continue;
+            r.row(Result.timestamp(p.createdOn), p.name, p.comment, p.database, p.schema, "AUTHENTICATION_POLICY", p.owner,
+                    "ROLE", "");
         }
         return r;
     }
@@ -465,7 +512,8 @@ final class PolicyStatements extends StatementFamily {
     Result selectPolicyReferences() {
         c.expect("FROM");
         Name view = c.qualifiedName();
-        if (!"SNOWFLAKE".equals(view.database()) || !"ACCOUNT_USAGE".equals(view.schema()) || !"POLICY_REFERENCES".equals(view.name())) {
+        if (!"SNOWFLAKE".equals(view.database()) || !"ACCOUNT_USAGE".equals(view.schema())
+                || !"POLICY_REFERENCES".equals(view.name())) {
             throw SnowflakeError.unsupported("SELECT ... FROM " + view.display());
         }
         Map<String, String> where = new LinkedHashMap<>();
@@ -477,36 +525,43 @@ final class PolicyStatements extends StatementFamily {
             } while (c.accept("AND"));
         }
         c.expectEnd();
-        if (!can.readPolicyReferences()) throw SnowflakeError.doesNotExist("Object", "SNOWFLAKE.ACCOUNT_USAGE.POLICY_REFERENCES");
+        if (!can.readPolicyReferences())
+            throw SnowflakeError.doesNotExist("Object", "SNOWFLAKE.ACCOUNT_USAGE.POLICY_REFERENCES");
         List<String> columns = List.of("POLICY_DB", "POLICY_SCHEMA", "POLICY_NAME", "POLICY_KIND", "REF_ENTITY_NAME",
                 "REF_ENTITY_DOMAIN", "POLICY_STATUS");
         for (String col : where.keySet()) {
-            if (!columns.contains(col)) throw SnowflakeError.invalidValue("invalid identifier '" + col + "'");
+            if (!columns.contains(col))
+                throw SnowflakeError.invalidValue("invalid identifier '" + col + "'");
         }
         Result r = new Result(Result.SELECT).text(columns.toArray(new String[0]));
         Instant visibleBefore = account.now().minus(Account.ACCOUNT_USAGE_LATENCY);
         List<String[]> rows = new ArrayList<>();
         account.policyAttachments.values().forEach(a -> {
-            if (!a.attachedAt().isAfter(visibleBefore)) rows.add(reference(a.policy(), account.name, "ACCOUNT"));
+            if (!a.attachedAt().isAfter(visibleBefore))
+                rows.add(reference(a.policy(), account.name, "ACCOUNT"));
         });
         for (User u : account.users.values()) {
-            if (u.authPolicy != null && !u.authPolicyAttachedAt.isAfter(visibleBefore)) rows.add(reference(u.authPolicy, u.name, "USER"));
+            if (u.authPolicy != null && !u.authPolicyAttachedAt.isAfter(visibleBefore))
+                rows.add(reference(u.authPolicy, u.name, "USER"));
         }
         for (String[] row : rows) {
             boolean match = true;
-            for (Map.Entry<String, String> w : where.entrySet()) match &= w.getValue().equals(row[columns.indexOf(w.getKey())]);
-            if (match) r.row(row);
+            for (Map.Entry<String, String> w : where.entrySet())
+                match &= w.getValue().equals(row[columns.indexOf(w.getKey())]);
+            if (match)
+                r.row(row);
         }
         return r;
     }
 
     String[] reference(String policyKey, String entity, String domain) {
         AuthPolicy p = account.authPolicies.get(policyKey);
-        return new String[] {p.database, p.schema, p.name, "AUTHENTICATION_POLICY", entity, domain, "ACTIVE"};
+        return new String[] { p.database, p.schema, p.name, "AUTHENTICATION_POLICY", entity, domain, "ACTIVE" };
     }
 
     /** One row of SHOW AUTHENTICATION POLICIES ON ...: a policy (null for Snowflake's built-in one) and where it is set. */
-    record InForceRow(AuthPolicy policy, String setOn, String options) {}
+    record InForceRow(AuthPolicy policy, String setOn, String options) {
+    }
 
     /** The account's own attachments (account-wide and per user type), or the built-in policy when there are none. */
     List<InForceRow> accountPolicies() {
@@ -515,7 +570,8 @@ final class PolicyStatements extends StatementFamily {
         List<InForceRow> rows = new ArrayList<>();
         scopes.forEach((policy, list) -> rows.add(new InForceRow(account.authPolicies.get(policy), "ACCOUNT",
                 "{\"target_scopes\":[" + String.join(",", list.stream().map(s -> "\"" + s + "\"").toList()) + "]}")));
-        if (rows.isEmpty()) rows.add(new InForceRow(null, "SYSTEM", ""));
+        if (rows.isEmpty())
+            rows.add(new InForceRow(null, "SYSTEM", ""));
         return rows;
     }
 
@@ -526,7 +582,8 @@ final class PolicyStatements extends StatementFamily {
      */
     Result policiesInForce(List<InForceRow> rows) {
         Result r = new Result(Result.SHOW).column("created_on", Type.TIMESTAMP_LTZ)
-                .text("name", "database_name", "schema_name", "kind", "owner", "comment", "owner_role_type", "options", "set_on");
+                .text("name", "database_name", "schema_name", "kind", "owner", "comment", "owner_role_type", "options",
+                        "set_on");
         for (InForceRow row : rows) {
             AuthPolicy p = row.policy();
             if (!can.readAuthPolicy(p)) {
@@ -550,9 +607,11 @@ final class PolicyStatements extends StatementFamily {
                 .column("entries_in_allowed_network_rules", Type.FIXED).column("entries_in_blocked_network_rules", Type.FIXED);
         boolean all = can.accountPrivilege("ATTACH POLICY");
         for (NetworkPolicy p : account.networkPolicies.values()) {
-            if (!(all || can.owns(p))) continue;
+            if (!(all || can.owns(p)))
+                continue;
             r.row(Result.timestamp(p.createdOn), p.name, p.comment, Integer.toString(p.allowedIps.size()),
-                    Integer.toString(p.blockedIps.size()), Integer.toString(p.allowedRules.size()), Integer.toString(p.blockedRules.size()));
+                    Integer.toString(p.blockedIps.size()), Integer.toString(p.allowedRules.size()),
+                    Integer.toString(p.blockedRules.size()));
         }
         return r;
     }
@@ -563,7 +622,8 @@ final class PolicyStatements extends StatementFamily {
                 .text("name", "database_name", "schema_name", "owner", "comment", "type", "mode")
                 .column("entries_in_valuelist", Type.FIXED);
         for (NetworkRule rule : account.networkRules.values()) {
-            if (!can.owns(rule) && !can.accountPrivilege("MANAGE GRANTS")) continue;
+            if (!can.owns(rule) && !can.accountPrivilege("MANAGE GRANTS"))
+                continue;
             r.row(Result.timestamp(rule.createdOn), rule.name, rule.database, rule.schema, rule.owner, rule.comment, rule.type,
                     rule.mode, Integer.toString(rule.values.size()));
         }
@@ -583,7 +643,8 @@ final class PolicyStatements extends StatementFamily {
         c.expectEnd();
         String key = fqn(qualify(n, "DESCRIBE AUTHENTICATION POLICY"));
         AuthPolicy p = account.authPolicies.get(key);
-        if (p == null) throw SnowflakeError.doesNotExist("Authentication policy", n.display());
+        if (p == null)
+            throw SnowflakeError.doesNotExist("Authentication policy", n.display());
         if (!can.readAuthPolicy(p)) {
             throw SnowflakeError.insufficientPrivileges("authentication policy", key);
         }
@@ -593,7 +654,8 @@ final class PolicyStatements extends StatementFamily {
         r.row("COMMENT", String.valueOf(p.comment), "null", "Comment associated with authentication policy.");
         r.row("AUTHENTICATION_METHODS", "[" + String.join(", ", p.methods) + "]", "[ALL]", "Allowed authentication methods.");
         r.row("CLIENT_TYPES", "[" + String.join(", ", p.clientTypes) + "]", "[ALL]", "Allowed client types.");
-        r.row("SECURITY_INTEGRATIONS", "[" + String.join(", ", p.securityIntegrations) + "]", "[ALL]", "Allowed security integrations.");
+        r.row("SECURITY_INTEGRATIONS", "[" + String.join(", ", p.securityIntegrations) + "]", "[ALL]",
+                "Allowed security integrations.");
         r.row("MFA_ENROLLMENT", p.mfaEnrollment, "OPTIONAL", "Whether MFA enrollment is required.");
         r.row("CLIENT_POLICY", "{}", "{}", "Client versions allowed.");
         r.row("PAT_POLICY", patPolicyText(p), patPolicyText(Account.DEFAULT_POLICY), "Programmatic access token policy.");
@@ -604,13 +666,19 @@ final class PolicyStatements extends StatementFamily {
         String name = c.identifier();
         c.expectEnd();
         NetworkPolicy p = account.networkPolicies.get(name);
-        if (p == null) throw SnowflakeError.doesNotExist("Network policy", name);
-        if (!(can.owns(p) || can.accountPrivilege("ATTACH POLICY"))) throw SnowflakeError.insufficientPrivileges("network policy", name);
+        if (p == null)
+            throw SnowflakeError.doesNotExist("Network policy", name);
+        if (!(can.owns(p) || can.accountPrivilege("ATTACH POLICY")))
+            throw SnowflakeError.insufficientPrivileges("network policy", name);
         Result r = new Result(Result.DESCRIBE).text("name", "value");
-        if (!p.allowedIps.isEmpty()) r.row("ALLOWED_IP_LIST", String.join(",", p.allowedIps));
-        if (!p.blockedIps.isEmpty()) r.row("BLOCKED_IP_LIST", String.join(",", p.blockedIps));
-        if (!p.allowedRules.isEmpty()) r.row("ALLOWED_NETWORK_RULE_LIST", String.join(",", p.allowedRules));
-        if (!p.blockedRules.isEmpty()) r.row("BLOCKED_NETWORK_RULE_LIST", String.join(",", p.blockedRules));
+        if (!p.allowedIps.isEmpty())
+            r.row("ALLOWED_IP_LIST", String.join(",", p.allowedIps));
+        if (!p.blockedIps.isEmpty())
+            r.row("BLOCKED_IP_LIST", String.join(",", p.blockedIps));
+        if (!p.allowedRules.isEmpty())
+            r.row("ALLOWED_NETWORK_RULE_LIST", String.join(",", p.allowedRules));
+        if (!p.blockedRules.isEmpty())
+            r.row("BLOCKED_NETWORK_RULE_LIST", String.join(",", p.blockedRules));
         return r;
     }
 }

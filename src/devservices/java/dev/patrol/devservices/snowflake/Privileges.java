@@ -1,16 +1,17 @@
 package dev.patrol.devservices.snowflake;
 
-import dev.patrol.devservices.snowflake.Account.Owned;
-import dev.patrol.devservices.snowflake.Account.User;
-
 import java.util.LinkedHashSet;
 import java.util.Set;
+
+import dev.patrol.devservices.snowflake.Account.Owned;
+import dev.patrol.devservices.snowflake.Account.User;
 
 /**
  * Every authorisation question the emulator asks, answered for one session. Statement code asks
  * here and never reads grants itself, so a rule changes in one place.
  *
- * <p>The rules follow Snowflake's documented defaults. Where the documentation is silent the rule
+ * <p>
+ * The rules follow Snowflake's documented defaults. Where the documentation is silent the rule
  * is the stricter plausible one and its method says UNCONFIRMED.
  * <ul>
  * <li>CREATE USER / CREATE ROLE need those account privileges (USERADMIN and above); the creating
@@ -36,15 +37,18 @@ final class Privileges {
 
     Set<String> activeRoles() {
         Set<String> out = new LinkedHashSet<>(account.closure(session.role));
-        if (session.pinned()) return out; // a role-restricted PAT session uses that role only
+        if (session.pinned())
+            return out; // a role-restricted PAT session uses that role only
         User user = account.users.get(session.user);
-        if (user == null || session.secondaryRoles == null) return out;
+        if (user == null || session.secondaryRoles == null)
+            return out;
         Set<String> available = account.availableRoles(user);
         if (session.secondaryRoles.contains("ALL")) {
             out.addAll(available);
         } else {
             for (String r : session.secondaryRoles) {
-                if (available.contains(r)) out.addAll(account.closure(r));
+                if (available.contains(r))
+                    out.addAll(account.closure(r));
             }
         }
         return out;
@@ -60,8 +64,9 @@ final class Privileges {
 
     void requireCreatePrivilege(String privilege) {
         if (!account.hasAccountPrivilege(primaryRoles(), privilege)) {
-            throw new SnowflakeError("003001", "42501", "SQL access control error:\nInsufficient privileges to operate on account '"
-                    + account.name + "'");
+            throw new SnowflakeError("003001", "42501",
+                    "SQL access control error:\nInsufficient privileges to operate on account '"
+                            + account.name + "'");
         }
     }
 
@@ -88,8 +93,9 @@ final class Privileges {
 
     void requireAccountPrivilege(String privilege) {
         if (!accountPrivilege(privilege)) {
-            throw new SnowflakeError("003001", "42501", "SQL access control error:\nInsufficient privileges to operate on account '"
-                    + account.name + "'");
+            throw new SnowflakeError("003001", "42501",
+                    "SQL access control error:\nInsufficient privileges to operate on account '"
+                            + account.name + "'");
         }
     }
 
@@ -133,8 +139,10 @@ final class Privileges {
      */
     void requirePatManagement(User u, String statement) {
         boolean self = u.name.equals(session.user);
-        if (self && session.viaPat()) throw SnowflakeError.inPatSession(statement);
-        if (self && !u.isService()) return;
+        if (self && session.viaPat())
+            throw SnowflakeError.inPatSession(statement);
+        if (self && !u.isService())
+            return;
         if (!onObject("MODIFY PROGRAMMATIC AUTHENTICATION METHODS", "USER", u.name, u)) {
             throw SnowflakeError.insufficientPrivileges("user", u.name);
         }
@@ -160,8 +168,9 @@ final class Privileges {
      */
     boolean readPolicyReferences() {
         Set<String> roles = activeRoles();
-        return roles.contains(Account.ACCOUNTADMIN) || account.privilegeGrants.stream().anyMatch(g -> g.objectType().equals("DATABASE ROLE")
-                && Account.POLICY_REFERENCE_READERS.contains(g.objectName()) && roles.contains(g.grantee()));
+        return roles.contains(Account.ACCOUNTADMIN)
+                || account.privilegeGrants.stream().anyMatch(g -> g.objectType().equals("DATABASE ROLE")
+                        && Account.POLICY_REFERENCE_READERS.contains(g.objectName()) && roles.contains(g.grantee()));
     }
 
     /**

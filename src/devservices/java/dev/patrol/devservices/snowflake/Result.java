@@ -24,9 +24,15 @@ final class Result {
     static final long DDL = 0x6000;
     static final long ALTER_USER_MANAGE_PATS = 0x6244;
 
-    enum Type { TEXT, FIXED, BOOLEAN, TIMESTAMP_LTZ }
+    enum Type {
+        TEXT,
+        FIXED,
+        BOOLEAN,
+        TIMESTAMP_LTZ
+    }
 
-    record Column(String name, Type type) {}
+    record Column(String name, Type type) {
+    }
 
     final long statementTypeId;
     final List<Column> columns = new ArrayList<>();
@@ -41,7 +47,8 @@ final class Result {
     }
 
     Result text(String... names) {
-        for (String n : names) columns.add(new Column(n, Type.TEXT));
+        for (String n : names)
+            columns.add(new Column(n, Type.TEXT));
         return this;
     }
 
@@ -51,14 +58,16 @@ final class Result {
     }
 
     Result row(String... cells) {
-        if (cells.length != columns.size()) throw new IllegalStateException("row width " + cells.length + " != " + columns.size());
+        if (cells.length != columns.size())
+            throw new IllegalStateException("row width " + cells.length + " != " + columns.size());
         rows.add(Arrays.asList(cells));
         return this;
     }
 
     /** TIMESTAMP_LTZ cells are epoch seconds with nine fraction digits. */
     static String timestamp(Instant t) {
-        if (t == null) return null;
+        if (t == null)
+            return null;
         return t.getEpochSecond() + "." + String.format("%09d", t.getNano());
     }
 

@@ -1,12 +1,5 @@
 package dev.patrol.devservices.snowflake;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import dev.patrol.devservices.EmulatorServer;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,16 +23,24 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.GZIPInputStream;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+
+import dev.patrol.devservices.EmulatorServer;
+
 /**
  * An in-process Snowflake account that the unmodified Snowflake drivers log in to over plain http.
  * It speaks the wire protocol of {@code snowflake-jdbc-protocol.md} (login, query, renew, heartbeat,
  * close, telemetry) and keeps the account model of {@code snowflake-pat.md} in memory.
  *
- * <p>Test and demo infrastructure: it binds to loopback, keeps no state on disk, and is started only
+ * <p>
+ * Test and demo infrastructure: it binds to loopback, keeps no state on disk, and is started only
  * when dev services are enabled or by tests.
  */
 public final class SnowflakeEmulator implements AutoCloseable {
-
 
     public static final String SERVER_VERSION = "9.99.0";
     private static final Duration SESSION_VALIDITY = Duration.ofHours(1);
@@ -48,11 +49,13 @@ public final class SnowflakeEmulator implements AutoCloseable {
     private static final int MAX_RECORDED = 10_000;
 
     /** One SQL statement as a client sent it, for tests that assert what patrol ran. */
-    public record RecordedStatement(Instant at, String user, String role, String sql) {}
+    public record RecordedStatement(Instant at, String user, String role, String sql) {
+    }
 
     /** One login attempt, without its credentials. */
     public record RecordedLogin(Instant at, String loginName, String authenticator, String clientAppId,
-            Map<String, String> sessionParameters, String outcome) {}
+            Map<String, String> sessionParameters, String outcome) {
+    }
 
     private final Account account;
     private final SqlInterpreter interpreter;
@@ -146,12 +149,15 @@ public final class SnowflakeEmulator implements AutoCloseable {
         s.role = role;
         s.secondaryRoles = List.of();
         Result r = null;
-        for (String sql : sqls) r = interpreter.execute(s, sql);
+        for (String sql : sqls)
+            r = interpreter.execute(s, sql);
         List<Map<String, String>> rows = new ArrayList<>();
-        if (r == null) return rows;
+        if (r == null)
+            return rows;
         for (List<String> row : r.rows) {
             Map<String, String> m = new LinkedHashMap<>();
-            for (int i = 0; i < r.columns.size(); i++) m.put(r.columns.get(i).name(), row.get(i));
+            for (int i = 0; i < r.columns.size(); i++)
+                m.put(r.columns.get(i).name(), row.get(i));
             rows.add(m);
         }
         return rows;
@@ -172,7 +178,8 @@ public final class SnowflakeEmulator implements AutoCloseable {
 
     private void handle(HttpExchange ex) throws IOException {
         try (ex) {
-            if (faults.takeDrop()) return; // closing without a response drops the connection
+            if (faults.takeDrop())
+                return; // closing without a response drops the connection
             String path = ex.getRequestURI().getPath();
             if (!ex.getRequestMethod().equals("POST")) {
                 send(ex, 405, error("390400", null, "Method " + ex.getRequestMethod() + " is not allowed on " + path));
@@ -187,8 +194,10 @@ public final class SnowflakeEmulator implements AutoCloseable {
                 // Never a trace or a 5xx (the driver would retry a 5xx): Snowflake's internal-error envelope.
                 answer = error("000603", "XX000", "SQL execution internal error: " + e.getClass().getSimpleName());
             }
-            if (answer == null) send(ex, 404, error("390404", null, "No such endpoint: " + path));
-            else send(ex, 200, answer);
+            if (answer == null)
+                send(ex, 404, error("390404", null, "No such endpoint: " + path));
+            else
+                send(ex, 200, answer);
         }
     }
 
@@ -211,7 +220,8 @@ public final class SnowflakeEmulator implements AutoCloseable {
     private static Map<String, String> query(URI uri) {
         Map<String, String> out = new HashMap<>();
         String raw = uri.getRawQuery();
-        if (raw == null) return out;
+        if (raw == null)
+            return out;
         for (String pair : raw.split("&")) {
             int eq = pair.indexOf('=');
             String k = eq < 0 ? pair : pair.substring(0, eq);
@@ -225,17 +235,20 @@ public final class SnowflakeEmulator implements AutoCloseable {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         try {
             InputStream in = ex.getRequestBody();
-            if ("gzip".equalsIgnoreCase(ex.getRequestHeaders().getFirst("Content-Encoding"))) in = new GZIPInputStream(in);
+            if ("gzip".equalsIgnoreCase(ex.getRequestHeaders().getFirst("Content-Encoding")))
+                in = new GZIPInputStream(in);
             byte[] chunk = new byte[8192];
             int n;
             while ((n = in.read(chunk)) > 0) {
                 buf.write(chunk, 0, n);
-                if (buf.size() > MAX_BODY_BYTES) throw SnowflakeError.badRequest("request body larger than " + MAX_BODY_BYTES + " bytes");
+                if (buf.size() > MAX_BODY_BYTES)
+                    throw SnowflakeError.badRequest("request body larger than " + MAX_BODY_BYTES + " bytes");
             }
         } catch (IOException e) {
             throw SnowflakeError.badRequest("request body could not be read or decompressed");
         }
-        if (buf.size() == 0) return json.createObjectNode();
+        if (buf.size() == 0)
+            return json.createObjectNode();
         try {
             return json.readTree(buf.toByteArray());
         } catch (IOException e) {
@@ -297,13 +310,15 @@ public final class SnowflakeEmulator implements AutoCloseable {
         String loginName = text(data, "LOGIN_NAME");
         Map<String, String> params = new LinkedHashMap<>();
         data.path("SESSION_PARAMETERS").properties().forEach(e -> {
-            if (e.getValue().isValueNode()) params.put(e.getKey(), e.getValue().asText());
+            if (e.getValue().isValueNode())
+                params.put(e.getKey(), e.getValue().asText());
         });
         LoginService.Attempt attempt = new LoginService.Attempt(text(data, "ACCOUNT_NAME"), loginName, text(data, "PASSWORD"),
                 authenticator, text(data, "TOKEN"), query.get("roleName"), ex.getRemoteAddress().getAddress().getHostAddress());
         LoginService.Outcome outcome;
         try {
-            if (faults.loginsRefused()) throw SnowflakeError.loginsRefused();
+            if (faults.loginsRefused())
+                throw SnowflakeError.loginsRefused();
             outcome = logins.login(attempt);
         } catch (SnowflakeError e) {
             record(new RecordedLogin(account.now(), loginName, authenticator, text(data, "CLIENT_APP_ID"), params, e.code()));
@@ -318,8 +333,10 @@ public final class SnowflakeEmulator implements AutoCloseable {
         record(new RecordedLogin(account.now(), loginName, authenticator, text(data, "CLIENT_APP_ID"), params, "OK"));
 
         Instant now = account.now();
-        Session s = new Session(sessionIds.incrementAndGet(), outcome.user().name, outcome.pat() == null ? null : outcome.pat().name,
-                outcome.pat() != null && outcome.pat().roleRestriction != null, outcome.method(), newToken("ver:1-session-"), now.plus(SESSION_VALIDITY), newToken("ver:1-master-"),
+        Session s = new Session(sessionIds.incrementAndGet(), outcome.user().name,
+                outcome.pat() == null ? null : outcome.pat().name,
+                outcome.pat() != null && outcome.pat().roleRestriction != null, outcome.method(), newToken("ver:1-session-"),
+                now.plus(SESSION_VALIDITY), newToken("ver:1-master-"),
                 now.plus(MASTER_VALIDITY));
         s.role = outcome.role();
         s.secondaryRoles = s.pinned() ? List.of() : outcome.user().defaultSecondaryRoles;
@@ -328,7 +345,9 @@ public final class SnowflakeEmulator implements AutoCloseable {
             s.database = existingDatabase(query.get("databaseName"));
             s.schema = s.database == null ? null : existingSchema(s.database, query.get("schemaName"));
             String wh = query.get("warehouse");
-            s.warehouse = wh != null && account.warehouses.containsKey(LoginService.normalizeRole(wh)) ? LoginService.normalizeRole(wh) : null;
+            s.warehouse = wh != null && account.warehouses.containsKey(LoginService.normalizeRole(wh))
+                    ? LoginService.normalizeRole(wh)
+                    : null;
         }
         sessionsByToken.put(s.token, s);
         sessionsByMaster.put(s.masterToken, s);
@@ -361,7 +380,8 @@ public final class SnowflakeEmulator implements AutoCloseable {
 
     private String existingSchema(String database, String name) {
         String n = LoginService.normalizeRole(name);
-        if (n == null) return account.databases.get(database).schemas.containsKey("PUBLIC") ? "PUBLIC" : null;
+        if (n == null)
+            return account.databases.get(database).schemas.containsKey("PUBLIC") ? "PUBLIC" : null;
         return account.databases.get(database).schemas.containsKey(n) ? n : null;
     }
 
@@ -381,7 +401,8 @@ public final class SnowflakeEmulator implements AutoCloseable {
 
     private void record(RecordedLogin login) {
         synchronized (loginLog) {
-            if (loginLog.size() >= MAX_RECORDED) loginLog.remove(0);
+            if (loginLog.size() >= MAX_RECORDED)
+                loginLog.remove(0);
             loginLog.add(login);
         }
     }
@@ -393,13 +414,16 @@ public final class SnowflakeEmulator implements AutoCloseable {
         if (header != null) {
             int start = header.indexOf("Token=\"");
             int end = start < 0 ? -1 : header.indexOf('"', start + 7);
-            if (end > start) token = header.substring(start + 7, end);
+            if (end > start)
+                token = header.substring(start + 7, end);
         }
         Session s = token == null ? null : (master ? sessionsByMaster : sessionsByToken).get(token);
-        if (s == null) throw SnowflakeError.sessionGone();
+        if (s == null)
+            throw SnowflakeError.sessionGone();
         Instant now = account.now();
         if (master ? !now.isBefore(s.masterExpiresAt) : !now.isBefore(s.tokenExpiresAt)) {
-            if (master) throw SnowflakeError.masterTokenExpired();
+            if (master)
+                throw SnowflakeError.masterTokenExpired();
             throw SnowflakeError.sessionExpired();
         }
         return s;
@@ -409,22 +433,27 @@ public final class SnowflakeEmulator implements AutoCloseable {
         Session s = session(ex, false);
         JsonNode body = readBody(ex);
         String sql = body.path("sqlText").asText(null);
-        if (sql == null) throw SnowflakeError.badRequest("sqlText is missing");
+        if (sql == null)
+            throw SnowflakeError.badRequest("sqlText is missing");
         JsonNode bindings = body.get("bindings");
         if (bindings != null && !bindings.isNull() && bindings.size() > 0) {
             SnowflakeError e = SnowflakeError.unsupported("bind variables in the Snowflake emulator");
             return error(e.code(), e.sqlState(), e.getMessage());
         }
-        if (body.path("describeOnly").asBoolean(false)) return describeOnly(s, sql);
+        if (body.path("describeOnly").asBoolean(false))
+            return describeOnly(s, sql);
         statementCount.incrementAndGet();
         synchronized (statements) {
-            if (statements.size() >= MAX_RECORDED) statements.remove(0);
+            if (statements.size() >= MAX_RECORDED)
+                statements.remove(0);
             statements.add(new RecordedStatement(account.now(), s.user, s.role, sql));
         }
         Duration latency = faults.statementLatency();
-        if (!latency.isZero()) sleep(latency);
+        if (!latency.isZero())
+            sleep(latency);
         SnowflakeError injected = faults.takeFailure(sql);
-        if (injected != null) return error(injected.code(), injected.sqlState(), injected.getMessage());
+        if (injected != null)
+            return error(injected.code(), injected.sqlState(), injected.getMessage());
         try {
             Result r = interpreter.execute(s, sql);
             return success(resultData(s, r));
@@ -519,7 +548,8 @@ public final class SnowflakeEmulator implements AutoCloseable {
         Session s = session(ex, true);
         JsonNode body = readBody(ex);
         String old = body.path("oldSessionToken").asText("");
-        if (!old.equals(s.token)) throw SnowflakeError.sessionGone();
+        if (!old.equals(s.token))
+            throw SnowflakeError.sessionGone();
         sessionsByToken.remove(s.token);
         s.token = newToken("ver:1-session-");
         s.tokenExpiresAt = account.now().plus(SESSION_VALIDITY);

@@ -4,7 +4,8 @@ package dev.patrol.devservices.snowflake;
  * A Snowflake-level failure as the emulator reports it: the error code, SQLSTATE and message that
  * go into the response envelope. Login and SQL errors share this type.
  *
- * <p>Where {@code snowflake-pat.md} or {@code snowflake-jdbc-protocol.md} give a code, it is used.
+ * <p>
+ * Where {@code snowflake-pat.md} or {@code snowflake-jdbc-protocol.md} give a code, it is used.
  * Codes and texts that no source confirms are marked UNCONFIRMED at their factory method, so they can
  * be corrected in one place once a real account has been checked.
  */
@@ -84,23 +85,27 @@ public final class SnowflakeError extends RuntimeException {
     static SnowflakeError dependentGrants(String type, String name) {
         // UNCONFIRMED code and text; the rule (no transfer without COPY or REVOKE CURRENT GRANTS while
         // other grants on the object exist) is documented for GRANT OWNERSHIP.
-        return new SnowflakeError("003530", "42501", "SQL access control error:\nCannot transfer ownership of " + type.toLowerCase(java.util.Locale.ROOT)
-                + " '" + name + "' while it has dependent grants; use COPY CURRENT GRANTS or REVOKE CURRENT GRANTS.");
+        return new SnowflakeError("003530", "42501",
+                "SQL access control error:\nCannot transfer ownership of " + type.toLowerCase(java.util.Locale.ROOT)
+                        + " '" + name + "' while it has dependent grants; use COPY CURRENT GRANTS or REVOKE CURRENT GRANTS.");
     }
 
     static SnowflakeError tooManyPats() {
         // UNCONFIRMED wording (a third-party report) and code.
-        return new SnowflakeError("002029", "22023", "SQL compilation error:\nExceeded maximum of 15 programmatic access tokens");
+        return new SnowflakeError("002029", "22023",
+                "SQL compilation error:\nExceeded maximum of 15 programmatic access tokens");
     }
 
     /** A second user-level authentication policy without FORCE, even the same one again (UNCONFIRMED for the same one). */
     static SnowflakeError userPolicyAttached(String user) {
-        return new SnowflakeError("003549", "0A000", "SQL compilation error:\nUser '" + user + "' already has a AUTHENTICATION_POLICY");
+        return new SnowflakeError("003549", "0A000",
+                "SQL compilation error:\nUser '" + user + "' already has a AUTHENTICATION_POLICY");
     }
 
     static SnowflakeError accountPolicyNotAttached() {
         // The text is what terraform-provider-snowflake matches; the code is UNCONFIRMED.
-        return new SnowflakeError("003550", "0A000", "SQL compilation error:\nAny policy of kind AUTHENTICATION_POLICY is not attached to ACCOUNT");
+        return new SnowflakeError("003550", "0A000",
+                "SQL compilation error:\nAny policy of kind AUTHENTICATION_POLICY is not attached to ACCOUNT");
     }
 
     static SnowflakeError patNotFound(String name) {

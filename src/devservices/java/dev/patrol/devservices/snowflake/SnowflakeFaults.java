@@ -89,7 +89,8 @@ public final class SnowflakeFaults {
             for (Iterator<Failure> it = failures.iterator(); it.hasNext();) {
                 Failure f = it.next();
                 if (f.sql == null || f.sql.matcher(sql).find()) {
-                    if (--f.remaining <= 0) it.remove();
+                    if (--f.remaining <= 0)
+                        it.remove();
                     return f.error;
                 }
             }

@@ -37,7 +37,8 @@ public final class SnowflakeSeed {
 
     public static void apply(SnowflakeEmulator emulator, String adminUser, String adminPassword, String rotatorPublicKey) {
         emulator.runAs("SYSTEM", ADMIN_ROLE, "CREATE USER IF NOT EXISTS " + adminUser + " PASSWORD = '"
-                + adminPassword.replace("'", "''") + "' DEFAULT_ROLE = ACCOUNTADMIN TYPE = PERSON COMMENT = 'emulator admin login'");
+                + adminPassword.replace("'", "''")
+                + "' DEFAULT_ROLE = ACCOUNTADMIN TYPE = PERSON COMMENT = 'emulator admin login'");
         emulator.runAs("SYSTEM", ADMIN_ROLE, "GRANT ROLE ACCOUNTADMIN TO USER " + adminUser);
         runScript(emulator, adminUser, setupScript(), setupVariables(rotatorPublicKey));
         emulator.runScriptAs(adminUser, ADMIN_ROLE, List.of(
@@ -56,7 +57,8 @@ public final class SnowflakeSeed {
 
     public static String setupScript() {
         try (InputStream in = SnowflakeSeed.class.getClassLoader().getResourceAsStream(SETUP_SCRIPT)) {
-            if (in == null) throw new IllegalStateException(SETUP_SCRIPT + " is not on the class path");
+            if (in == null)
+                throw new IllegalStateException(SETUP_SCRIPT + " is not on the class path");
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -13,7 +13,14 @@ import java.util.Locale;
  */
 final class SqlCursor {
 
-    enum Kind { WORD, QUOTED, STRING, NUMBER, SYMBOL, END }
+    enum Kind {
+        WORD,
+        QUOTED,
+        STRING,
+        NUMBER,
+        SYMBOL,
+        END
+    }
 
     record Token(Kind kind, String text, int line, int column) {
         /** The identifier this token names, after Snowflake's case rules. */
@@ -26,8 +33,10 @@ final class SqlCursor {
     record Name(String database, String schema, String name) {
         String display() {
             StringBuilder b = new StringBuilder();
-            if (database != null) b.append(database).append('.');
-            if (schema != null) b.append(schema).append('.');
+            if (database != null)
+                b.append(database).append('.');
+            if (schema != null)
+                b.append(schema).append('.');
             return b.append(name).toString();
         }
     }
@@ -51,7 +60,8 @@ final class SqlCursor {
 
     boolean atEnd() {
         int p = pos;
-        while (tokens.get(p).kind == Kind.SYMBOL && tokens.get(p).text.equals(";")) p++;
+        while (tokens.get(p).kind == Kind.SYMBOL && tokens.get(p).text.equals(";"))
+            p++;
         return tokens.get(p).kind == Kind.END;
     }
 
@@ -59,7 +69,8 @@ final class SqlCursor {
     boolean at(String... words) {
         for (int i = 0; i < words.length; i++) {
             Token t = peek(i);
-            if (t.kind != Kind.WORD || !t.text.equalsIgnoreCase(words[i])) return false;
+            if (t.kind != Kind.WORD || !t.text.equalsIgnoreCase(words[i]))
+                return false;
         }
         return true;
     }
@@ -70,38 +81,44 @@ final class SqlCursor {
     }
 
     boolean accept(String... words) {
-        if (!at(words)) return false;
+        if (!at(words))
+            return false;
         pos += words.length;
         return true;
     }
 
     boolean acceptSymbol(String symbol) {
-        if (!atSymbol(symbol)) return false;
+        if (!atSymbol(symbol))
+            return false;
         pos++;
         return true;
     }
 
     void expect(String... words) {
         for (String w : words) {
-            if (!accept(w)) throw unexpected();
+            if (!accept(w))
+                throw unexpected();
         }
     }
 
     void expectSymbol(String symbol) {
-        if (!acceptSymbol(symbol)) throw unexpected();
+        if (!acceptSymbol(symbol))
+            throw unexpected();
     }
 
     /** Accepts the first matching keyword of the given alternatives and returns it upper-cased. */
     String oneOf(String... words) {
         for (String w : words) {
-            if (accept(w)) return w.toUpperCase(Locale.ROOT);
+            if (accept(w))
+                return w.toUpperCase(Locale.ROOT);
         }
         throw unexpected();
     }
 
     String identifier() {
         Token t = peek();
-        if (t.kind != Kind.WORD && t.kind != Kind.QUOTED) throw unexpected();
+        if (t.kind != Kind.WORD && t.kind != Kind.QUOTED)
+            throw unexpected();
         pos++;
         return t.identifier();
     }
@@ -109,7 +126,8 @@ final class SqlCursor {
     Name qualifiedName() {
         List<String> parts = new ArrayList<>();
         parts.add(identifier());
-        while (parts.size() < 3 && acceptSymbol(".")) parts.add(identifier());
+        while (parts.size() < 3 && acceptSymbol("."))
+            parts.add(identifier());
         return switch (parts.size()) {
             case 1 -> new Name(null, null, parts.get(0));
             case 2 -> new Name(null, parts.get(0), parts.get(1));
@@ -119,7 +137,8 @@ final class SqlCursor {
 
     String string() {
         Token t = peek();
-        if (t.kind != Kind.STRING) throw unexpected();
+        if (t.kind != Kind.STRING)
+            throw unexpected();
         pos++;
         return t.text;
     }
@@ -136,7 +155,8 @@ final class SqlCursor {
     long integer() {
         boolean negative = acceptSymbol("-");
         Token t = peek();
-        if (t.kind != Kind.NUMBER || t.text.contains(".")) throw unexpected();
+        if (t.kind != Kind.NUMBER || t.text.contains("."))
+            throw unexpected();
         pos++;
         try {
             long v = Long.parseLong(t.text);
@@ -149,8 +169,14 @@ final class SqlCursor {
     boolean bool() {
         Token t = peek();
         String v = t.kind == Kind.WORD || t.kind == Kind.STRING ? t.text.toUpperCase(Locale.ROOT) : "";
-        if (v.equals("TRUE")) { pos++; return true; }
-        if (v.equals("FALSE")) { pos++; return false; }
+        if (v.equals("TRUE")) {
+            pos++;
+            return true;
+        }
+        if (v.equals("FALSE")) {
+            pos++;
+            return false;
+        }
         throw unexpected();
     }
 
@@ -158,7 +184,8 @@ final class SqlCursor {
     List<String> list() {
         expectSymbol("(");
         List<String> items = new ArrayList<>();
-        if (acceptSymbol(")")) return items;
+        if (acceptSymbol(")"))
+            return items;
         do {
             items.add(stringOrIdentifier());
         } while (acceptSymbol(","));
@@ -168,14 +195,17 @@ final class SqlCursor {
 
     void expectEnd() {
         while (acceptSymbol(";")) {
-            if (peek().kind != Kind.END) throw SnowflakeError.statementCount(2);
+            if (peek().kind != Kind.END)
+                throw SnowflakeError.statementCount(2);
         }
-        if (peek().kind != Kind.END) throw unexpected();
+        if (peek().kind != Kind.END)
+            throw unexpected();
     }
 
     SnowflakeError unexpected() {
         Token t = peek();
-        if (t.kind == Kind.END) return SnowflakeError.syntaxAtEnd();
+        if (t.kind == Kind.END)
+            return SnowflakeError.syntaxAtEnd();
         String text = t.kind == Kind.STRING ? "'" + t.text + "'" : t.text;
         return SnowflakeError.syntax(text, t.line, t.column);
     }
@@ -188,28 +218,44 @@ final class SqlCursor {
         while (i < n) {
             char c = sql.charAt(i);
             int col = i - lineStart;
-            if (c == '\n') { i++; line++; lineStart = i; continue; }
-            if (Character.isWhitespace(c)) { i++; continue; }
+            if (c == '\n') {
+                i++;
+                line++;
+                lineStart = i;
+                continue;
+            }
+            if (Character.isWhitespace(c)) {
+                i++;
+                continue;
+            }
             if ((c == '-' && i + 1 < n && sql.charAt(i + 1) == '-') || (c == '/' && i + 1 < n && sql.charAt(i + 1) == '/')) {
-                while (i < n && sql.charAt(i) != '\n') i++;
+                while (i < n && sql.charAt(i) != '\n')
+                    i++;
                 continue;
             }
             if (c == '/' && i + 1 < n && sql.charAt(i + 1) == '*') {
                 int end = sql.indexOf("*/", i + 2);
-                if (end < 0) throw SnowflakeError.syntaxAtEnd();
-                for (int k = i; k < end; k++) if (sql.charAt(k) == '\n') { line++; lineStart = k + 1; }
+                if (end < 0)
+                    throw SnowflakeError.syntaxAtEnd();
+                for (int k = i; k < end; k++)
+                    if (sql.charAt(k) == '\n') {
+                        line++;
+                        lineStart = k + 1;
+                    }
                 i = end + 2;
                 continue;
             }
             if (Character.isLetter(c) || c == '_') {
                 int start = i;
-                while (i < n && (Character.isLetterOrDigit(sql.charAt(i)) || sql.charAt(i) == '_' || sql.charAt(i) == '$')) i++;
+                while (i < n && (Character.isLetterOrDigit(sql.charAt(i)) || sql.charAt(i) == '_' || sql.charAt(i) == '$'))
+                    i++;
                 out.add(new Token(Kind.WORD, sql.substring(start, i), line, col));
                 continue;
             }
             if (Character.isDigit(c)) {
                 int start = i;
-                while (i < n && (Character.isDigit(sql.charAt(i)) || sql.charAt(i) == '.')) i++;
+                while (i < n && (Character.isDigit(sql.charAt(i)) || sql.charAt(i) == '.'))
+                    i++;
                 out.add(new Token(Kind.NUMBER, sql.substring(start, i), line, col));
                 continue;
             }
@@ -217,17 +263,23 @@ final class SqlCursor {
                 StringBuilder b = new StringBuilder();
                 i++;
                 while (true) {
-                    if (i >= n) throw SnowflakeError.syntaxAtEnd();
+                    if (i >= n)
+                        throw SnowflakeError.syntaxAtEnd();
                     char d = sql.charAt(i);
                     if (d == '"') {
-                        if (i + 1 < n && sql.charAt(i + 1) == '"') { b.append('"'); i += 2; continue; }
+                        if (i + 1 < n && sql.charAt(i + 1) == '"') {
+                            b.append('"');
+                            i += 2;
+                            continue;
+                        }
                         i++;
                         break;
                     }
                     b.append(d);
                     i++;
                 }
-                if (b.length() == 0) throw SnowflakeError.syntax("\"\"", line, col);
+                if (b.length() == 0)
+                    throw SnowflakeError.syntax("\"\"", line, col);
                 out.add(new Token(Kind.QUOTED, b.toString(), line, col));
                 continue;
             }
@@ -235,16 +287,27 @@ final class SqlCursor {
                 StringBuilder b = new StringBuilder();
                 i++;
                 while (true) {
-                    if (i >= n) throw SnowflakeError.syntaxAtEnd();
+                    if (i >= n)
+                        throw SnowflakeError.syntaxAtEnd();
                     char d = sql.charAt(i);
                     if (d == '\'') {
-                        if (i + 1 < n && sql.charAt(i + 1) == '\'') { b.append('\''); i += 2; continue; }
+                        if (i + 1 < n && sql.charAt(i + 1) == '\'') {
+                            b.append('\'');
+                            i += 2;
+                            continue;
+                        }
                         i++;
                         break;
                     }
                     if (d == '\\' && i + 1 < n) {
                         char e = sql.charAt(i + 1);
-                        b.append(switch (e) { case 'n' -> '\n'; case 't' -> '\t'; case 'r' -> '\r'; case '0' -> '\0'; default -> e; });
+                        b.append(switch (e) {
+                            case 'n' -> '\n';
+                            case 't' -> '\t';
+                            case 'r' -> '\r';
+                            case '0' -> '\0';
+                            default -> e;
+                        });
                         i += 2;
                         continue;
                     }
@@ -256,7 +319,8 @@ final class SqlCursor {
             }
             if (c == '$' && i + 1 < n && sql.charAt(i + 1) == '$') {
                 int end = sql.indexOf("$$", i + 2);
-                if (end < 0) throw SnowflakeError.syntaxAtEnd();
+                if (end < 0)
+                    throw SnowflakeError.syntaxAtEnd();
                 out.add(new Token(Kind.STRING, sql.substring(i + 2, end), line, col));
                 i = end + 2;
                 continue;

@@ -38,16 +38,26 @@ final class SqlInterpreter {
     }
 
     private static Result statement(StatementContext x, SqlCursor c) {
-        if (c.atEnd()) throw SnowflakeError.syntaxAtEnd();
-        if (c.accept("SELECT")) return c.acceptSymbol("*") ? x.policies.selectPolicyReferences() : x.objects.select();
-        if (c.accept("SHOW")) return show(x, c);
-        if (c.accept("DESCRIBE") || c.accept("DESC")) return describe(x, c);
-        if (c.accept("CREATE")) return create(x, c);
-        if (c.accept("ALTER")) return alter(x, c);
-        if (c.accept("DROP")) return x.objects.drop();
-        if (c.accept("GRANT")) return x.grants.grant();
-        if (c.accept("REVOKE")) return x.grants.revoke();
-        if (c.accept("USE")) return x.objects.use();
+        if (c.atEnd())
+            throw SnowflakeError.syntaxAtEnd();
+        if (c.accept("SELECT"))
+            return c.acceptSymbol("*") ? x.policies.selectPolicyReferences() : x.objects.select();
+        if (c.accept("SHOW"))
+            return show(x, c);
+        if (c.accept("DESCRIBE") || c.accept("DESC"))
+            return describe(x, c);
+        if (c.accept("CREATE"))
+            return create(x, c);
+        if (c.accept("ALTER"))
+            return alter(x, c);
+        if (c.accept("DROP"))
+            return x.objects.drop();
+        if (c.accept("GRANT"))
+            return x.grants.grant();
+        if (c.accept("REVOKE"))
+            return x.grants.revoke();
+        if (c.accept("USE"))
+            return x.objects.use();
         if (c.accept("BEGIN") || c.accept("START", "TRANSACTION")) {
             c.accept("TRANSACTION");
             c.accept("WORK");
@@ -60,55 +70,85 @@ final class SqlInterpreter {
             return Result.status(Result.TCL, "Statement executed successfully.");
         }
         String first = c.peek().text().toUpperCase(Locale.ROOT);
-        if (UNSUPPORTED_STATEMENTS.contains(first)) throw SnowflakeError.unsupported(first);
+        if (UNSUPPORTED_STATEMENTS.contains(first))
+            throw SnowflakeError.unsupported(first);
         throw c.unexpected();
     }
 
     private static Result create(StatementContext x, SqlCursor c) {
         boolean orReplace = c.accept("OR", "REPLACE");
         boolean orAlter = !orReplace && c.accept("OR", "ALTER");
-        if (c.accept("ROLE")) return x.objects.createRole(orReplace);
-        if (c.accept("USER")) return x.users.createUser(orReplace);
-        if (c.accept("DATABASE")) return x.objects.createDatabase(orReplace);
-        if (c.accept("SCHEMA")) return x.objects.createSchema(orReplace);
-        if (c.accept("WAREHOUSE")) return x.objects.createWarehouse(orReplace);
-        if (c.accept("AUTHENTICATION", "POLICY")) return x.policies.createAuthPolicy(orReplace, orAlter);
-        if (c.accept("NETWORK", "RULE")) return x.policies.createNetworkRule(orReplace);
-        if (c.accept("NETWORK", "POLICY")) return x.policies.createNetworkPolicy(orReplace);
-        if (orAlter) throw c.unexpected();
+        if (c.accept("ROLE"))
+            return x.objects.createRole(orReplace);
+        if (c.accept("USER"))
+            return x.users.createUser(orReplace);
+        if (c.accept("DATABASE"))
+            return x.objects.createDatabase(orReplace);
+        if (c.accept("SCHEMA"))
+            return x.objects.createSchema(orReplace);
+        if (c.accept("WAREHOUSE"))
+            return x.objects.createWarehouse(orReplace);
+        if (c.accept("AUTHENTICATION", "POLICY"))
+            return x.policies.createAuthPolicy(orReplace, orAlter);
+        if (c.accept("NETWORK", "RULE"))
+            return x.policies.createNetworkRule(orReplace);
+        if (c.accept("NETWORK", "POLICY"))
+            return x.policies.createNetworkPolicy(orReplace);
+        if (orAlter)
+            throw c.unexpected();
         throw SnowflakeError.unsupported("CREATE " + c.peek().text().toUpperCase(Locale.ROOT));
     }
 
     private static Result alter(StatementContext x, SqlCursor c) {
-        if (c.accept("USER")) return x.users.alterUser();
-        if (c.accept("ACCOUNT")) return x.policies.alterAccount();
-        if (c.accept("AUTHENTICATION", "POLICY")) return x.policies.alterAuthPolicy();
-        if (c.accept("NETWORK", "POLICY")) return x.policies.alterNetworkPolicy();
-        if (c.accept("NETWORK", "RULE")) return x.policies.alterNetworkRule();
-        if (c.accept("SESSION")) return x.objects.alterSession();
-        if (c.accept("ROLE")) return x.objects.alterRole();
+        if (c.accept("USER"))
+            return x.users.alterUser();
+        if (c.accept("ACCOUNT"))
+            return x.policies.alterAccount();
+        if (c.accept("AUTHENTICATION", "POLICY"))
+            return x.policies.alterAuthPolicy();
+        if (c.accept("NETWORK", "POLICY"))
+            return x.policies.alterNetworkPolicy();
+        if (c.accept("NETWORK", "RULE"))
+            return x.policies.alterNetworkRule();
+        if (c.accept("SESSION"))
+            return x.objects.alterSession();
+        if (c.accept("ROLE"))
+            return x.objects.alterRole();
         throw SnowflakeError.unsupported("ALTER " + c.peek().text().toUpperCase(Locale.ROOT));
     }
 
     private static Result show(StatementContext x, SqlCursor c) {
         c.accept("TERSE");
-        if (c.accept("USERS")) return x.users.showUsers();
-        if (c.accept("USER", "PATS") || c.accept("USER", "PROGRAMMATIC", "ACCESS", "TOKENS")) return x.pats.showPats();
-        if (c.accept("GRANTS")) return x.grants.showGrants();
-        if (c.accept("ROLES")) return x.objects.showRoles();
-        if (c.accept("AUTHENTICATION", "POLICIES")) return x.policies.showAuthPolicies();
-        if (c.accept("NETWORK", "POLICIES")) return x.policies.showNetworkPolicies();
-        if (c.accept("NETWORK", "RULES")) return x.policies.showNetworkRules();
-        if (c.accept("DATABASES")) return x.objects.showDatabases();
-        if (c.accept("WAREHOUSES")) return x.objects.showWarehouses();
-        if (c.accept("PARAMETERS")) return x.objects.showParameters();
+        if (c.accept("USERS"))
+            return x.users.showUsers();
+        if (c.accept("USER", "PATS") || c.accept("USER", "PROGRAMMATIC", "ACCESS", "TOKENS"))
+            return x.pats.showPats();
+        if (c.accept("GRANTS"))
+            return x.grants.showGrants();
+        if (c.accept("ROLES"))
+            return x.objects.showRoles();
+        if (c.accept("AUTHENTICATION", "POLICIES"))
+            return x.policies.showAuthPolicies();
+        if (c.accept("NETWORK", "POLICIES"))
+            return x.policies.showNetworkPolicies();
+        if (c.accept("NETWORK", "RULES"))
+            return x.policies.showNetworkRules();
+        if (c.accept("DATABASES"))
+            return x.objects.showDatabases();
+        if (c.accept("WAREHOUSES"))
+            return x.objects.showWarehouses();
+        if (c.accept("PARAMETERS"))
+            return x.objects.showParameters();
         throw SnowflakeError.unsupported("SHOW " + c.peek().text().toUpperCase(Locale.ROOT));
     }
 
     private static Result describe(StatementContext x, SqlCursor c) {
-        if (c.accept("USER")) return x.users.describeUser();
-        if (c.accept("AUTHENTICATION", "POLICY")) return x.policies.describeAuthPolicy();
-        if (c.accept("NETWORK", "POLICY")) return x.policies.describeNetworkPolicy();
+        if (c.accept("USER"))
+            return x.users.describeUser();
+        if (c.accept("AUTHENTICATION", "POLICY"))
+            return x.policies.describeAuthPolicy();
+        if (c.accept("NETWORK", "POLICY"))
+            return x.policies.describeNetworkPolicy();
         throw SnowflakeError.unsupported("DESCRIBE " + c.peek().text().toUpperCase(Locale.ROOT));
     }
 }

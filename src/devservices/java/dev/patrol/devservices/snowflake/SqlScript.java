@@ -24,7 +24,8 @@ public final class SqlScript {
         StringBuilder out = new StringBuilder();
         while (m.find()) {
             String value = variables.get(m.group(1));
-            if (value == null) throw new IllegalArgumentException("SQL template variable '" + m.group(1) + "' has no value");
+            if (value == null)
+                throw new IllegalArgumentException("SQL template variable '" + m.group(1) + "' has no value");
             m.appendReplacement(out, Matcher.quoteReplacement(value));
         }
         m.appendTail(out);
@@ -53,9 +54,15 @@ public final class SqlScript {
                 int j = i + 1;
                 while (j < n) {
                     char d = script.charAt(j);
-                    if (d == '\\' && c == '\'' && j + 1 < n) { j += 2; continue; }
+                    if (d == '\\' && c == '\'' && j + 1 < n) {
+                        j += 2;
+                        continue;
+                    }
                     if (d == c) {
-                        if (j + 1 < n && script.charAt(j + 1) == c) { j += 2; continue; }
+                        if (j + 1 < n && script.charAt(j + 1) == c) {
+                            j += 2;
+                            continue;
+                        }
                         break;
                     }
                     j++;
@@ -65,17 +72,20 @@ public final class SqlScript {
                 meaningful = true;
                 i = j;
             } else if (c == ';') {
-                if (meaningful) out.add(current.toString().trim());
+                if (meaningful)
+                    out.add(current.toString().trim());
                 current.setLength(0);
                 meaningful = false;
                 i++;
             } else {
-                if (!Character.isWhitespace(c)) meaningful = true;
+                if (!Character.isWhitespace(c))
+                    meaningful = true;
                 current.append(c);
                 i++;
             }
         }
-        if (meaningful) out.add(current.toString().trim());
+        if (meaningful)
+            out.add(current.toString().trim());
         return out;
     }
 }

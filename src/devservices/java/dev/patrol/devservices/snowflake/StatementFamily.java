@@ -1,13 +1,13 @@
 package dev.patrol.devservices.snowflake;
 
+import java.util.Locale;
+import java.util.regex.Pattern;
+
 import dev.patrol.devservices.snowflake.Account.Database;
 import dev.patrol.devservices.snowflake.Account.Owned;
 import dev.patrol.devservices.snowflake.Account.Role;
 import dev.patrol.devservices.snowflake.Account.User;
 import dev.patrol.devservices.snowflake.SqlCursor.Name;
-
-import java.util.Locale;
-import java.util.regex.Pattern;
 
 /**
  * What every statement family shares: the statement's context, and the lookups and small parsers
@@ -31,19 +31,22 @@ abstract class StatementFamily {
 
     User user(String name) {
         User u = account.users.get(name);
-        if (u == null) throw SnowflakeError.doesNotExist("User", name);
+        if (u == null)
+            throw SnowflakeError.doesNotExist("User", name);
         return u;
     }
 
     Role role(String name) {
         Role r = account.roles.get(name);
-        if (r == null) throw SnowflakeError.doesNotExist("Role", name);
+        if (r == null)
+            throw SnowflakeError.doesNotExist("Role", name);
         return r;
     }
 
     Database database(String name) {
         Database d = account.databases.get(name);
-        if (d == null) throw SnowflakeError.doesNotExist("Database", name);
+        if (d == null)
+            throw SnowflakeError.doesNotExist("Database", name);
         return d;
     }
 
@@ -51,13 +54,15 @@ abstract class StatementFamily {
     Name qualify(Name n, String statement) {
         String db = n.database() != null ? n.database() : session.database;
         String schema = n.schema() != null ? n.schema() : session.schema;
-        if (db == null) throw SnowflakeError.noCurrentDatabase(statement);
+        if (db == null)
+            throw SnowflakeError.noCurrentDatabase(statement);
         if (schema == null) {
             throw new SnowflakeError("090106", "22000", "Cannot perform " + statement
                     + ". This session does not have a current schema. Call 'USE SCHEMA', or use a qualified name.");
         }
         Database d = database(db);
-        if (!d.schemas.containsKey(schema)) throw SnowflakeError.doesNotExist("Schema", db + "." + schema);
+        if (!d.schemas.containsKey(schema))
+            throw SnowflakeError.doesNotExist("Schema", db + "." + schema);
         return new Name(db, schema, n.name());
     }
 
@@ -70,7 +75,8 @@ abstract class StatementFamily {
     }
 
     SnowflakeError objectDoesNotExist() {
-        return new SnowflakeError("002043", "02000", "SQL compilation error:\nObject does not exist, or operation cannot be performed.");
+        return new SnowflakeError("002043", "02000",
+                "SQL compilation error:\nObject does not exist, or operation cannot be performed.");
     }
 
     boolean ifNotExists() {
@@ -86,14 +92,16 @@ abstract class StatementFamily {
      * first, else the upper-cased name. UNCONFIRMED: Snowflake documents the literal but not its case rule.
      */
     String roleNameValue() {
-        if (!c.atString()) return c.identifier();
+        if (!c.atString())
+            return c.identifier();
         String s = c.string();
         return account.roles.containsKey(s) ? s : s.toUpperCase(Locale.ROOT);
     }
 
     String networkPolicyValue() {
         String np = nameValue();
-        if (!account.networkPolicies.containsKey(np)) throw SnowflakeError.doesNotExist("Network policy", np);
+        if (!account.networkPolicies.containsKey(np))
+            throw SnowflakeError.doesNotExist("Network policy", np);
         return np;
     }
 
@@ -113,18 +121,23 @@ abstract class StatementFamily {
     }
 
     Result missingUser(String name, boolean ifExists) {
-        if (ifExists) return Result.status(Result.DDL, "Statement executed successfully.");
+        if (ifExists)
+            return Result.status(Result.DDL, "Statement executed successfully.");
         throw SnowflakeError.doesNotExist("User", name);
     }
 
     Pattern likePattern() {
-        if (!c.accept("LIKE")) return null;
+        if (!c.accept("LIKE"))
+            return null;
         String p = c.string();
         StringBuilder regex = new StringBuilder();
         for (char ch : p.toCharArray()) {
-            if (ch == '%') regex.append(".*");
-            else if (ch == '_') regex.append('.');
-            else regex.append(Pattern.quote(String.valueOf(ch)));
+            if (ch == '%')
+                regex.append(".*");
+            else if (ch == '_')
+                regex.append('.');
+            else
+                regex.append(Pattern.quote(String.valueOf(ch)));
         }
         return Pattern.compile(regex.toString(), Pattern.CASE_INSENSITIVE | Pattern.DOTALL);
     }

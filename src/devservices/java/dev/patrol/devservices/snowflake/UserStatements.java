@@ -1,10 +1,5 @@
 package dev.patrol.devservices.snowflake;
 
-import dev.patrol.devservices.snowflake.Account.NetworkPolicy;
-import dev.patrol.devservices.snowflake.Account.User;
-import dev.patrol.devservices.snowflake.Result.Type;
-import dev.patrol.devservices.snowflake.SqlCursor.Name;
-
 import java.security.KeyFactory;
 import java.security.MessageDigest;
 import java.security.spec.X509EncodedKeySpec;
@@ -18,6 +13,11 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
+
+import dev.patrol.devservices.snowflake.Account.NetworkPolicy;
+import dev.patrol.devservices.snowflake.Account.User;
+import dev.patrol.devservices.snowflake.Result.Type;
+import dev.patrol.devservices.snowflake.SqlCursor.Name;
 
 /** CREATE / ALTER / DESCRIBE / SHOW USERS: user properties and the rules about who may read or change a user. */
 final class UserStatements extends StatementFamily {
@@ -39,8 +39,10 @@ final class UserStatements extends StatementFamily {
         checkServiceUserProperties(draft);
         User existing = account.users.get(name);
         if (existing != null) {
-            if (ifNotExists) return Result.status(Result.DDL, name + " already exists, statement succeeded.");
-            if (!orReplace) throw SnowflakeError.alreadyExists("User", name);
+            if (ifNotExists)
+                return Result.status(Result.DDL, name + " already exists, statement succeeded.");
+            if (!orReplace)
+                throw SnowflakeError.alreadyExists("User", name);
             dropUserState(existing);
         }
         if (account.findUserByLogin(draft.loginName) != null) {
@@ -58,7 +60,8 @@ final class UserStatements extends StatementFamily {
             switch (key) {
                 case "TYPE" -> {
                     String t = c.stringOrIdentifier().toUpperCase(Locale.ROOT);
-                    if (!USER_TYPES.contains(t)) throw SnowflakeError.invalidValue("invalid value [" + t + "] for parameter 'TYPE'");
+                    if (!USER_TYPES.contains(t))
+                        throw SnowflakeError.invalidValue("invalid value [" + t + "] for parameter 'TYPE'");
                     u.type = t.equals("NULL") ? null : t;
                 }
                 case "PASSWORD" -> u.password = c.string();
@@ -74,7 +77,8 @@ final class UserStatements extends StatementFamily {
                 case "DEFAULT_SECONDARY_ROLES" -> {
                     List<String> roles = c.list().stream().map(s -> s.toUpperCase(Locale.ROOT)).toList();
                     if (!roles.isEmpty() && !roles.equals(List.of("ALL"))) {
-                        throw SnowflakeError.invalidValue("invalid value for DEFAULT_SECONDARY_ROLES: only ('ALL') or () are allowed");
+                        throw SnowflakeError
+                                .invalidValue("invalid value for DEFAULT_SECONDARY_ROLES: only ('ALL') or () are allowed");
                     }
                     u.defaultSecondaryRoles = roles;
                 }
@@ -100,13 +104,18 @@ final class UserStatements extends StatementFamily {
     }
 
     void checkServiceUserProperties(User u) {
-        if (!"SERVICE".equals(u.type)) return;
+        if (!"SERVICE".equals(u.type))
+            return;
         // TYPE=SERVICE users cannot have a password or person attributes.
         List<String> bad = new ArrayList<>();
-        if (u.password != null) bad.add("PASSWORD");
-        if (u.firstName != null) bad.add("FIRST_NAME");
-        if (u.lastName != null) bad.add("LAST_NAME");
-        if (u.mustChangePassword) bad.add("MUST_CHANGE_PASSWORD");
+        if (u.password != null)
+            bad.add("PASSWORD");
+        if (u.firstName != null)
+            bad.add("FIRST_NAME");
+        if (u.lastName != null)
+            bad.add("LAST_NAME");
+        if (u.mustChangePassword)
+            bad.add("MUST_CHANGE_PASSWORD");
         if (!bad.isEmpty()) {
             throw SnowflakeError.invalidValue("Cannot set " + String.join(", ", bad) + " for a user of TYPE = SERVICE.");
         }
@@ -115,11 +124,16 @@ final class UserStatements extends StatementFamily {
     Result alterUser() {
         boolean ifExists = c.accept("IF", "EXISTS");
         String name;
-        if (x.pats.atPatVerb()) name = session.user; // an omitted user name means the current user
-        else name = c.identifier();
-        if (c.accept("ADD")) return x.pats.addPat(name, ifExists);
-        if (c.accept("ROTATE")) return x.pats.rotatePat(name, ifExists);
-        if (c.accept("MODIFY")) return x.pats.modifyPat(name, ifExists);
+        if (x.pats.atPatVerb())
+            name = session.user; // an omitted user name means the current user
+        else
+            name = c.identifier();
+        if (c.accept("ADD"))
+            return x.pats.addPat(name, ifExists);
+        if (c.accept("ROTATE"))
+            return x.pats.rotatePat(name, ifExists);
+        if (c.accept("MODIFY"))
+            return x.pats.modifyPat(name, ifExists);
         if (c.at("REMOVE") && (c.at("REMOVE", "PAT") || c.at("REMOVE", "PROGRAMMATIC"))) {
             c.accept("REMOVE");
             return x.pats.removePat(name, ifExists);
@@ -128,9 +142,12 @@ final class UserStatements extends StatementFamily {
             String newName = c.identifier();
             c.expectEnd();
             User u = account.users.get(name);
-            if (u == null) return missingUser(name, ifExists);
-            if (!can.alterUser(u)) throw SnowflakeError.insufficientPrivileges("user", name);
-            if (account.users.containsKey(newName)) throw SnowflakeError.alreadyExists("User", newName);
+            if (u == null)
+                return missingUser(name, ifExists);
+            if (!can.alterUser(u))
+                throw SnowflakeError.insufficientPrivileges("user", name);
+            if (account.users.containsKey(newName))
+                throw SnowflakeError.alreadyExists("User", newName);
             throw SnowflakeError.unsupported("ALTER USER ... RENAME TO in the Snowflake emulator");
         }
         if (c.accept("SET", "AUTHENTICATION", "POLICY")) {
@@ -138,9 +155,11 @@ final class UserStatements extends StatementFamily {
             boolean force = c.accept("FORCE");
             c.expectEnd();
             User u = account.users.get(name);
-            if (u == null) return missingUser(name, ifExists);
+            if (u == null)
+                return missingUser(name, ifExists);
             String key = fqn(qualify(p, "ALTER USER"));
-            if (!account.authPolicies.containsKey(key)) throw SnowflakeError.doesNotExist("Authentication policy", p.display());
+            if (!account.authPolicies.containsKey(key))
+                throw SnowflakeError.doesNotExist("Authentication policy", p.display());
             can.requireAccountPrivilege("APPLY AUTHENTICATION POLICY");
             if (u.authPolicy != null && !force) {
                 throw SnowflakeError.userPolicyAttached(name);
@@ -152,7 +171,8 @@ final class UserStatements extends StatementFamily {
         if (c.accept("UNSET", "AUTHENTICATION", "POLICY")) {
             c.expectEnd();
             User u = account.users.get(name);
-            if (u == null) return missingUser(name, ifExists);
+            if (u == null)
+                return missingUser(name, ifExists);
             can.requireAccountPrivilege("APPLY AUTHENTICATION POLICY");
             u.authPolicy = null;
             return Result.status(Result.DDL, "Statement executed successfully.");
@@ -160,17 +180,21 @@ final class UserStatements extends StatementFamily {
         if (c.accept("SET")) {
             User target = account.users.get(name);
             User draft = new User(name, null, account.now());
-            if (target != null) copyUser(target, draft);
+            if (target != null)
+                copyUser(target, draft);
             userProperties(draft);
             c.expectEnd();
-            if (target == null) return missingUser(name, ifExists);
+            if (target == null)
+                return missingUser(name, ifExists);
             boolean self = name.equals(session.user);
             boolean onlyOwnProfile = self && onlyChanged(target, draft, "password", "displayName", "firstName", "lastName",
                     "email", "defaultRole", "defaultWarehouse", "defaultNamespace", "defaultSecondaryRoles");
-            if (!can.alterUser(target) && !onlyOwnProfile) throw SnowflakeError.insufficientPrivileges("user", name);
+            if (!can.alterUser(target) && !onlyOwnProfile)
+                throw SnowflakeError.insufficientPrivileges("user", name);
             if (draft.networkPolicy != null && !draft.networkPolicy.equals(target.networkPolicy)) {
                 NetworkPolicy np = account.networkPolicies.get(draft.networkPolicy);
-                if (!(can.accountPrivilege("ATTACH POLICY") || can.owns(np))) throw SnowflakeError.insufficientPrivileges("network policy", np.name);
+                if (!(can.accountPrivilege("ATTACH POLICY") || can.owns(np)))
+                    throw SnowflakeError.insufficientPrivileges("network policy", np.name);
             }
             if (!"SERVICE".equals(target.type) && "SERVICE".equals(draft.type)) {
                 // Changing a person into a service user drops what a service user cannot have.
@@ -182,7 +206,8 @@ final class UserStatements extends StatementFamily {
             checkServiceUserProperties(draft);
             if (!draft.loginName.equals(target.loginName)) {
                 User clash = account.findUserByLogin(draft.loginName);
-                if (clash != null && clash != target) throw SnowflakeError.alreadyExists("User", draft.loginName);
+                if (clash != null && clash != target)
+                    throw SnowflakeError.alreadyExists("User", draft.loginName);
             }
             boolean disabling = draft.disabled && !target.disabled;
             copyUser(draft, target);
@@ -194,11 +219,15 @@ final class UserStatements extends StatementFamily {
         }
         if (c.accept("UNSET")) {
             List<String> keys = new ArrayList<>();
-            do keys.add(c.identifier().toUpperCase(Locale.ROOT)); while (c.acceptSymbol(","));
+            do
+                keys.add(c.identifier().toUpperCase(Locale.ROOT));
+            while (c.acceptSymbol(","));
             c.expectEnd();
             User u = account.users.get(name);
-            if (u == null) return missingUser(name, ifExists);
-            if (!can.alterUser(u)) throw SnowflakeError.insufficientPrivileges("user", name);
+            if (u == null)
+                return missingUser(name, ifExists);
+            if (!can.alterUser(u))
+                throw SnowflakeError.insufficientPrivileges("user", name);
             for (String k : keys) {
                 switch (k) {
                     case "PASSWORD" -> u.password = null;
@@ -233,7 +262,8 @@ final class UserStatements extends StatementFamily {
         Set<String> ok = Set.of(allowed);
         Map<String, Object> b = userFields(before), a = userFields(after);
         for (String k : b.keySet()) {
-            if (!ok.contains(k) && !Objects.equals(b.get(k), a.get(k))) return false;
+            if (!ok.contains(k) && !Objects.equals(b.get(k), a.get(k)))
+                return false;
         }
         return true;
     }
@@ -294,12 +324,15 @@ final class UserStatements extends StatementFamily {
                 .text("login_name", "display_name", "first_name", "last_name", "email", "mins_to_unlock", "days_to_expiry",
                         "comment", "disabled", "must_change_password", "snowflake_lock", "default_warehouse",
                         "default_namespace", "default_role", "default_secondary_roles", "ext_authn_duo", "ext_authn_uid",
-                        "mins_to_bypass_mfa", "owner").column("last_success_login", Type.TIMESTAMP_LTZ)
+                        "mins_to_bypass_mfa", "owner")
+                .column("last_success_login", Type.TIMESTAMP_LTZ)
                 .column("expires_at_time", Type.TIMESTAMP_LTZ).column("locked_until_time", Type.TIMESTAMP_LTZ)
                 .text("has_password", "has_rsa_public_key", "type", "has_mfa", "has_pat", "has_workload_identity");
         for (User u : account.users.values().stream().sorted(Comparator.comparing(x -> x.name)).toList()) {
-            if (!likes(like, u.name)) continue;
-            if (!can.seeInShowUsers(u)) continue;
+            if (!likes(like, u.name))
+                continue;
+            if (!can.seeInShowUsers(u))
+                continue;
             r.row(u.name, Result.timestamp(u.createdOn), u.loginName, u.displayName, u.firstName, u.lastName, u.email,
                     null, null, u.comment, Result.bool(u.disabled), Result.bool(u.mustChangePassword), "false",
                     u.defaultWarehouse, u.defaultNamespace, u.defaultRole, secondaryRolesText(u), "false", null, null,
@@ -320,7 +353,8 @@ final class UserStatements extends StatementFamily {
     }
 
     String fingerprint(String base64Der) {
-        if (base64Der == null) return null;
+        if (base64Der == null)
+            return null;
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(Base64.getDecoder().decode(base64Der));
             return "SHA256:" + Base64.getEncoder().encodeToString(digest);
@@ -333,7 +367,8 @@ final class UserStatements extends StatementFamily {
         String name = c.identifier();
         c.expectEnd();
         User u = user(name);
-        if (!can.describeUser(u)) throw SnowflakeError.insufficientPrivileges("user", name);
+        if (!can.describeUser(u))
+            throw SnowflakeError.insufficientPrivileges("user", name);
         Result r = new Result(Result.DESCRIBE).text("property", "value", "default", "description");
         describeRow(r, "NAME", u.name, null, "Name");
         describeRow(r, "COMMENT", u.comment, null, "user comment associated to an object in the dictionary");
@@ -354,10 +389,12 @@ final class UserStatements extends StatementFamily {
         describeRow(r, "RSA_PUBLIC_KEY", u.rsaPublicKey, null, "RSA public key of the user");
         describeRow(r, "RSA_PUBLIC_KEY_FP", fingerprint(u.rsaPublicKey), null, "Fingerprint of user's RSA public key.");
         describeRow(r, "RSA_PUBLIC_KEY_2", u.rsaPublicKey2, null, "Second RSA public key of the user");
-        describeRow(r, "RSA_PUBLIC_KEY_2_FP", fingerprint(u.rsaPublicKey2), null, "Fingerprint of user's second RSA public key.");
+        describeRow(r, "RSA_PUBLIC_KEY_2_FP", fingerprint(u.rsaPublicKey2), null,
+                "Fingerprint of user's second RSA public key.");
         describeRow(r, "TYPE", u.type, null, "Specifies the type of the user.");
         describeRow(r, "HAS_MFA", "false", "false", "Whether MFA is enrolled for the user.");
-        describeRow(r, "HAS_PAT", Result.bool(!u.tokens.isEmpty()), "false", "Whether the user has one or more programmatic access tokens.");
+        describeRow(r, "HAS_PAT", Result.bool(!u.tokens.isEmpty()), "false",
+                "Whether the user has one or more programmatic access tokens.");
         describeRow(r, "HAS_WORKLOAD_IDENTITY", "false", "false", "Whether the user has a workload identity.");
         return r;
     }

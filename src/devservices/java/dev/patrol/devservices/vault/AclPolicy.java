@@ -17,13 +17,15 @@ import java.util.regex.Pattern;
  */
 final class AclPolicy {
 
-    static final Set<String> CAPABILITIES = Set.of("create", "read", "update", "patch", "delete", "list", "sudo", "deny", "subscribe");
+    static final Set<String> CAPABILITIES = Set.of("create", "read", "update", "patch", "delete", "list", "sudo", "deny",
+            "subscribe");
 
     private static final Pattern PATH_BLOCK = Pattern.compile("path\\s+\"([^\"]*)\"\\s*\\{([^}]*)}", Pattern.DOTALL);
     private static final Pattern CAPS = Pattern.compile("capabilities\\s*=\\s*\\[([^\\]]*)]", Pattern.DOTALL);
     private static final Pattern QUOTED = Pattern.compile("\"([^\"]*)\"");
 
-    record Rule(String pattern, Set<String> capabilities) {}
+    record Rule(String pattern, Set<String> capabilities) {
+    }
 
     final String name;
     final String text;
@@ -42,12 +44,15 @@ final class AclPolicy {
         Matcher m = PATH_BLOCK.matcher(stripped);
         int end = 0;
         while (m.find()) {
-            if (!stripped.substring(end, m.start()).isBlank()) throw new IllegalArgumentException("failed to parse policy: unexpected content before path block");
+            if (!stripped.substring(end, m.start()).isBlank())
+                throw new IllegalArgumentException("failed to parse policy: unexpected content before path block");
             end = m.end();
             String body = m.group(2);
             Matcher caps = CAPS.matcher(body);
             if (!caps.find()) {
-                if (body.contains("policy")) throw new IllegalArgumentException("failed to parse policy: the legacy 'policy' field is not supported, use capabilities");
+                if (body.contains("policy"))
+                    throw new IllegalArgumentException(
+                            "failed to parse policy: the legacy 'policy' field is not supported, use capabilities");
                 throw new IllegalArgumentException("failed to parse policy: path \"" + m.group(1) + "\": missing capabilities");
             }
             Set<String> set = new LinkedHashSet<>();
@@ -55,14 +60,16 @@ final class AclPolicy {
             while (q.find()) {
                 String cap = q.group(1).toLowerCase(java.util.Locale.ROOT);
                 if (!CAPABILITIES.contains(cap) && !cap.equals("root")) {
-                    throw new IllegalArgumentException("failed to parse policy: path \"" + m.group(1) + "\": invalid capability \"" + cap + "\"");
+                    throw new IllegalArgumentException(
+                            "failed to parse policy: path \"" + m.group(1) + "\": invalid capability \"" + cap + "\"");
                 }
                 set.add(cap);
             }
             // Other path attributes (allowed_parameters, min_wrapping_ttl, ...) are accepted but not enforced.
             rules.add(new Rule(m.group(1), set));
         }
-        if (!stripped.substring(end).isBlank()) throw new IllegalArgumentException("failed to parse policy: unexpected content after the last path block");
+        if (!stripped.substring(end).isBlank())
+            throw new IllegalArgumentException("failed to parse policy: unexpected content after the last path block");
         return new AclPolicy(name, text, List.copyOf(rules));
     }
 
@@ -71,9 +78,11 @@ final class AclPolicy {
         boolean inString = false;
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
-            if (c == '"') inString = !inString;
+            if (c == '"')
+                inString = !inString;
             if (!inString && (c == '#' || (c == '/' && i + 1 < text.length() && text.charAt(i + 1) == '/'))) {
-                while (i < text.length() && text.charAt(i) != '\n') i++;
+                while (i < text.length() && text.charAt(i) != '\n')
+                    i++;
                 out.append('\n');
                 continue;
             }
@@ -94,13 +103,16 @@ final class AclPolicy {
     static Set<String> capabilities(List<AclPolicy> policies, String path) {
         Map<String, Set<String>> merged = new LinkedHashMap<>();
         for (AclPolicy p : policies) {
-            for (Rule r : p.rules) merged.computeIfAbsent(r.pattern(), k -> new LinkedHashSet<>()).addAll(r.capabilities());
+            for (Rule r : p.rules)
+                merged.computeIfAbsent(r.pattern(), k -> new LinkedHashSet<>()).addAll(r.capabilities());
         }
         String best = merged.keySet().stream().filter(pattern -> matches(pattern, path))
                 .max(AclPolicy::compareSpecificity).orElse(null);
-        if (best == null) return Set.of();
+        if (best == null)
+            return Set.of();
         Set<String> caps = merged.get(best);
-        if (caps.contains("deny")) return Set.of("deny");
+        if (caps.contains("deny"))
+            return Set.of("deny");
         return caps;
     }
 
@@ -110,13 +122,17 @@ final class AclPolicy {
         String p = prefix ? pattern.substring(0, pattern.length() - 1) : pattern;
         String[] ps = p.split("/", -1);
         String[] xs = path.split("/", -1);
-        if (!prefix && ps.length != xs.length) return false;
-        if (prefix && xs.length < ps.length) return false;
+        if (!prefix && ps.length != xs.length)
+            return false;
+        if (prefix && xs.length < ps.length)
+            return false;
         for (int i = 0; i < ps.length; i++) {
             boolean last = i == ps.length - 1;
-            if (ps[i].equals("+")) continue;
+            if (ps[i].equals("+"))
+                continue;
             if (last && prefix) {
-                if (!xs[i].startsWith(ps[i])) return false;
+                if (!xs[i].startsWith(ps[i]))
+                    return false;
             } else if (!ps[i].equals(xs[i])) {
                 return false;
             }
@@ -131,7 +147,7 @@ final class AclPolicy {
      * lexical order.
      */
     static int compareSpecificity(String a, String b) {
-        return Comparator.<String>comparingInt(AclPolicy::firstWildcard)
+        return Comparator.<String> comparingInt(AclPolicy::firstWildcard)
                 .thenComparing(s -> !s.endsWith("*"))
                 .thenComparing(s -> -plusCount(s))
                 .thenComparingInt(String::length)
@@ -148,7 +164,9 @@ final class AclPolicy {
 
     private static int plusCount(String s) {
         int n = 0;
-        for (String seg : s.split("/")) if (seg.equals("+")) n++;
+        for (String seg : s.split("/"))
+            if (seg.equals("+"))
+                n++;
         return n;
     }
 }

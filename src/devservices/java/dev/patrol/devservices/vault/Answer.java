@@ -1,14 +1,14 @@
 package dev.patrol.devservices.vault;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.UUID;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /** One HTTP answer of the emulator (status and JSON body, {@code null} for an empty body) and the shared wire helpers. */
 record Answer(int status, JsonNode body) {
@@ -31,8 +31,10 @@ record Answer(int status, JsonNode body) {
         root.put("lease_id", "");
         root.put("renewable", false);
         root.put("lease_duration", 0);
-        if (data == null) root.putNull("data");
-        else root.set("data", data);
+        if (data == null)
+            root.putNull("data");
+        else
+            root.set("data", data);
         root.putNull("wrap_info");
         root.putNull("warnings");
         root.putNull("auth");
@@ -57,17 +59,24 @@ record Answer(int status, JsonNode body) {
 
     static String trimSlashes(String s) {
         int a = 0, b = s.length();
-        while (a < b && s.charAt(a) == '/') a++;
-        while (b > a && s.charAt(b - 1) == '/') b--;
+        while (a < b && s.charAt(a) == '/')
+            a++;
+        while (b > a && s.charAt(b - 1) == '/')
+            b--;
         return s.substring(a, b);
     }
 
     /** A JSON array of strings, or one comma-separated string, as Vault accepts both. */
     static List<String> strings(JsonNode n) {
         List<String> out = new ArrayList<>();
-        if (n == null || n.isNull()) return out;
-        if (n.isArray()) n.forEach(x -> out.add(x.asText()));
-        else for (String s : n.asText().split(",")) if (!s.isBlank()) out.add(s.trim());
+        if (n == null || n.isNull())
+            return out;
+        if (n.isArray())
+            n.forEach(x -> out.add(x.asText()));
+        else
+            for (String s : n.asText().split(","))
+                if (!s.isBlank())
+                    out.add(s.trim());
         return out;
     }
 }

@@ -1,9 +1,5 @@
 package dev.patrol.devservices.vault;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -12,6 +8,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * The AppRole auth method at one mount: roles, role ids, secret ids (with their TTL, use count and
@@ -78,7 +78,8 @@ final class AppRoleAuth implements AuthBackend {
 
     String newSecretId(String role) {
         Role r = roles.get(role);
-        if (r == null) throw new IllegalArgumentException("no AppRole " + role);
+        if (r == null)
+            throw new IllegalArgumentException("no AppRole " + role);
         return issueSecretId(r);
     }
 
@@ -94,22 +95,27 @@ final class AppRoleAuth implements AuthBackend {
         JsonNode body = req.body();
         String roleId = body.path("role_id").asText("");
         String secretId = body.path("secret_id").asText("");
-        if (roleId.isEmpty()) throw VaultError.badRequest("missing role_id");
+        if (roleId.isEmpty())
+            throw VaultError.badRequest("missing role_id");
         Role role = roles.values().stream().filter(r -> r.roleId.equals(roleId)).findFirst().orElse(null);
-        if (role != null && role.bindSecretId && secretId.isEmpty()) throw VaultError.badRequest("missing secret_id");
-        if (role == null) throw VaultError.badRequest("invalid role or secret ID");
+        if (role != null && role.bindSecretId && secretId.isEmpty())
+            throw VaultError.badRequest("missing secret_id");
+        if (role == null)
+            throw VaultError.badRequest("invalid role or secret ID");
         if (role.bindSecretId) {
             SecretId s = role.secretIds.get(secretId);
             if (s != null && s.expires != null && !s.expires.isAfter(clock.instant())) {
                 role.secretIds.remove(secretId);
                 s = null;
             }
-            if (s == null) throw VaultError.badRequest("invalid role or secret ID");
+            if (s == null)
+                throw VaultError.badRequest("invalid role or secret ID");
             if (!Cidrs.allows(s.cidrs, req.remote)) {
                 throw VaultError.badRequest("source address \"" + (req.remote == null ? "" : req.remote.getHostAddress())
                         + "\" unauthorized through CIDR restrictions on the secret ID");
             }
-            if (s.usesLeft > 0 && --s.usesLeft == 0) role.secretIds.remove(secretId);
+            if (s.usesLeft > 0 && --s.usesLeft == 0)
+                role.secretIds.remove(secretId);
         }
         Tokens.Token t = tokens.issue(role.policies, role.tokenTtl, role.tokenMaxTtl, true, "approle",
                 Map.of("role_name", role.name), "auth/" + mount + "/login", true, role.tokenBoundCidrs);
@@ -122,11 +128,14 @@ final class AppRoleAuth implements AuthBackend {
         String path = req.path;
         String method = req.method;
         String[] parts = sub.split("/");
-        if (!parts[0].equals("role")) throw VaultError.noRoute(path);
+        if (!parts[0].equals("role"))
+            throw VaultError.noRoute(path);
         if (parts.length == 1) {
-            if (!method.equals("LIST")) throw VaultError.unsupported();
+            if (!method.equals("LIST"))
+                throw VaultError.unsupported();
             acl.require(token, path, "list");
-            if (roles.isEmpty()) throw VaultError.notFound();
+            if (roles.isEmpty())
+                throw VaultError.notFound();
             return Answer.keys(roles.keySet());
         }
         String name = parts[1];
@@ -136,7 +145,8 @@ final class AppRoleAuth implements AuthBackend {
                 return role(req, name, role, token);
             }
             case "role-id" -> {
-                if (role == null) throw VaultError.notFound();
+                if (role == null)
+                    throw VaultError.notFound();
                 if (method.equals("GET")) {
                     acl.require(token, path, "read");
                     ObjectNode d = Answer.JSON.createObjectNode();
@@ -145,13 +155,16 @@ final class AppRoleAuth implements AuthBackend {
                 }
                 acl.require(token, path, "update");
                 String id = req.body().path("role_id").asText("");
-                if (id.isEmpty()) throw VaultError.badRequest("missing role_id");
+                if (id.isEmpty())
+                    throw VaultError.badRequest("missing role_id");
                 role.roleId = id;
                 return Answer.noContent();
             }
             case "secret-id" -> {
-                if (role == null) throw VaultError.badRequest("role \"" + name + "\" does not exist");
-                if (!req.isWrite()) throw VaultError.unsupported();
+                if (role == null)
+                    throw VaultError.badRequest("role \"" + name + "\" does not exist");
+                if (!req.isWrite())
+                    throw VaultError.unsupported();
                 acl.require(token, path, "update");
                 String id = issueSecretId(role);
                 ObjectNode d = Answer.JSON.createObjectNode();
@@ -170,7 +183,8 @@ final class AppRoleAuth implements AuthBackend {
         switch (req.method) {
             case "GET" -> {
                 acl.require(token, path, "read");
-                if (role == null) throw VaultError.notFound();
+                if (role == null)
+                    throw VaultError.notFound();
                 ObjectNode d = Answer.JSON.createObjectNode();
                 d.put("bind_secret_id", role.bindSecretId);
                 ArrayNode sc = d.putArray("secret_id_bound_cidrs");
@@ -195,12 +209,17 @@ final class AppRoleAuth implements AuthBackend {
                 JsonNode b = req.body();
                 // Parse everything before changing anything, so a bad field leaves the role as it was.
                 List<String> policies = b.has("token_policies") || b.has("policies")
-                        ? List.copyOf(Answer.strings(b.has("token_policies") ? b.get("token_policies") : b.get("policies"))) : null;
+                        ? List.copyOf(Answer.strings(b.has("token_policies") ? b.get("token_policies") : b.get("policies")))
+                        : null;
                 Duration ttl = b.hasNonNull("token_ttl") ? KvStore.parseDuration(b.get("token_ttl")) : null;
                 Duration maxTtl = b.hasNonNull("token_max_ttl") ? KvStore.parseDuration(b.get("token_max_ttl")) : null;
                 Duration secretIdTtl = b.hasNonNull("secret_id_ttl") ? KvStore.parseDuration(b.get("secret_id_ttl")) : null;
-                List<Cidrs.Block> secretIdCidrs = b.has("secret_id_bound_cidrs") ? Cidrs.parse(Answer.strings(b.get("secret_id_bound_cidrs"))) : null;
-                List<Cidrs.Block> tokenCidrs = b.has("token_bound_cidrs") ? Cidrs.parse(Answer.strings(b.get("token_bound_cidrs"))) : null;
+                List<Cidrs.Block> secretIdCidrs = b.has("secret_id_bound_cidrs")
+                        ? Cidrs.parse(Answer.strings(b.get("secret_id_bound_cidrs")))
+                        : null;
+                List<Cidrs.Block> tokenCidrs = b.has("token_bound_cidrs")
+                        ? Cidrs.parse(Answer.strings(b.get("token_bound_cidrs")))
+                        : null;
                 Integer uses = null;
                 if (b.hasNonNull("secret_id_num_uses")) {
                     try {
@@ -208,17 +227,26 @@ final class AppRoleAuth implements AuthBackend {
                     } catch (NumberFormatException e) {
                         throw VaultError.badRequest("error converting input for field \"secret_id_num_uses\"");
                     }
-                    if (uses < 0) throw VaultError.badRequest("secret_id_num_uses cannot be negative");
+                    if (uses < 0)
+                        throw VaultError.badRequest("secret_id_num_uses cannot be negative");
                 }
                 Role r = role == null ? new Role(name) : role;
-                if (policies != null) r.policies = policies;
-                if (ttl != null) r.tokenTtl = ttl;
-                if (maxTtl != null) r.tokenMaxTtl = maxTtl;
-                if (secretIdTtl != null) r.secretIdTtl = secretIdTtl;
-                if (secretIdCidrs != null) r.secretIdBoundCidrs = secretIdCidrs;
-                if (tokenCidrs != null) r.tokenBoundCidrs = tokenCidrs;
-                if (uses != null) r.secretIdNumUses = uses;
-                if (b.has("bind_secret_id")) r.bindSecretId = b.get("bind_secret_id").asBoolean();
+                if (policies != null)
+                    r.policies = policies;
+                if (ttl != null)
+                    r.tokenTtl = ttl;
+                if (maxTtl != null)
+                    r.tokenMaxTtl = maxTtl;
+                if (secretIdTtl != null)
+                    r.secretIdTtl = secretIdTtl;
+                if (secretIdCidrs != null)
+                    r.secretIdBoundCidrs = secretIdCidrs;
+                if (tokenCidrs != null)
+                    r.tokenBoundCidrs = tokenCidrs;
+                if (uses != null)
+                    r.secretIdNumUses = uses;
+                if (b.has("bind_secret_id"))
+                    r.bindSecretId = b.get("bind_secret_id").asBoolean();
                 roles.put(name, r);
                 return Answer.noContent();
             }

@@ -1,13 +1,13 @@
 package dev.patrol.devservices.vault;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * The auth method table: {@code token/} always, AppRole and Kubernetes wherever an operator enables
@@ -46,7 +46,8 @@ final class AuthMounts {
     /** Enables an auth method; 400 in Vault's words for a used path or an unknown type. */
     Mount enable(String path, String type, String description) {
         String p = Answer.trimSlashes(path);
-        if (p.isEmpty()) throw VaultError.badRequest("path cannot be empty");
+        if (p.isEmpty())
+            throw VaultError.badRequest("path cannot be empty");
         for (String existing : mounts.keySet()) {
             if (p.equals(existing) || p.startsWith(existing + "/") || existing.startsWith(p + "/")) {
                 throw VaultError.badRequest("path is already in use at " + existing + "/");
@@ -67,8 +68,10 @@ final class AuthMounts {
     /** The backend of this type at this path, enabling it first if the path is free (the Java API's shortcut). */
     <T extends AuthBackend> T ensure(String path, String type, Class<T> kind) {
         Mount m = mounts.get(path);
-        if (m == null) m = enable(path, type, "");
-        if (!kind.isInstance(m.backend)) throw new IllegalStateException("auth/" + path + " is not " + kind.getSimpleName());
+        if (m == null)
+            m = enable(path, type, "");
+        if (!kind.isInstance(m.backend))
+            throw new IllegalStateException("auth/" + path + " is not " + kind.getSimpleName());
         return kind.cast(m.backend);
     }
 
@@ -82,14 +85,17 @@ final class AuthMounts {
     Mount mountOf(String rest) {
         Mount best = null;
         for (Mount m : mounts.values()) {
-            if ((rest.equals(m.path) || rest.startsWith(m.path + "/")) && (best == null || m.path.length() > best.path.length())) best = m;
+            if ((rest.equals(m.path) || rest.startsWith(m.path + "/"))
+                    && (best == null || m.path.length() > best.path.length()))
+                best = m;
         }
         return best;
     }
 
     /** {@code GET sys/auth}. */
     Answer list(Request req, Tokens.Token token) {
-        if (!req.method.equals("GET")) throw VaultError.unsupported();
+        if (!req.method.equals("GET"))
+            throw VaultError.unsupported();
         acl.require(token, req.path, "read");
         ObjectNode table = Answer.JSON.createObjectNode();
         mounts.values().forEach(m -> table.set(m.path + "/", info(m)));
@@ -99,13 +105,15 @@ final class AuthMounts {
     /** {@code sys/auth/<path>} (enable, disable, read) and {@code sys/auth/<path>/tune}. */
     Answer handle(Request req, Tokens.Token token) {
         String rest = req.path.substring("sys/auth/".length());
-        if (rest.endsWith("/tune")) return tune(req, rest.substring(0, rest.length() - "/tune".length()), token);
+        if (rest.endsWith("/tune"))
+            return tune(req, rest.substring(0, rest.length() - "/tune".length()), token);
         String p = Answer.trimSlashes(rest);
         switch (req.method) {
             case "GET" -> {
                 acl.requireSudo(token, req.path, "read");
                 Mount m = mounts.get(p);
-                if (m == null) throw VaultError.badRequest("No auth engine at " + p + "/");
+                if (m == null)
+                    throw VaultError.badRequest("No auth engine at " + p + "/");
                 return Answer.ok(info(m));
             }
             case "POST", "PUT" -> {
@@ -116,9 +124,11 @@ final class AuthMounts {
             }
             case "DELETE" -> {
                 acl.requireSudo(token, req.path, "delete");
-                if (p.equals("token")) throw VaultError.badRequest("token credential backend cannot be disabled");
+                if (p.equals("token"))
+                    throw VaultError.badRequest("token credential backend cannot be disabled");
                 // Idempotent, as in Vault; the tokens its logins issued go with it.
-                if (mounts.remove(p) != null) tokens.revokeIssuedAt("auth/" + p + "/login");
+                if (mounts.remove(p) != null)
+                    tokens.revokeIssuedAt("auth/" + p + "/login");
                 return Answer.noContent();
             }
             default -> throw VaultError.unsupported();
@@ -129,14 +139,18 @@ final class AuthMounts {
         Mount m = mounts.get(Answer.trimSlashes(path));
         if (req.method.equals("GET")) {
             acl.requireSudo(token, req.path, "read");
-            if (m == null) throw VaultError.badRequest("cannot fetch mount entry for \"" + Answer.trimSlashes(path) + "/\"");
+            if (m == null)
+                throw VaultError.badRequest("cannot fetch mount entry for \"" + Answer.trimSlashes(path) + "/\"");
             return Answer.ok(tuneInfo(m.description));
         }
-        if (!req.isWrite()) throw VaultError.unsupported();
+        if (!req.isWrite())
+            throw VaultError.unsupported();
         acl.requireSudo(token, req.path, "update");
-        if (m == null) throw VaultError.badRequest("cannot fetch mount entry for \"" + Answer.trimSlashes(path) + "/\"");
+        if (m == null)
+            throw VaultError.badRequest("cannot fetch mount entry for \"" + Answer.trimSlashes(path) + "/\"");
         JsonNode b = req.body();
-        if (b.has("description")) m.description = b.get("description").asText("");
+        if (b.has("description"))
+            m.description = b.get("description").asText("");
         return Answer.noContent();
     }
 
@@ -158,7 +172,8 @@ final class AuthMounts {
         config.put("force_no_cache", false);
         config.put("max_lease_ttl", 0);
         config.put("token_type", "default-service");
-        if (!m.type.equals("token")) o.put("deprecation_status", "supported");
+        if (!m.type.equals("token"))
+            o.put("deprecation_status", "supported");
         o.put("description", m.description);
         o.put("external_entropy_access", false);
         o.put("local", false);

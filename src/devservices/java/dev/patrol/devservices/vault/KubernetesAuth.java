@@ -1,14 +1,14 @@
 package dev.patrol.devservices.vault;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * The Kubernetes auth method at one mount: its config, roles bound to service accounts and
@@ -56,16 +56,20 @@ final class KubernetesAuth implements AuthBackend {
         JsonNode body = req.body();
         String roleName = body.path("role").asText("");
         String jwt = body.path("jwt").asText("");
-        if (roleName.isEmpty()) throw VaultError.badRequest("missing role");
-        if (jwt.isEmpty()) throw VaultError.badRequest("missing jwt");
+        if (roleName.isEmpty())
+            throw VaultError.badRequest("missing role");
+        if (jwt.isEmpty())
+            throw VaultError.badRequest("missing jwt");
         Role role = roles.get(roleName);
-        if (role == null) throw VaultError.badRequest("invalid role name \"" + roleName + "\"");
+        if (role == null)
+            throw VaultError.badRequest("invalid role name \"" + roleName + "\"");
         String namespace, account;
         try {
             String[] parts = jwt.split("\\.");
             JsonNode claims = Answer.JSON.readTree(Base64.getUrlDecoder().decode(parts[1]));
             String[] s = claims.path("sub").asText("").split(":");
-            if (s.length != 4 || !s[0].equals("system") || !s[1].equals("serviceaccount")) throw new IllegalArgumentException();
+            if (s.length != 4 || !s[0].equals("system") || !s[1].equals("serviceaccount"))
+                throw new IllegalArgumentException();
             namespace = s[2];
             account = s[3];
         } catch (Exception e) {
@@ -73,7 +77,8 @@ final class KubernetesAuth implements AuthBackend {
         }
         boolean accountOk = role.serviceAccounts.contains("*") || role.serviceAccounts.contains(account);
         boolean namespaceOk = role.namespaces.contains("*") || role.namespaces.contains(namespace);
-        if (!accountOk || !namespaceOk) throw new VaultError(403, List.of("service account name not authorized"));
+        if (!accountOk || !namespaceOk)
+            throw new VaultError(403, List.of("service account name not authorized"));
         Tokens.Token t = tokens.issue(role.policies, role.tokenTtl, null, true, "kubernetes-" + namespace + "-" + account,
                 Map.of("role", roleName, "service_account_name", account, "service_account_namespace", namespace),
                 "auth/" + mount + "/login", true);
@@ -91,26 +96,32 @@ final class KubernetesAuth implements AuthBackend {
                 d.put("kubernetes_host", kubernetesHost);
                 return Answer.ok(d);
             }
-            if (!req.isWrite()) throw VaultError.unsupported();
+            if (!req.isWrite())
+                throw VaultError.unsupported();
             acl.require(token, path, "update");
             String host = req.body().path("kubernetes_host").asText("");
-            if (host.isEmpty()) throw VaultError.badRequest("no host provided");
+            if (host.isEmpty())
+                throw VaultError.badRequest("no host provided");
             kubernetesHost = host;
             return Answer.noContent();
         }
         if (sub.equals("role")) {
-            if (!req.method.equals("LIST")) throw VaultError.unsupported();
+            if (!req.method.equals("LIST"))
+                throw VaultError.unsupported();
             acl.require(token, path, "list");
-            if (roles.isEmpty()) throw VaultError.notFound();
+            if (roles.isEmpty())
+                throw VaultError.notFound();
             return Answer.keys(roles.keySet());
         }
-        if (!sub.startsWith("role/")) throw VaultError.noRoute(path);
+        if (!sub.startsWith("role/"))
+            throw VaultError.noRoute(path);
         String name = sub.substring("role/".length());
         Role role = roles.get(name);
         switch (req.method) {
             case "GET" -> {
                 acl.require(token, path, "read");
-                if (role == null) throw VaultError.notFound();
+                if (role == null)
+                    throw VaultError.notFound();
                 ObjectNode d = Answer.JSON.createObjectNode();
                 ArrayNode names = d.putArray("bound_service_account_names");
                 role.serviceAccounts.forEach(names::add);
@@ -129,7 +140,8 @@ final class KubernetesAuth implements AuthBackend {
             case "POST", "PUT" -> {
                 acl.require(token, path, role == null ? "create" : "update");
                 JsonNode b = req.body();
-                createRole(name, Answer.strings(b.get("bound_service_account_names")), Answer.strings(b.get("bound_service_account_namespaces")),
+                createRole(name, Answer.strings(b.get("bound_service_account_names")),
+                        Answer.strings(b.get("bound_service_account_namespaces")),
                         Answer.strings(b.has("token_policies") ? b.get("token_policies") : b.get("policies")),
                         b.hasNonNull("token_ttl") ? KvStore.parseDuration(b.get("token_ttl")) : Duration.ZERO);
                 return Answer.noContent();

@@ -1,8 +1,5 @@
 package dev.patrol.devservices.vault;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -10,6 +7,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * The KV secret engines: the mount table ({@code sys/mounts}: list, enable, disable, tune; the
@@ -55,14 +55,16 @@ final class KvMounts {
     String mountOf(String path) {
         String best = null;
         for (String mount : mounts.keySet()) {
-            if ((path.equals(mount) || path.startsWith(mount + "/")) && (best == null || mount.length() > best.length())) best = mount;
+            if ((path.equals(mount) || path.startsWith(mount + "/")) && (best == null || mount.length() > best.length()))
+                best = mount;
         }
         return best;
     }
 
     /** {@code GET sys/mounts}. */
     Answer list(Request req, Tokens.Token token) {
-        if (!req.method.equals("GET")) throw VaultError.unsupported();
+        if (!req.method.equals("GET"))
+            throw VaultError.unsupported();
         acl.require(token, req.path, "read");
         ObjectNode table = Answer.JSON.createObjectNode();
         mounts.keySet().forEach(m -> table.set(m + "/", mountInfo(m)));
@@ -72,12 +74,14 @@ final class KvMounts {
     /** {@code sys/mounts/<path>} (enable, disable, read) and {@code sys/mounts/<path>/tune}. */
     Answer configure(Request req, Tokens.Token token) {
         String rest = req.path.substring("sys/mounts/".length());
-        if (rest.endsWith("/tune")) return tune(req, Answer.trimSlashes(rest.substring(0, rest.length() - "/tune".length())), token);
+        if (rest.endsWith("/tune"))
+            return tune(req, Answer.trimSlashes(rest.substring(0, rest.length() - "/tune".length())), token);
         String p = Answer.trimSlashes(rest);
         switch (req.method) {
             case "GET" -> {
                 acl.require(token, req.path, "read");
-                if (!mounts.containsKey(p)) throw VaultError.badRequest("No secret engine mount at " + p + "/");
+                if (!mounts.containsKey(p))
+                    throw VaultError.badRequest("No secret engine mount at " + p + "/");
                 return Answer.ok(mountInfo(p));
             }
             case "POST", "PUT" -> {
@@ -95,9 +99,11 @@ final class KvMounts {
     }
 
     private void enable(String p, JsonNode body) {
-        if (p.isEmpty()) throw VaultError.badRequest("path cannot be empty");
+        if (p.isEmpty())
+            throw VaultError.badRequest("path cannot be empty");
         for (String r : RESERVED) {
-            if (p.equals(r) || p.startsWith(r + "/")) throw VaultError.badRequest("cannot mount under \"" + r + "/\"");
+            if (p.equals(r) || p.startsWith(r + "/"))
+                throw VaultError.badRequest("cannot mount under \"" + r + "/\"");
         }
         for (String existing : mounts.keySet()) {
             if (p.equals(existing) || p.startsWith(existing + "/") || existing.startsWith(p + "/")) {
@@ -113,13 +119,16 @@ final class KvMounts {
             // The emulator implements KV only; a real Vault would know more engines.
             default -> throw VaultError.badRequest("plugin not found in the catalog: " + type);
         }
-        mounts.put(p, new Mount(p, version, body.path("description").asText(""), version == 2 ? new KvStore(Answer.JSON, clock) : null));
+        mounts.put(p, new Mount(p, version, body.path("description").asText(""),
+                version == 2 ? new KvStore(Answer.JSON, clock) : null));
     }
 
     private static int kvVersion(JsonNode n, int dflt) {
         String v = n.isMissingNode() || n.isNull() ? "" : n.asText().trim();
-        if (v.isEmpty()) return dflt;
-        if (v.equals("1") || v.equals("2")) return Integer.parseInt(v);
+        if (v.isEmpty())
+            return dflt;
+        if (v.equals("1") || v.equals("2"))
+            return Integer.parseInt(v);
         throw VaultError.badRequest("invalid version \"" + v + "\"");
     }
 
@@ -128,24 +137,31 @@ final class KvMounts {
         Mount m = mounts.get(p);
         if (req.method.equals("GET")) {
             acl.require(token, req.path, "read");
-            if (m == null) throw VaultError.badRequest("cannot fetch mount entry for \"" + p + "/\"");
+            if (m == null)
+                throw VaultError.badRequest("cannot fetch mount entry for \"" + p + "/\"");
             ObjectNode d = AuthMounts.tuneInfo(m.description);
             d.putObject("options").put("version", Integer.toString(m.version));
             return Answer.ok(d);
         }
-        if (!req.isWrite()) throw VaultError.unsupported();
+        if (!req.isWrite())
+            throw VaultError.unsupported();
         acl.require(token, req.path, "update");
-        if (m == null) throw VaultError.badRequest("cannot fetch mount entry for \"" + p + "/\"");
+        if (m == null)
+            throw VaultError.badRequest("cannot fetch mount entry for \"" + p + "/\"");
         JsonNode b = req.body();
         int wanted = kvVersion(b.path("options").path("version"), m.version);
-        if (wanted < m.version) throw VaultError.badRequest("cannot downgrade mount from version " + m.version);
-        if (b.has("description")) m.description = b.get("description").asText("");
-        if (wanted == m.version) return Answer.noContent();
+        if (wanted < m.version)
+            throw VaultError.badRequest("cannot downgrade mount from version " + m.version);
+        if (b.has("description"))
+            m.description = b.get("description").asText("");
+        if (wanted == m.version)
+            return Answer.noContent();
         // A v1 mount holds no data in the emulator, so the upgrade starts an empty v2 store.
         m.version = wanted;
         m.store = new KvStore(Answer.JSON, clock);
         ObjectNode top = Answer.envelope(null);
-        top.putArray("warnings").add("Upgrading mount from version 1 to version 2. This mount will be unavailable for a brief period and will resume service shortly.");
+        top.putArray("warnings").add(
+                "Upgrading mount from version 1 to version 2. This mount will be unavailable for a brief period and will resume service shortly.");
         return new Answer(200, top);
     }
 
@@ -154,8 +170,9 @@ final class KvMounts {
         String p = Answer.trimSlashes(target);
         String mount = mountOf(p);
         if (mount == null || !acl.anyAccessUnder(token, mount)) {
-            throw new VaultError(403, List.of("preflight capability check returned 403, please ensure client's policies grant access to path \""
-                    + p + "/\""));
+            throw new VaultError(403,
+                    List.of("preflight capability check returned 403, please ensure client's policies grant access to path \""
+                            + p + "/\""));
         }
         return Answer.ok(mountInfo(mount));
     }
@@ -183,7 +200,8 @@ final class KvMounts {
     Answer handle(Request req, String mount, Tokens.Token token) {
         KvStore store = mounts.get(mount).store;
         if (store == null) {
-            throw VaultError.badRequest("the emulator serves KV version 2 only; upgrade " + mount + "/ with vault kv enable-versioning");
+            throw VaultError.badRequest(
+                    "the emulator serves KV version 2 only; upgrade " + mount + "/ with vault kv enable-versioning");
         }
         String full = req.path;
         String rest = full.equals(mount) ? "" : full.substring(mount.length() + 1);
@@ -197,20 +215,24 @@ final class KvMounts {
                     acl.require(token, full, "read");
                     return Answer.ok(store.config());
                 }
-                if (!req.isWrite()) throw VaultError.unsupported();
+                if (!req.isWrite())
+                    throw VaultError.unsupported();
                 acl.require(token, full, "update");
                 store.writeConfig(req.body());
                 return Answer.noContent();
             }
             case "data" -> {
-                if (key.isEmpty()) throw VaultError.unsupported();
+                if (key.isEmpty())
+                    throw VaultError.unsupported();
                 return data(req, store, full, key, token);
             }
             case "delete", "undelete", "destroy" -> {
-                if (!req.isWrite()) throw VaultError.unsupported();
+                if (!req.isWrite())
+                    throw VaultError.unsupported();
                 acl.require(token, full, "update");
                 JsonNode versions = req.body().get("versions");
-                if (versions == null || !versions.isArray() || versions.isEmpty()) throw VaultError.badRequest("No version number provided");
+                if (versions == null || !versions.isArray() || versions.isEmpty())
+                    throw VaultError.badRequest("No version number provided");
                 List<Integer> vs = new ArrayList<>();
                 versions.forEach(v -> vs.add(v.asInt()));
                 switch (op) {
@@ -275,17 +297,22 @@ final class KvMounts {
                 } catch (VaultError e) {
                     throw VaultError.notFound();
                 }
-                if (current.gone()) throw VaultError.notFound();
+                if (current.gone())
+                    throw VaultError.notFound();
                 ObjectNode merged = (ObjectNode) current.body().get("data").deepCopy();
                 JsonNode patch = b.path("data");
-                if (!patch.isObject()) throw VaultError.badRequest("no data provided");
+                if (!patch.isObject())
+                    throw VaultError.badRequest("no data provided");
                 patch.fields().forEachRemaining(e -> {
-                    if (e.getValue().isNull()) merged.remove(e.getKey());
-                    else merged.set(e.getKey(), e.getValue());
+                    if (e.getValue().isNull())
+                        merged.remove(e.getKey());
+                    else
+                        merged.set(e.getKey(), e.getValue());
                 });
                 ObjectNode write = Answer.JSON.createObjectNode();
                 write.set("data", merged);
-                if (b.has("options")) write.set("options", b.get("options"));
+                if (b.has("options"))
+                    write.set("options", b.get("options"));
                 return Answer.ok(store.write(key, write));
             }
             case "DELETE" -> {

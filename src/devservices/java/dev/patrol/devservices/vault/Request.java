@@ -1,11 +1,11 @@
 package dev.patrol.devservices.vault;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * One request as the emulator's parts see it: verb ({@code LIST} for {@code GET ?list=true}), path
@@ -35,12 +35,15 @@ final class Request {
 
     /** The body as a JSON object ({@code {}} when empty); 400 in Vault's words when it is not one. */
     JsonNode body() {
-        if (body != null) return body;
+        if (body != null)
+            return body;
         try {
             byte[] bytes = in.readNBytes(1 << 20);
-            if (bytes.length == 0) return body = Answer.JSON.createObjectNode();
+            if (bytes.length == 0)
+                return body = Answer.JSON.createObjectNode();
             JsonNode n = Answer.JSON.readTree(bytes);
-            if (n == null || !n.isObject()) throw VaultError.badRequest("failed to parse JSON input: expected an object");
+            if (n == null || !n.isObject())
+                throw VaultError.badRequest("failed to parse JSON input: expected an object");
             return body = n;
         } catch (IOException e) {
             throw VaultError.badRequest("failed to parse JSON input: " + e.getClass().getSimpleName().replace("Exception", ""));

@@ -1,10 +1,10 @@
 package dev.patrol.devservices.vault;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * The unauthenticated status endpoints, answered even while sealed: {@code sys/health},
@@ -35,7 +35,8 @@ final class SysStatus {
     }
 
     private Answer health(Request req) {
-        if (!req.method.equals("GET") && !req.method.equals("HEAD")) throw VaultError.unsupported();
+        if (!req.method.equals("GET") && !req.method.equals("HEAD"))
+            throw VaultError.unsupported();
         boolean sealed = faults.sealed();
         int status = sealed ? intParam(req.query, "sealedcode", 503) : intParam(req.query, "activecode", 200);
         ObjectNode h = Answer.JSON.createObjectNode();
@@ -53,7 +54,8 @@ final class SysStatus {
     }
 
     private Answer sealStatus(Request req) {
-        if (!req.method.equals("GET")) throw VaultError.unsupported();
+        if (!req.method.equals("GET"))
+            throw VaultError.unsupported();
         boolean sealed = faults.sealed();
         ObjectNode s = Answer.JSON.createObjectNode();
         s.put("type", "shamir");
@@ -77,8 +79,10 @@ final class SysStatus {
     }
 
     private Answer leader(Request req) {
-        if (!req.method.equals("GET")) throw VaultError.unsupported();
-        if (faults.sealed()) throw new VaultError(503, List.of("Vault is sealed"));
+        if (!req.method.equals("GET"))
+            throw VaultError.unsupported();
+        if (faults.sealed())
+            throw new VaultError(503, List.of("Vault is sealed"));
         ObjectNode l = Answer.JSON.createObjectNode();
         l.put("ha_enabled", false);
         l.put("is_self", false);

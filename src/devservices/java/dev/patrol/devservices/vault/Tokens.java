@@ -1,9 +1,5 @@
 package dev.patrol.devservices.vault;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import java.net.InetAddress;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -16,6 +12,10 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * The token store: issuing, looking up (expired tokens vanish on lookup), renewing and revoking
@@ -43,7 +43,8 @@ final class Tokens {
         final List<Cidrs.Block> boundCidrs;
 
         Token(String id, String accessor, List<String> policies, Instant created, Duration ttl, Instant maxExpires,
-                boolean renewable, String displayName, Map<String, String> meta, String path, boolean orphan, List<Cidrs.Block> boundCidrs) {
+                boolean renewable, String displayName, Map<String, String> meta, String path, boolean orphan,
+                List<Cidrs.Block> boundCidrs) {
             this.id = id;
             this.accessor = accessor;
             this.policies = policies;
@@ -86,7 +87,8 @@ final class Tokens {
             tokens.remove(id);
             return null;
         }
-        if (token != null && !Cidrs.allows(token.boundCidrs, from)) return null;
+        if (token != null && !Cidrs.allows(token.boundCidrs, from))
+            return null;
         return token;
     }
 
@@ -108,12 +110,14 @@ final class Tokens {
     Token issue(List<String> tokenPolicies, Duration ttl, Duration maxTtl, boolean renewable, String displayName,
             Map<String, String> meta, String path, boolean orphan, List<Cidrs.Block> boundCidrs) {
         Set<String> ps = new LinkedHashSet<>();
-        if (!tokenPolicies.contains("root")) ps.add("default");
+        if (!tokenPolicies.contains("root"))
+            ps.add("default");
         ps.addAll(tokenPolicies);
         Instant now = clock.instant();
         Duration effective = ttl == null || ttl.isZero() ? DEFAULT_TTL : ttl;
         Duration max = maxTtl == null || maxTtl.isZero() ? MAX_TTL : maxTtl;
-        if (effective.compareTo(max) > 0) effective = max;
+        if (effective.compareTo(max) > 0)
+            effective = max;
         Token t = new Token(newId("hvs."), newId(""), List.copyOf(ps), now, effective, now.plus(max), renewable, displayName,
                 Map.copyOf(meta), path, orphan, boundCidrs);
         tokens.put(t.id, t);
@@ -123,7 +127,8 @@ final class Tokens {
     private String newId(String prefix) {
         String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
         StringBuilder b = new StringBuilder(prefix);
-        for (int i = 0; i < 24; i++) b.append(alphabet.charAt(random.nextInt(alphabet.length())));
+        for (int i = 0; i < 24; i++)
+            b.append(alphabet.charAt(random.nextInt(alphabet.length())));
         return b.toString();
     }
 
@@ -159,37 +164,45 @@ final class Tokens {
         String method = req.method;
         switch (sub) {
             case "lookup-self" -> {
-                if (!method.equals("GET") && !method.equals("POST")) throw VaultError.unsupported();
+                if (!method.equals("GET") && !method.equals("POST"))
+                    throw VaultError.unsupported();
                 acl.require(token, path, "read");
                 return Answer.ok(lookupData(token));
             }
             case "renew-self" -> {
-                if (!req.isWrite()) throw VaultError.unsupported();
+                if (!req.isWrite())
+                    throw VaultError.unsupported();
                 acl.require(token, path, "update");
                 JsonNode b = req.body();
-                if (!token.renewable || token.expires == null) throw VaultError.badRequest("lease is not renewable");
+                if (!token.renewable || token.expires == null)
+                    throw VaultError.badRequest("lease is not renewable");
                 Duration increment = b.hasNonNull("increment") ? KvStore.parseDuration(b.get("increment")) : token.creationTtl;
-                if (increment.isZero()) increment = token.creationTtl;
+                if (increment.isZero())
+                    increment = token.creationTtl;
                 Instant wanted = clock.instant().plus(increment);
                 token.expires = wanted.isAfter(token.maxExpires) ? token.maxExpires : wanted;
                 return authAnswer(token);
             }
             case "revoke-self" -> {
-                if (!req.isWrite()) throw VaultError.unsupported();
+                if (!req.isWrite())
+                    throw VaultError.unsupported();
                 acl.require(token, path, "update");
                 tokens.remove(token.id);
                 return Answer.noContent();
             }
             case "create", "create-orphan" -> {
-                if (!req.isWrite()) throw VaultError.unsupported();
+                if (!req.isWrite())
+                    throw VaultError.unsupported();
                 acl.require(token, path, "update");
                 JsonNode b = req.body();
                 List<String> asked = new ArrayList<>();
                 b.path("policies").forEach(p -> asked.add(p.asText()));
-                if (asked.isEmpty()) asked.addAll(token.policies);
+                if (asked.isEmpty())
+                    asked.addAll(token.policies);
                 if (!token.root()) {
                     for (String p : asked) {
-                        if (!token.policies.contains(p)) throw VaultError.badRequest("child policies must be subset of parent");
+                        if (!token.policies.contains(p))
+                            throw VaultError.badRequest("child policies must be subset of parent");
                     }
                 }
                 Duration ttl = b.hasNonNull("ttl") ? KvStore.parseDuration(b.get("ttl")) : null;
@@ -204,7 +217,8 @@ final class Tokens {
             case "lookup" -> {
                 acl.require(token, path, "update");
                 Token other = tokens.get(req.body().path("token").asText(""));
-                if (other == null) throw VaultError.badRequest("bad token");
+                if (other == null)
+                    throw VaultError.badRequest("bad token");
                 return Answer.ok(lookupData(other));
             }
             case "revoke" -> {
@@ -218,7 +232,8 @@ final class Tokens {
 
     /** Whole seconds left, rounded up (0 for tokens that never expire). */
     private long remainingSeconds(Token t) {
-        if (t.expires == null) return 0;
+        if (t.expires == null)
+            return 0;
         long millis = Duration.between(clock.instant(), t.expires).toMillis();
         return Math.max(0, (millis + 999) / 1000);
     }
@@ -234,12 +249,15 @@ final class Tokens {
         d.put("creation_ttl", t.creationTtl == null ? 0 : t.creationTtl.toSeconds());
         d.put("display_name", t.displayName);
         d.put("entity_id", "");
-        if (t.expires == null) d.putNull("expire_time");
-        else d.put("expire_time", t.expires.toString());
+        if (t.expires == null)
+            d.putNull("expire_time");
+        else
+            d.put("expire_time", t.expires.toString());
         d.put("explicit_max_ttl", 0);
         d.put("id", t.id);
         d.put("issue_time", t.created.toString());
-        if (t.meta.isEmpty()) d.putNull("meta");
+        if (t.meta.isEmpty())
+            d.putNull("meta");
         else {
             ObjectNode meta = d.putObject("meta");
             t.meta.forEach(meta::put);

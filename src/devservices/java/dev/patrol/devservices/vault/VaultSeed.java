@@ -30,7 +30,8 @@ public final class VaultSeed {
     }
 
     public static Tokens apply(VaultEmulator vault) {
-        for (String name : POLICIES) vault.putPolicy("patrol-" + name, policy(name));
+        for (String name : POLICIES)
+            vault.putPolicy("patrol-" + name, policy(name));
         return new Tokens(vault.createToken(List.of("patrol-patrol"), Duration.ofHours(1), "patrol"),
                 vault.createToken(List.of("patrol-developer"), Duration.ofHours(8), "developer"),
                 vault.createToken(List.of("patrol-oncall"), Duration.ofHours(8), "oncall"),
@@ -40,7 +41,8 @@ public final class VaultSeed {
     public static String policy(String name) {
         String resource = "patrol/vault/" + name + ".hcl";
         try (InputStream in = VaultSeed.class.getClassLoader().getResourceAsStream(resource)) {
-            if (in == null) throw new IllegalStateException(resource + " is not on the class path");
+            if (in == null)
+                throw new IllegalStateException(resource + " is not on the class path");
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -1,9 +1,7 @@
 package dev.patrol.devservices.snowflake;
 
-import dev.patrol.devservices.AdjustableClock;
-import org.junit.jupiter.api.extension.AfterEachCallback;
-import org.junit.jupiter.api.extension.ExtensionContext;
-import org.junit.jupiter.api.function.Executable;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.security.KeyPair;
 import java.sql.Connection;
@@ -17,8 +15,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.function.Executable;
+
+import dev.patrol.devservices.AdjustableClock;
 
 /**
  * A seeded Snowflake emulator and helpers to reach it through the real snowflake-jdbc driver,
@@ -47,7 +48,8 @@ final class EmulatorFixture implements AutoCloseable, AfterEachCallback {
         if (seed) {
             SnowflakeSeed.apply(emulator, ADMIN, ADMIN_PASSWORD, RsaKeys.publicKeyValue(ROTATOR_KEY));
         } else {
-            emulator.runAs("SYSTEM", "ACCOUNTADMIN", "CREATE USER " + ADMIN + " PASSWORD = '" + ADMIN_PASSWORD + "' DEFAULT_ROLE = ACCOUNTADMIN");
+            emulator.runAs("SYSTEM", "ACCOUNTADMIN",
+                    "CREATE USER " + ADMIN + " PASSWORD = '" + ADMIN_PASSWORD + "' DEFAULT_ROLE = ACCOUNTADMIN");
             emulator.runAs("SYSTEM", "ACCOUNTADMIN", "GRANT ROLE ACCOUNTADMIN TO USER " + ADMIN);
         }
     }
@@ -75,7 +77,8 @@ final class EmulatorFixture implements AutoCloseable, AfterEachCallback {
         Properties p = new Properties();
         p.put("user", user);
         p.put("password", password);
-        if (role != null) p.put("role", role);
+        if (role != null)
+            p.put("role", role);
         return connect(p);
     }
 
@@ -93,7 +96,8 @@ final class EmulatorFixture implements AutoCloseable, AfterEachCallback {
         p.put("user", user);
         p.put("authenticator", "PROGRAMMATIC_ACCESS_TOKEN");
         p.put("token", secret);
-        if (role != null) p.put("role", role);
+        if (role != null)
+            p.put("role", role);
         return connect(p);
     }
 
@@ -113,13 +117,15 @@ final class EmulatorFixture implements AutoCloseable, AfterEachCallback {
 
     /** Runs a statement as the admin through the real driver (one connection, kept open). */
     List<Map<String, String>> sql(String sql) throws SQLException {
-        if (adminConnection == null || adminConnection.isClosed()) adminConnection = admin();
+        if (adminConnection == null || adminConnection.isClosed())
+            adminConnection = admin();
         return rows(adminConnection, sql);
     }
 
     /** Adds a PAT to the seeded CLI user as the admin and returns its secret. */
     String addCliPat(String name) {
-        return admin("ALTER USER ANALYST_CLI ADD PAT " + name + " ROLE_RESTRICTION = 'ANALYST_CLI_ROLE'").get(0).get("token_secret");
+        return admin("ALTER USER ANALYST_CLI ADD PAT " + name + " ROLE_RESTRICTION = 'ANALYST_CLI_ROLE'").get(0)
+                .get("token_secret");
     }
 
     static List<Map<String, String>> rows(Connection c, String sql) throws SQLException {
@@ -128,7 +134,8 @@ final class EmulatorFixture implements AutoCloseable, AfterEachCallback {
             int n = rs.getMetaData().getColumnCount();
             while (rs.next()) {
                 Map<String, String> row = new LinkedHashMap<>();
-                for (int i = 1; i <= n; i++) row.put(rs.getMetaData().getColumnLabel(i), rs.getString(i));
+                for (int i = 1; i <= n; i++)
+                    row.put(rs.getMetaData().getColumnLabel(i), rs.getString(i));
                 out.add(row);
             }
             return out;
@@ -137,7 +144,8 @@ final class EmulatorFixture implements AutoCloseable, AfterEachCallback {
 
     static String scalar(Connection c, String sql) throws SQLException {
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            if (!rs.next()) throw new AssertionError("no row for " + sql);
+            if (!rs.next())
+                throw new AssertionError("no row for " + sql);
             return rs.getString(1);
         }
     }
@@ -158,7 +166,8 @@ final class EmulatorFixture implements AutoCloseable, AfterEachCallback {
     @Override
     public void close() {
         try {
-            if (adminConnection != null) adminConnection.close();
+            if (adminConnection != null)
+                adminConnection.close();
         } catch (SQLException e) {
             // the emulator is going away anyway
         }

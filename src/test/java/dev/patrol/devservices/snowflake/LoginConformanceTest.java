@@ -1,8 +1,9 @@
 package dev.patrol.devservices.snowflake;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
+import static dev.patrol.devservices.snowflake.EmulatorFixture.assertSnowflakeError;
+import static dev.patrol.devservices.snowflake.EmulatorFixture.scalar;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,17 +11,15 @@ import java.security.KeyPair;
 import java.sql.Connection;
 import java.util.Properties;
 
-import static dev.patrol.devservices.snowflake.EmulatorFixture.assertSnowflakeError;
-import static dev.patrol.devservices.snowflake.EmulatorFixture.scalar;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Logins through the real snowflake-jdbc driver: protocol spec §4.1, snowflake-pat.md §2 and §6. */
 class LoginConformanceTest {
 
     @RegisterExtension
     final EmulatorFixture f = new EmulatorFixture();
-
 
     @Test
     void passwordLoginUsesTheDefaultRole_protocol_4_1() throws Exception {
@@ -46,7 +45,8 @@ class LoginConformanceTest {
 
     @Test
     void roleNotGrantedAtLoginIs390189_protocol_4_1() {
-        assertSnowflakeError(390189, "08001", () -> f.password("ANALYST", SnowflakeSeed.ANALYST_PASSWORD, "ACCOUNTADMIN").close());
+        assertSnowflakeError(390189, "08001",
+                () -> f.password("ANALYST", SnowflakeSeed.ANALYST_PASSWORD, "ACCOUNTADMIN").close());
     }
 
     @Test

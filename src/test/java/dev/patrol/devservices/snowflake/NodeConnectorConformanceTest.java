@@ -1,9 +1,8 @@
 package dev.patrol.devservices.snowflake;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -15,9 +14,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * A second, independent client: the Node.js Snowflake connector ({@code snowflake-sdk}, pinned in
@@ -33,7 +34,8 @@ class NodeConnectorConformanceTest {
 
     @Test
     void nodeConnectorLogsInAndQueries() throws Exception {
-        Assumptions.assumeTrue(onPath("node") && onPath("npm"), "node and npm are not installed; skipping the Node.js connector check");
+        Assumptions.assumeTrue(onPath("node") && onPath("npm"),
+                "node and npm are not installed; skipping the Node.js connector check");
         install();
         try (EmulatorFixture f = new EmulatorFixture()) {
             String pat = f.addCliPat("NODE");
@@ -86,7 +88,8 @@ class NodeConnectorConformanceTest {
         }
     }
 
-    static String run(List<String> command, Map<String, String> env, int timeoutSeconds) throws IOException, InterruptedException {
+    static String run(List<String> command, Map<String, String> env, int timeoutSeconds)
+            throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(command).directory(WORK.toFile()).redirectErrorStream(true);
         pb.environment().putAll(env);
         Process p = pb.start();
@@ -97,13 +100,15 @@ class NodeConnectorConformanceTest {
         }
         bytes = p.getInputStream().readAllBytes();
         String out = new String(bytes, StandardCharsets.UTF_8);
-        if (p.exitValue() != 0) throw new AssertionError(command + " exited " + p.exitValue() + ":\n" + out);
+        if (p.exitValue() != 0)
+            throw new AssertionError(command + " exited " + p.exitValue() + ":\n" + out);
         return out;
     }
 
     static boolean onPath(String program) {
         for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
-            if (Files.isExecutable(Path.of(dir, program))) return true;
+            if (Files.isExecutable(Path.of(dir, program)))
+                return true;
         }
         return false;
     }

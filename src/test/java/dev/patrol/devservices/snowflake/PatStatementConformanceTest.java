@@ -1,9 +1,14 @@
 package dev.patrol.devservices.snowflake;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
+import static dev.patrol.devservices.snowflake.EmulatorFixture.assertSnowflakeError;
+import static dev.patrol.devservices.snowflake.EmulatorFixture.rows;
+import static dev.patrol.devservices.snowflake.EmulatorFixture.scalar;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -16,15 +21,10 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
-import static dev.patrol.devservices.snowflake.EmulatorFixture.assertSnowflakeError;
-import static dev.patrol.devservices.snowflake.EmulatorFixture.rows;
-import static dev.patrol.devservices.snowflake.EmulatorFixture.scalar;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The PAT statements of snowflake-pat.md §1 through the real driver, as patrol's rotator runs them:
@@ -69,7 +69,8 @@ class PatStatementConformanceTest {
         String secret;
         try (Statement s = rotator.createStatement()) {
             // statement type 0x6244: execute() yields a result set (protocol spec §4.2, driver >= 3.27.0)
-            assertTrue(s.execute("alter user analyst_cli add programmatic access token patrol_1 role_restriction = 'ANALYST_CLI_ROLE'"));
+            assertTrue(s.execute(
+                    "alter user analyst_cli add programmatic access token patrol_1 role_restriction = 'ANALYST_CLI_ROLE'"));
             ResultSet rs = s.getResultSet();
             assertEquals(List.of("token_name", "token_secret"), columns(rs.getMetaData()));
             assertTrue(rs.next());
@@ -89,11 +90,13 @@ class PatStatementConformanceTest {
     @Test
     void showHasTheTenDocumentedColumnsWithTypes_pat_1_6() throws Exception {
         f.addCliPat("A");
-        try (Statement s = rotator.createStatement(); ResultSet rs = s.executeQuery("SHOW USER PROGRAMMATIC ACCESS TOKENS FOR USER ANALYST_CLI")) {
+        try (Statement s = rotator.createStatement();
+                ResultSet rs = s.executeQuery("SHOW USER PROGRAMMATIC ACCESS TOKENS FOR USER ANALYST_CLI")) {
             assertEquals(List.of("name", "user_name", "role_restriction", "expires_at", "status", "comment", "created_on",
                     "created_by", "mins_to_bypass_network_policy_requirement", "rotated_to"), columns(rs.getMetaData()));
             int expiresType = rs.getMetaData().getColumnType(4);
-            assertTrue(expiresType == Types.TIMESTAMP || expiresType == Types.TIMESTAMP_WITH_TIMEZONE, "expires_at is a timestamp");
+            assertTrue(expiresType == Types.TIMESTAMP || expiresType == Types.TIMESTAMP_WITH_TIMEZONE,
+                    "expires_at is a timestamp");
             assertTrue(rs.next());
             Instant created = rs.getTimestamp("created_on").toInstant();
             Instant expires = rs.getTimestamp("expires_at").toInstant();
@@ -109,13 +112,15 @@ class PatStatementConformanceTest {
 
     @Test
     void abbreviationsAndIfNotExists_pat_1_1_and_1_2() throws Exception {
-        Map<String, String> first = one("ALTER USER ANALYST_CLI ADD PAT IF NOT EXISTS P ROLE_RESTRICTION = \"ANALYST_CLI_ROLE\" DAYS_TO_EXPIRY = 7 COMMENT = 'x'");
+        Map<String, String> first = one(
+                "ALTER USER ANALYST_CLI ADD PAT IF NOT EXISTS P ROLE_RESTRICTION = \"ANALYST_CLI_ROLE\" DAYS_TO_EXPIRY = 7 COMMENT = 'x'");
         assertNotNull(first.get("token_secret"));
         Map<String, String> again = one("ALTER USER ANALYST_CLI ADD PAT IF NOT EXISTS P ROLE_RESTRICTION = 'ANALYST_CLI_ROLE'");
         assertEquals("P", again.get("token_name"));
         assertNull(again.get("token_secret"), "IF NOT EXISTS on an existing token shows no secret");
         assertEquals(1, rows(rotator, "SHOW USER PATS FOR USER ANALYST_CLI").size());
-        assertSnowflakeError(2029, "22023", () -> one("ALTER USER ANALYST_CLI ADD PAT P ROLE_RESTRICTION = 'ANALYST_CLI_ROLE'"));
+        assertSnowflakeError(2029, "22023",
+                () -> one("ALTER USER ANALYST_CLI ADD PAT P ROLE_RESTRICTION = 'ANALYST_CLI_ROLE'"));
     }
 
     @Test
@@ -129,7 +134,8 @@ class PatStatementConformanceTest {
     @Test
     void serviceUserNeedsARoleRestrictionThatIsGranted_pat_1_2() {
         assertSnowflakeError(2029, "22023", () -> one("ALTER USER ANALYST_CLI ADD PAT NOROLE"));
-        assertSnowflakeError(2029, "22023", () -> one("ALTER USER ANALYST_CLI ADD PAT WRONG ROLE_RESTRICTION = 'PUBLIC_NOT_A_ROLE'"));
+        assertSnowflakeError(2029, "22023",
+                () -> one("ALTER USER ANALYST_CLI ADD PAT WRONG ROLE_RESTRICTION = 'PUBLIC_NOT_A_ROLE'"));
         f.admin("CREATE ROLE UNGRANTED");
         assertSnowflakeError(2029, "22023", () -> one("ALTER USER ANALYST_CLI ADD PAT WRONG ROLE_RESTRICTION = 'UNGRANTED'"));
     }
@@ -137,8 +143,10 @@ class PatStatementConformanceTest {
     @Test
     void daysToExpiryRangeComesFromThePolicy_pat_1_2_and_3_2() throws Exception {
         // setup.sql: MAX_EXPIRY_IN_DAYS = 90
-        assertSnowflakeError(2029, "22023", () -> one("ALTER USER ANALYST_CLI ADD PAT LONG ROLE_RESTRICTION = 'ANALYST_CLI_ROLE' DAYS_TO_EXPIRY = 91"));
-        assertSnowflakeError(2029, "22023", () -> one("ALTER USER ANALYST_CLI ADD PAT ZERO ROLE_RESTRICTION = 'ANALYST_CLI_ROLE' DAYS_TO_EXPIRY = 0"));
+        assertSnowflakeError(2029, "22023",
+                () -> one("ALTER USER ANALYST_CLI ADD PAT LONG ROLE_RESTRICTION = 'ANALYST_CLI_ROLE' DAYS_TO_EXPIRY = 91"));
+        assertSnowflakeError(2029, "22023",
+                () -> one("ALTER USER ANALYST_CLI ADD PAT ZERO ROLE_RESTRICTION = 'ANALYST_CLI_ROLE' DAYS_TO_EXPIRY = 0"));
         one("ALTER USER ANALYST_CLI ADD PAT MAX ROLE_RESTRICTION = 'ANALYST_CLI_ROLE' DAYS_TO_EXPIRY = 90");
         // without any authentication policy the range is 1..365 and the default 15
         f.admin("ALTER USER ANALYST_CLI UNSET AUTHENTICATION POLICY");
@@ -152,14 +160,18 @@ class PatStatementConformanceTest {
                 }
             }
         }
-        assertSnowflakeError(2029, "22023", () -> one("ALTER USER ANALYST_CLI ADD PAT TOO_LONG ROLE_RESTRICTION = 'ANALYST_CLI_ROLE' DAYS_TO_EXPIRY = 366"));
+        assertSnowflakeError(2029, "22023", () -> one(
+                "ALTER USER ANALYST_CLI ADD PAT TOO_LONG ROLE_RESTRICTION = 'ANALYST_CLI_ROLE' DAYS_TO_EXPIRY = 366"));
     }
 
     @Test
     void atMostFifteenLiveTokensDisabledOnesCount_pat_0_2() throws Exception {
-        for (int i = 1; i <= 15; i++) one("ALTER USER ANALYST_CLI ADD PAT T" + i + " ROLE_RESTRICTION = 'ANALYST_CLI_ROLE' DAYS_TO_EXPIRY = " + (i == 1 ? 1 : 30));
+        for (int i = 1; i <= 15; i++)
+            one("ALTER USER ANALYST_CLI ADD PAT T" + i + " ROLE_RESTRICTION = 'ANALYST_CLI_ROLE' DAYS_TO_EXPIRY = "
+                    + (i == 1 ? 1 : 30));
         rows(rotator, "ALTER USER ANALYST_CLI MODIFY PAT T2 SET DISABLED = TRUE");
-        assertSnowflakeError(2029, "22023", () -> one("ALTER USER ANALYST_CLI ADD PAT T16 ROLE_RESTRICTION = 'ANALYST_CLI_ROLE'"));
+        assertSnowflakeError(2029, "22023",
+                () -> one("ALTER USER ANALYST_CLI ADD PAT T16 ROLE_RESTRICTION = 'ANALYST_CLI_ROLE'"));
         advance(Duration.ofDays(1).plusMinutes(1)); // T1 expires: expired tokens do not count
         one("ALTER USER ANALYST_CLI ADD PAT T16 ROLE_RESTRICTION = 'ANALYST_CLI_ROLE'");
         assertEquals("EXPIRED", showToken("T1").get("status"));
@@ -209,11 +221,13 @@ class PatStatementConformanceTest {
             while (rs.next()) {
                 if (rs.getString("name").equals(r.get("rotated_token_name"))) {
                     Duration grace = Duration.between(before, rs.getTimestamp("expires_at").toInstant());
-                    assertTrue(grace.compareTo(Duration.ofHours(24)) >= 0 && grace.compareTo(Duration.ofHours(24).plusMinutes(1)) < 0, grace.toString());
+                    assertTrue(grace.compareTo(Duration.ofHours(24)) >= 0
+                            && grace.compareTo(Duration.ofHours(24).plusMinutes(1)) < 0, grace.toString());
                 }
             }
         }
-        assertSnowflakeError(2029, "22023", () -> one("ALTER USER ANALYST_CLI ROTATE PAT CLI EXPIRE_ROTATED_TOKEN_AFTER_HOURS = 100000"));
+        assertSnowflakeError(2029, "22023",
+                () -> one("ALTER USER ANALYST_CLI ROTATE PAT CLI EXPIRE_ROTATED_TOKEN_AFTER_HOURS = 100000"));
         assertSnowflakeError(2003, "02000", () -> one("ALTER USER ANALYST_CLI ROTATE PAT NO_SUCH_TOKEN"));
     }
 
@@ -228,7 +242,8 @@ class PatStatementConformanceTest {
         assertEquals("ACTIVE", showToken("CLI").get("status"));
         assertNull(showToken("CLI").get("comment"));
         rows(rotator, "ALTER USER ANALYST_CLI MODIFY PAT CLI RENAME TO CLI2");
-        assertEquals(List.of("CLI2"), rows(rotator, "SHOW USER PATS FOR USER ANALYST_CLI").stream().map(m -> m.get("name")).toList());
+        assertEquals(List.of("CLI2"),
+                rows(rotator, "SHOW USER PATS FOR USER ANALYST_CLI").stream().map(m -> m.get("name")).toList());
         f.pat("ANALYST_CLI", secret).close();
         rows(rotator, "ALTER USER ANALYST_CLI MODIFY PAT IF EXISTS NOPE SET DISABLED = TRUE");
         assertSnowflakeError(2003, "02000", () -> rows(rotator, "ALTER USER ANALYST_CLI MODIFY PAT NOPE SET DISABLED = TRUE"));
@@ -237,7 +252,8 @@ class PatStatementConformanceTest {
     @Test
     void removeAnswersAStatusAndNotFound_pat_1_5() throws Exception {
         String secret = f.addCliPat("CLI");
-        assertEquals("Programmatic access token CLI successfully removed.", one("ALTER USER ANALYST_CLI REMOVE PAT CLI").get("status"));
+        assertEquals("Programmatic access token CLI successfully removed.",
+                one("ALTER USER ANALYST_CLI REMOVE PAT CLI").get("status"));
         assertSnowflakeError(394400, "08001", () -> f.pat("ANALYST_CLI", secret).close());
         SQLException e = assertSnowflakeError(2003, "02000", () -> one("ALTER USER ANALYST_CLI REMOVE PAT CLI"));
         assertTrue(e.getMessage().contains("Programmatic access token CLI not found"), e.getMessage());
@@ -253,7 +269,8 @@ class PatStatementConformanceTest {
         assertSnowflakeError(3001, "42501", () -> one("SHOW USER PATS FOR USER ADMIN"));
         // the rotator's right to the CLI user's tokens comes from owning it
         f.admin("GRANT OWNERSHIP ON USER ANALYST_CLI TO ROLE USERADMIN COPY CURRENT GRANTS");
-        assertSnowflakeError(3001, "42501", () -> one("ALTER USER ANALYST_CLI ADD PAT X ROLE_RESTRICTION = 'ANALYST_CLI_ROLE'"));
+        assertSnowflakeError(3001, "42501",
+                () -> one("ALTER USER ANALYST_CLI ADD PAT X ROLE_RESTRICTION = 'ANALYST_CLI_ROLE'"));
     }
 
     @Test
@@ -294,7 +311,8 @@ class PatStatementConformanceTest {
 
     static List<String> columns(ResultSetMetaData md) throws SQLException {
         List<String> out = new java.util.ArrayList<>();
-        for (int i = 1; i <= md.getColumnCount(); i++) out.add(md.getColumnLabel(i));
+        for (int i = 1; i <= md.getColumnCount(); i++)
+            out.add(md.getColumnLabel(i));
         return out;
     }
 }

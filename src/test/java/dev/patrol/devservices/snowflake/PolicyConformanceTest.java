@@ -1,16 +1,16 @@
 package dev.patrol.devservices.snowflake;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
+import static dev.patrol.devservices.snowflake.EmulatorFixture.assertSnowflakeError;
+import static dev.patrol.devservices.snowflake.EmulatorFixture.rows;
+import static dev.patrol.devservices.snowflake.EmulatorFixture.scalar;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.sql.Connection;
 import java.util.List;
 import java.util.Map;
 
-import static dev.patrol.devservices.snowflake.EmulatorFixture.assertSnowflakeError;
-import static dev.patrol.devservices.snowflake.EmulatorFixture.rows;
-import static dev.patrol.devservices.snowflake.EmulatorFixture.scalar;
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Authentication and network policies, role revocation and disabled users: the rules of
@@ -21,7 +21,6 @@ class PolicyConformanceTest {
     @RegisterExtension
     final EmulatorFixture f = new EmulatorFixture();
 
-
     void assertCliPatWorks(String secret) throws Exception {
         try (Connection c = f.pat("ANALYST_CLI", secret)) {
             assertEquals("ANALYST_CLI_ROLE", scalar(c, "SELECT CURRENT_ROLE()"));
@@ -31,7 +30,8 @@ class PolicyConformanceTest {
     @Test
     void personUsersCanNeitherMintNorUsePats_pat_1_1() {
         // ANALYST is a person user; setup.sql attaches a policy without PROGRAMMATIC_ACCESS_TOKEN to all person users.
-        assertSnowflakeError(2029, "22023", () -> f.sql("ALTER USER ANALYST ADD PAT MINE ROLE_RESTRICTION = 'ANALYST_CLI_ROLE'"));
+        assertSnowflakeError(2029, "22023",
+                () -> f.sql("ALTER USER ANALYST ADD PAT MINE ROLE_RESTRICTION = 'ANALYST_CLI_ROLE'"));
         f.admin("ALTER ACCOUNT UNSET AUTHENTICATION POLICY FOR ALL PERSON USERS");
         f.admin("ALTER USER ANALYST SET NETWORK_POLICY = PATROL_CLI_NETWORK_POLICY");
         String secret = f.admin("ALTER USER ANALYST ADD PAT MINE").get(0).get("token_secret");
@@ -57,7 +57,8 @@ class PolicyConformanceTest {
         String secret = f.addCliPat("CLI");
         f.admin("ALTER USER ANALYST_CLI UNSET NETWORK_POLICY");
         assertSnowflakeError(390432, "08001", () -> f.pat("ANALYST_CLI", secret).close());
-        assertSnowflakeError(2029, "22023", () -> f.sql("ALTER USER ANALYST_CLI ADD PAT CLI2 ROLE_RESTRICTION = 'ANALYST_CLI_ROLE'"));
+        assertSnowflakeError(2029, "22023",
+                () -> f.sql("ALTER USER ANALYST_CLI ADD PAT CLI2 ROLE_RESTRICTION = 'ANALYST_CLI_ROLE'"));
         // an account-level network policy satisfies the requirement too
         f.admin("ALTER ACCOUNT SET NETWORK_POLICY = PATROL_CLI_NETWORK_POLICY");
         assertCliPatWorks(secret);
@@ -100,7 +101,8 @@ class PolicyConformanceTest {
         assertSnowflakeError(394400, "08001", () -> f.pat("ANALYST_CLI", secret).close());
         f.admin("ALTER AUTHENTICATION POLICY PATROL_ADMIN.POLICIES.SERVICE_USERS_PAT SET PAT_POLICY = (BLOCKED_ROLES_LIST = ('ANALYST_CLI_ROLE'))");
         assertSnowflakeError(394400, "08001", () -> f.pat("ANALYST_CLI", secret).close());
-        assertSnowflakeError(2029, "22023", () -> f.sql("ALTER USER ANALYST_CLI ADD PAT CLI2 ROLE_RESTRICTION = 'ANALYST_CLI_ROLE'"));
+        assertSnowflakeError(2029, "22023",
+                () -> f.sql("ALTER USER ANALYST_CLI ADD PAT CLI2 ROLE_RESTRICTION = 'ANALYST_CLI_ROLE'"));
         f.admin("ALTER AUTHENTICATION POLICY PATROL_ADMIN.POLICIES.SERVICE_USERS_PAT UNSET PAT_POLICY");
         assertCliPatWorks(secret);
     }
@@ -162,13 +164,16 @@ class PolicyConformanceTest {
             assertEquals("{DEFAULT_EXPIRY_IN_DAYS=15, MAX_EXPIRY_IN_DAYS=365, NETWORK_POLICY_EVALUATION=ENFORCED_REQUIRED, "
                     + "REQUIRE_ROLE_RESTRICTION_FOR_SERVICE_USERS=true, REQUIRE_ROLE_RESTRICTION_FOR_PERSON_USERS=false, "
                     + "BLOCKED_ROLES_LIST=[]}", pat.get("default"));
-            Map<String, String> methods = d.stream().filter(r -> r.get("property").equals("AUTHENTICATION_METHODS")).findFirst().orElseThrow();
+            Map<String, String> methods = d.stream().filter(r -> r.get("property").equals("AUTHENTICATION_METHODS")).findFirst()
+                    .orElseThrow();
             assertEquals("[PROGRAMMATIC_ACCESS_TOKEN, KEYPAIR]", methods.get("value"));
 
             List<Map<String, String>> onAccount = rows(c, "SHOW AUTHENTICATION POLICIES ON ACCOUNT");
-            assertEquals(1, onAccount.size(), "setup.sql attaches the CLI policy per user, only the person policy account-wide");
+            assertEquals(1, onAccount.size(),
+                    "setup.sql attaches the CLI policy per user, only the person policy account-wide");
             assertEquals("ACCOUNT", onAccount.get(0).get("set_on"));
-            Map<String, String> person = onAccount.stream().filter(r -> r.get("name").equals("PERSON_USERS_NO_PAT")).findFirst().orElseThrow();
+            Map<String, String> person = onAccount.stream().filter(r -> r.get("name").equals("PERSON_USERS_NO_PAT")).findFirst()
+                    .orElseThrow();
             assertEquals("{\"target_scopes\":[\"PERSON_USERS\"]}", person.get("options"));
             assertEquals("AUTHENTICATION_POLICY", person.get("kind"));
             assertEquals("PATROL_ADMIN", person.get("database_name"));

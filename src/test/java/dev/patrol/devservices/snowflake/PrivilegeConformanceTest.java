@@ -1,8 +1,13 @@
 package dev.patrol.devservices.snowflake;
 
-import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
+import static dev.patrol.devservices.snowflake.EmulatorFixture.assertSnowflakeError;
+import static dev.patrol.devservices.snowflake.EmulatorFixture.rows;
+import static dev.patrol.devservices.snowflake.EmulatorFixture.scalar;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -13,14 +18,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import static dev.patrol.devservices.snowflake.EmulatorFixture.assertSnowflakeError;
-import static dev.patrol.devservices.snowflake.EmulatorFixture.rows;
-import static dev.patrol.devservices.snowflake.EmulatorFixture.scalar;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The privilege rules and semantics of snowflake-pat.md §9 through the real driver, on the account
@@ -41,11 +41,15 @@ class PrivilegeConformanceTest {
         assertEquals("003001", e.code(), e.getMessage());
     }
 
-    /** A service user owned by USERADMIN, with the grants the rotator had before ownership: MONITOR and MODIFY PROGRAMMATIC AUTHENTICATION METHODS. */
+    /**
+     * A service user owned by USERADMIN, with the grants the rotator had before ownership: MONITOR and MODIFY PROGRAMMATIC
+     * AUTHENTICATION METHODS.
+     */
     void oldStyleCliUser(String user) {
         f.emulator.runScriptAs(EmulatorFixture.ADMIN, "ACCOUNTADMIN", List.of(
                 "USE ROLE USERADMIN",
-                "CREATE USER " + user + " TYPE = SERVICE DEFAULT_ROLE = ANALYST_CLI_ROLE NETWORK_POLICY = PATROL_CLI_NETWORK_POLICY",
+                "CREATE USER " + user
+                        + " TYPE = SERVICE DEFAULT_ROLE = ANALYST_CLI_ROLE NETWORK_POLICY = PATROL_CLI_NETWORK_POLICY",
                 "USE ROLE SECURITYADMIN",
                 "GRANT ROLE ANALYST_CLI_ROLE TO USER " + user,
                 "GRANT MODIFY PROGRAMMATIC AUTHENTICATION METHODS ON USER " + user + " TO ROLE PATROL_ROTATOR_ROLE",
@@ -56,7 +60,8 @@ class PrivilegeConformanceTest {
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             ResultSetMetaData md = rs.getMetaData();
             List<String> out = new ArrayList<>();
-            for (int i = 1; i <= md.getColumnCount(); i++) out.add(md.getColumnLabel(i));
+            for (int i = 1; i <= md.getColumnCount(); i++)
+                out.add(md.getColumnLabel(i));
             return out;
         }
     }
@@ -80,7 +85,8 @@ class PrivilegeConformanceTest {
         try (Connection r = f.rotator()) {
             assertSnowflakeError(3001, "42501", () -> rows(r, "DESCRIBE USER OLD_CLI"));
             assertSnowflakeError(3001, "42501", () -> rows(r, "SHOW GRANTS TO USER OLD_CLI"));
-            assertFalse(rows(r, "SHOW USERS").stream().anyMatch(u -> u.get("name").equals("OLD_CLI")), "MONITOR does not make a user visible");
+            assertFalse(rows(r, "SHOW USERS").stream().anyMatch(u -> u.get("name").equals("OLD_CLI")),
+                    "MONITOR does not make a user visible");
             // the PAT privilege itself still works: only reading the user is refused
             assertEquals(List.of(), rows(r, "SHOW USER PATS FOR USER OLD_CLI"));
         }
@@ -101,7 +107,8 @@ class PrivilegeConformanceTest {
     @DisplayName("§9 SHOW GRANTS TO USER needs ownership of the user or MANAGE GRANTS")
     void showGrantsToUserNeedsOwnershipOrManageGrants_pat_9() throws Exception {
         try (Connection r = f.rotator()) {
-            assertEquals(List.of("ANALYST_CLI_ROLE"), rows(r, "SHOW GRANTS TO USER ANALYST_CLI").stream().map(g -> g.get("role")).toList());
+            assertEquals(List.of("ANALYST_CLI_ROLE"),
+                    rows(r, "SHOW GRANTS TO USER ANALYST_CLI").stream().map(g -> g.get("role")).toList());
             assertSnowflakeError(3001, "42501", () -> rows(r, "SHOW GRANTS TO USER ANALYST"));
         }
         assertEquals(2, as("SECURITYADMIN", "SHOW GRANTS TO USER ANALYST").size());
@@ -120,7 +127,8 @@ class PrivilegeConformanceTest {
                 () -> as("SECURITYADMIN", "GRANT OWNERSHIP ON USER MOVED_CLI TO ROLE PATROL_ROTATOR_ROLE"));
         assertTrue(bare.getMessage().contains("COPY CURRENT GRANTS"), bare.getMessage());
         as("SECURITYADMIN", "GRANT OWNERSHIP ON USER MOVED_CLI TO ROLE PATROL_ROTATOR_ROLE COPY CURRENT GRANTS");
-        List<String> kept = as("SECURITYADMIN", "SHOW GRANTS ON USER MOVED_CLI").stream().map(g -> g.get("privilege")).sorted().toList();
+        List<String> kept = as("SECURITYADMIN", "SHOW GRANTS ON USER MOVED_CLI").stream().map(g -> g.get("privilege")).sorted()
+                .toList();
         assertEquals(List.of("MODIFY PROGRAMMATIC AUTHENTICATION METHODS", "MONITOR", "OWNERSHIP"), kept);
         try (Connection r = f.rotator()) {
             assertEquals(1, rows(r, "SHOW GRANTS TO USER MOVED_CLI").size(), "the new owner reads the user");
@@ -136,8 +144,10 @@ class PrivilegeConformanceTest {
     @DisplayName("§9 SHOW AUTHENTICATION POLICIES ON USER | ON ACCOUNT: the policy in force by precedence, with set_on")
     void showAuthenticationPoliciesInForce_pat_9() throws Exception {
         try (Connection c = f.admin()) {
-            assertEquals(List.of("created_on", "name", "database_name", "schema_name", "kind", "owner", "comment", "owner_role_type",
-                    "options", "set_on"), columns(c, "SHOW AUTHENTICATION POLICIES ON USER ANALYST_CLI"));
+            assertEquals(
+                    List.of("created_on", "name", "database_name", "schema_name", "kind", "owner", "comment", "owner_role_type",
+                            "options", "set_on"),
+                    columns(c, "SHOW AUTHENTICATION POLICIES ON USER ANALYST_CLI"));
             Map<String, String> cli = rows(c, "SHOW AUTHENTICATION POLICIES ON USER ANALYST_CLI").get(0);
             assertEquals("SERVICE_USERS_PAT", cli.get("name"));
             assertEquals("USER", cli.get("set_on"));
@@ -157,7 +167,8 @@ class PrivilegeConformanceTest {
             rows(c, "ALTER ACCOUNT UNSET AUTHENTICATION POLICY");
             rows(c, "ALTER ACCOUNT UNSET AUTHENTICATION POLICY FOR ALL PERSON USERS");
             List<Map<String, String>> none = rows(c, "SHOW AUTHENTICATION POLICIES ON ACCOUNT");
-            assertEquals(List.of("SYSTEM"), none.stream().map(r -> r.get("set_on")).toList(), "a built-in row when nothing is attached");
+            assertEquals(List.of("SYSTEM"), none.stream().map(r -> r.get("set_on")).toList(),
+                    "a built-in row when nothing is attached");
         }
         // needs APPLY AUTHENTICATION POLICY or ownership of the policy: the rotator has neither
         try (Connection r = f.rotator()) {
@@ -165,7 +176,8 @@ class PrivilegeConformanceTest {
             assertSnowflakeError(3001, "42501", () -> rows(r, "SHOW AUTHENTICATION POLICIES ON ACCOUNT"));
         }
         refusedAs("SYSADMIN", "SHOW AUTHENTICATION POLICIES ON USER ANALYST_CLI"); // owns the database, not the policies
-        assertEquals("SERVICE_USERS_PAT", as("SECURITYADMIN", "SHOW AUTHENTICATION POLICIES ON USER ANALYST_CLI").get(0).get("name"));
+        assertEquals("SERVICE_USERS_PAT",
+                as("SECURITYADMIN", "SHOW AUTHENTICATION POLICIES ON USER ANALYST_CLI").get(0).get("name"));
     }
 
     @Test
@@ -250,14 +262,20 @@ class PrivilegeConformanceTest {
     void errorCodesAndTexts_pat_9() throws Exception {
         try (Connection c = f.admin()) {
             SQLException twice = assertSnowflakeError(3549, "0A000",
-                    () -> rows(c, "ALTER USER ANALYST_CLI SET AUTHENTICATION POLICY PATROL_ADMIN.POLICIES.PERSON_USERS_NO_PAT"));
-            assertTrue(twice.getMessage().contains("User 'ANALYST_CLI' already has a AUTHENTICATION_POLICY"), twice.getMessage());
-            SQLException notAttached = assertThrows(SQLException.class, () -> rows(c, "ALTER ACCOUNT UNSET AUTHENTICATION POLICY"));
-            assertTrue(notAttached.getMessage().contains("Any policy of kind AUTHENTICATION_POLICY is not attached to ACCOUNT"), notAttached.getMessage());
-            for (int i = 1; i <= 15; i++) rows(c, "ALTER USER ANALYST_CLI ADD PAT T" + i + " ROLE_RESTRICTION = 'ANALYST_CLI_ROLE'");
+                    () -> rows(c,
+                            "ALTER USER ANALYST_CLI SET AUTHENTICATION POLICY PATROL_ADMIN.POLICIES.PERSON_USERS_NO_PAT"));
+            assertTrue(twice.getMessage().contains("User 'ANALYST_CLI' already has a AUTHENTICATION_POLICY"),
+                    twice.getMessage());
+            SQLException notAttached = assertThrows(SQLException.class,
+                    () -> rows(c, "ALTER ACCOUNT UNSET AUTHENTICATION POLICY"));
+            assertTrue(notAttached.getMessage().contains("Any policy of kind AUTHENTICATION_POLICY is not attached to ACCOUNT"),
+                    notAttached.getMessage());
+            for (int i = 1; i <= 15; i++)
+                rows(c, "ALTER USER ANALYST_CLI ADD PAT T" + i + " ROLE_RESTRICTION = 'ANALYST_CLI_ROLE'");
             SQLException sixteenth = assertThrows(SQLException.class,
                     () -> rows(c, "ALTER USER ANALYST_CLI ADD PAT T16 ROLE_RESTRICTION = 'ANALYST_CLI_ROLE'"));
-            assertTrue(sixteenth.getMessage().contains("Exceeded maximum of 15 programmatic access tokens"), sixteenth.getMessage());
+            assertTrue(sixteenth.getMessage().contains("Exceeded maximum of 15 programmatic access tokens"),
+                    sixteenth.getMessage());
         }
         SQLException bad = assertSnowflakeError(394400, "08001", () -> f.pat("ANALYST_CLI", "not-a-token").close());
         assertTrue(bad.getMessage().contains("Programmatic access token is invalid."), bad.getMessage());
@@ -278,11 +296,14 @@ class PrivilegeConformanceTest {
             assertEquals(List.of(), rows(r, sql), "the attachment setup.sql just made is not in the view yet");
             f.clock.advance(java.time.Duration.ofHours(2));
             List<Map<String, String>> refs = rows(r, sql);
-            assertEquals(List.of("ANALYST_CLI SERVICE_USERS_PAT"), refs.stream().map(x -> x.get("REF_ENTITY_NAME") + " " + x.get("POLICY_NAME")).toList());
+            assertEquals(List.of("ANALYST_CLI SERVICE_USERS_PAT"),
+                    refs.stream().map(x -> x.get("REF_ENTITY_NAME") + " " + x.get("POLICY_NAME")).toList());
             // the reader may see attachments but still not change or describe the policies
-            assertSnowflakeError(3001, "42501", () -> rows(r, "DESCRIBE AUTHENTICATION POLICY PATROL_ADMIN.POLICIES.SERVICE_USERS_PAT"));
-            assertEquals(List.of("PERSON_USERS_NO_PAT"), rows(r, "SELECT * FROM SNOWFLAKE.ACCOUNT_USAGE.POLICY_REFERENCES WHERE REF_ENTITY_DOMAIN = 'ACCOUNT'")
-                    .stream().map(x -> x.get("POLICY_NAME")).toList());
+            assertSnowflakeError(3001, "42501",
+                    () -> rows(r, "DESCRIBE AUTHENTICATION POLICY PATROL_ADMIN.POLICIES.SERVICE_USERS_PAT"));
+            assertEquals(List.of("PERSON_USERS_NO_PAT"),
+                    rows(r, "SELECT * FROM SNOWFLAKE.ACCOUNT_USAGE.POLICY_REFERENCES WHERE REF_ENTITY_DOMAIN = 'ACCOUNT'")
+                            .stream().map(x -> x.get("POLICY_NAME")).toList());
         }
     }
 }

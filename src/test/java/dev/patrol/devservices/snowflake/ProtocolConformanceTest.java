@@ -1,9 +1,10 @@
 package dev.patrol.devservices.snowflake;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
+import static dev.patrol.devservices.snowflake.EmulatorFixture.assertSnowflakeError;
+import static dev.patrol.devservices.snowflake.EmulatorFixture.scalar;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
@@ -15,11 +16,11 @@ import java.sql.Connection;
 import java.time.Duration;
 import java.util.zip.GZIPOutputStream;
 
-import static dev.patrol.devservices.snowflake.EmulatorFixture.assertSnowflakeError;
-import static dev.patrol.devservices.snowflake.EmulatorFixture.scalar;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * The wire protocol itself (snowflake-jdbc-protocol.md §3-§4): session lifecycle through the driver,
@@ -32,12 +33,13 @@ class ProtocolConformanceTest {
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     final ObjectMapper json = new ObjectMapper();
 
-
     HttpResponse<String> post(String path, String authorization, byte[] body, boolean gzip) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(f.emulator.url() + path))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body));
-        if (authorization != null) b.header("Authorization", authorization);
-        if (gzip) b.header("Content-Encoding", "gzip");
+        if (authorization != null)
+            b.header("Authorization", authorization);
+        if (gzip)
+            b.header("Content-Encoding", "gzip");
         return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
@@ -49,7 +51,8 @@ class ProtocolConformanceTest {
 
     String loginToken() throws Exception {
         String body = "{\"data\":{\"ACCOUNT_NAME\":\"patroldev\",\"LOGIN_NAME\":\"admin\",\"PASSWORD\":\"patrol-dev\"}}";
-        JsonNode r = envelope(post("/session/v1/login-request?requestId=1", null, body.getBytes(StandardCharsets.UTF_8), false));
+        JsonNode r = envelope(
+                post("/session/v1/login-request?requestId=1", null, body.getBytes(StandardCharsets.UTF_8), false));
         assertTrue(r.path("success").asBoolean(), r.toString());
         assertTrue(r.path("data").path("parameters").get(0).path("value").isBoolean(), "AUTOCOMMIT is a JSON boolean (G1)");
         return r.path("data").path("token").asText();
@@ -92,7 +95,8 @@ class ProtocolConformanceTest {
         String auth = "Snowflake Token=\"" + token + "\"";
         JsonNode noSession = envelope(post("/queries/v1/query-request", null, "{\"sqlText\":\"SELECT 1\"}".getBytes(), false));
         assertEquals("390111", noSession.path("code").asText());
-        JsonNode badSession = envelope(post("/queries/v1/query-request", "Snowflake Token=\"forged\"", "{\"sqlText\":\"SELECT 1\"}".getBytes(), false));
+        JsonNode badSession = envelope(post("/queries/v1/query-request", "Snowflake Token=\"forged\"",
+                "{\"sqlText\":\"SELECT 1\"}".getBytes(), false));
         assertEquals("390111", badSession.path("code").asText());
         JsonNode notJson = envelope(post("/queries/v1/query-request", auth, "not json".getBytes(), false));
         assertFalse(notJson.path("success").asBoolean());
@@ -106,11 +110,12 @@ class ProtocolConformanceTest {
         JsonNode unknownAuthenticator = envelope(post("/session/v1/login-request", null,
                 "{\"data\":{\"LOGIN_NAME\":\"ADMIN\",\"AUTHENTICATOR\":\"OKTA\"}}".getBytes(), false));
         assertFalse(unknownAuthenticator.path("success").asBoolean());
-        HttpResponse<String> get = http.send(HttpRequest.newBuilder(URI.create(f.emulator.url() + "/queries/v1/query-request")).GET().build(),
+        HttpResponse<String> get = http.send(
+                HttpRequest.newBuilder(URI.create(f.emulator.url() + "/queries/v1/query-request")).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(405, get.statusCode());
         assertEquals(404, post("/no/such/path", null, "{}".getBytes(), false).statusCode());
-        for (JsonNode n : new JsonNode[] {notJson, badGzip, noSql, badLogin}) {
+        for (JsonNode n : new JsonNode[] { notJson, badGzip, noSql, badLogin }) {
             assertFalse(n.toString().contains("Exception"), n.toString());
             assertFalse(n.toString().contains("at dev.patrol"), n.toString());
         }
@@ -146,7 +151,8 @@ class ProtocolConformanceTest {
     @Test
     void faultInjection() throws Exception {
         try (Connection c = f.admin()) {
-            f.emulator.faults().failNextStatementsMatching(2, "ROTATE", "000625", "57014", "Statement reached its statement or warehouse timeout");
+            f.emulator.faults().failNextStatementsMatching(2, "ROTATE", "000625", "57014",
+                    "Statement reached its statement or warehouse timeout");
             assertEquals("1", scalar(c, "SELECT 1"), "non-matching statements run");
             assertSnowflakeError(625, "57014", () -> scalar(c, "ALTER USER ANALYST_CLI ROTATE PAT X"));
             assertSnowflakeError(625, "57014", () -> scalar(c, "ALTER USER ANALYST_CLI ROTATE PAT X"));

@@ -1,9 +1,11 @@
 package dev.patrol.devservices.snowflake;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
+import static dev.patrol.devservices.snowflake.EmulatorFixture.assertSnowflakeError;
+import static dev.patrol.devservices.snowflake.EmulatorFixture.rows;
+import static dev.patrol.devservices.snowflake.EmulatorFixture.scalar;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -13,12 +15,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
-import static dev.patrol.devservices.snowflake.EmulatorFixture.assertSnowflakeError;
-import static dev.patrol.devservices.snowflake.EmulatorFixture.rows;
-import static dev.patrol.devservices.snowflake.EmulatorFixture.scalar;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Users, roles, grants, identifiers and errors through the real driver (issue 2's SQL list, snowflake-pat.md §4). */
 class SqlConformanceTest {
@@ -83,20 +83,24 @@ class SqlConformanceTest {
     @Test
     void showUsersHasPatAndTypeColumns_pat_4_2() throws Exception {
         f.addCliPat("CLI");
-        Map<String, String> cli = sql("SHOW USERS LIKE 'analyst_%'").stream().filter(r -> r.get("name").equals("ANALYST_CLI")).findFirst().orElseThrow();
+        Map<String, String> cli = sql("SHOW USERS LIKE 'analyst_%'").stream().filter(r -> r.get("name").equals("ANALYST_CLI"))
+                .findFirst().orElseThrow();
         assertEquals("SERVICE", cli.get("type"));
         assertEquals("true", cli.get("has_pat"));
         assertEquals("ANALYST_CLI_ROLE", cli.get("default_role"));
         assertEquals("PATROL_ROTATOR_ROLE", cli.get("owner"));
-        assertEquals(List.of("ANALYST", "ANALYST_CLI"), sql("SHOW USERS LIKE 'ANALYST%'").stream().map(r -> r.get("name")).toList());
+        assertEquals(List.of("ANALYST", "ANALYST_CLI"),
+                sql("SHOW USERS LIKE 'ANALYST%'").stream().map(r -> r.get("name")).toList());
     }
 
     @Test
     void showGrantsToUserListsRoleGrantsWithoutPublic_pat_4_3() throws Exception {
         List<Map<String, String>> grants = sql("SHOW GRANTS TO USER ANALYST");
         assertEquals(List.of("SYSADMIN", "ANALYST_CLI_ROLE"), grants.stream().map(r -> r.get("role")).toList());
-        assertTrue(grants.stream().allMatch(r -> r.get("granted_on").equals("ROLE") && r.get("grantee_name").equals("ANALYST")));
-        assertEquals(List.of("ANALYST_CLI_ROLE"), sql("SHOW GRANTS TO USER ANALYST_CLI").stream().map(r -> r.get("role")).toList());
+        assertTrue(
+                grants.stream().allMatch(r -> r.get("granted_on").equals("ROLE") && r.get("grantee_name").equals("ANALYST")));
+        assertEquals(List.of("ANALYST_CLI_ROLE"),
+                sql("SHOW GRANTS TO USER ANALYST_CLI").stream().map(r -> r.get("role")).toList());
         sql("REVOKE ROLE SYSADMIN FROM USER ANALYST");
         assertEquals(List.of("ANALYST_CLI_ROLE"), sql("SHOW GRANTS TO USER ANALYST").stream().map(r -> r.get("role")).toList());
     }
@@ -105,9 +109,12 @@ class SqlConformanceTest {
     void showGrantsOnAUserShowsWhoMayManageItsTokens() throws Exception {
         List<Map<String, String>> grants = sql("SHOW GRANTS ON USER ANALYST_CLI");
         // setup.sql: the rotator owns the CLI user and needs no other grant on it
-        assertEquals(List.of("OWNERSHIP PATROL_ROTATOR_ROLE"), grants.stream().map(g -> g.get("privilege") + " " + g.get("grantee_name")).toList());
-        assertTrue(sql("SHOW GRANTS TO ROLE PATROL_ROTATOR_ROLE").stream().noneMatch(g -> g.get("privilege").equals("MONITOR")));
-        assertEquals(List.of("SECURITYADMIN", "PATROL_ROTATOR"), sql("SHOW GRANTS OF ROLE PATROL_ROTATOR_ROLE").stream().map(g -> g.get("grantee_name")).toList());
+        assertEquals(List.of("OWNERSHIP PATROL_ROTATOR_ROLE"),
+                grants.stream().map(g -> g.get("privilege") + " " + g.get("grantee_name")).toList());
+        assertTrue(
+                sql("SHOW GRANTS TO ROLE PATROL_ROTATOR_ROLE").stream().noneMatch(g -> g.get("privilege").equals("MONITOR")));
+        assertEquals(List.of("SECURITYADMIN", "PATROL_ROTATOR"),
+                sql("SHOW GRANTS OF ROLE PATROL_ROTATOR_ROLE").stream().map(g -> g.get("grantee_name")).toList());
     }
 
     @Test
@@ -121,7 +128,8 @@ class SqlConformanceTest {
             assertSnowflakeError(3001, "42501", () -> rows(r, "GRANT ROLE ACCOUNTADMIN TO USER PATROL_ROTATOR"));
             assertSnowflakeError(3001, "42501", () -> rows(r, "ALTER USER ANALYST SET DISABLED = TRUE"));
             rows(r, "ALTER USER ANALYST_CLI SET DISABLED = TRUE"); // an incident may disable the CLI user it owns
-            assertEquals(List.of("ANALYST_CLI"), rows(r, "SHOW USERS").stream().map(x -> x.get("name")).filter(n -> !n.equals("PATROL_ROTATOR")).toList());
+            assertEquals(List.of("ANALYST_CLI"),
+                    rows(r, "SHOW USERS").stream().map(x -> x.get("name")).filter(n -> !n.equals("PATROL_ROTATOR")).toList());
         }
     }
 
@@ -160,7 +168,8 @@ class SqlConformanceTest {
 
     @Test
     void selectOfSessionFunctionsNamesColumnsAfterTheExpression() throws Exception {
-        try (Statement s = admin.createStatement(); ResultSet rs = s.executeQuery("select current_role(), current_user() as who, 1, 'x'")) {
+        try (Statement s = admin.createStatement();
+                ResultSet rs = s.executeQuery("select current_role(), current_user() as who, 1, 'x'")) {
             assertEquals("CURRENT_ROLE()", rs.getMetaData().getColumnLabel(1));
             assertEquals("WHO", rs.getMetaData().getColumnLabel(2));
             assertTrue(rs.next());
@@ -204,7 +213,8 @@ class SqlConformanceTest {
 
     @Test
     void showParametersGivesTheNetworkPolicyOfAUserAndTheAccount() throws Exception {
-        assertEquals("PATROL_CLI_NETWORK_POLICY", sql("SHOW PARAMETERS LIKE 'network_policy' IN USER ANALYST_CLI").get(0).get("value"));
+        assertEquals("PATROL_CLI_NETWORK_POLICY",
+                sql("SHOW PARAMETERS LIKE 'network_policy' IN USER ANALYST_CLI").get(0).get("value"));
         assertEquals("USER", sql("SHOW PARAMETERS LIKE 'NETWORK_POLICY' IN USER ANALYST_CLI").get(0).get("level"));
         assertEquals("", sql("SHOW PARAMETERS LIKE 'NETWORK_POLICY' IN ACCOUNT").get(0).get("value"));
         assertEquals(0, sql("SHOW PARAMETERS LIKE 'TIMEZONE' IN ACCOUNT").size());

@@ -1,10 +1,9 @@
 package dev.patrol.devservices.vault;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.patrol.devservices.AdjustableClock;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -18,10 +17,13 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.patrol.devservices.AdjustableClock;
 
 /** The Vault emulator's HTTP API over raw HTTP, against current Vault's shapes (README, "The Vault emulator"). */
 class VaultEmulatorTest {
@@ -36,12 +38,14 @@ class VaultEmulatorTest {
         vault.close();
     }
 
-    record Reply(int status, JsonNode body, HttpResponse<String> raw) {}
+    record Reply(int status, JsonNode body, HttpResponse<String> raw) {
+    }
 
     Reply call(String method, String path, String token, String body) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(vault.address() + "/v1/" + path))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        if (token != null) b.header("X-Vault-Token", token);
+        if (token != null)
+            b.header("X-Vault-Token", token);
         HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
         return new Reply(r.statusCode(), r.body().isEmpty() ? null : json.readTree(r.body()), r);
     }
@@ -60,11 +64,13 @@ class VaultEmulatorTest {
         Reply again = root("POST", "secret/data/snowflake/svc", "{\"data\":{\"token\":\"pat-x\"},\"options\":{\"cas\":0}}");
         assertEquals(400, again.status());
         assertEquals("check-and-set parameter did not match the current version", again.body().path("errors").get(0).asText());
-        assertEquals(200, root("PUT", "secret/data/snowflake/svc", "{\"data\":{\"token\":\"pat-2\"},\"options\":{\"cas\":1}}").status());
+        assertEquals(200,
+                root("PUT", "secret/data/snowflake/svc", "{\"data\":{\"token\":\"pat-2\"},\"options\":{\"cas\":1}}").status());
         Reply r = root("GET", "secret/data/snowflake/svc", null);
         assertEquals("pat-2", r.body().path("data").path("data").path("token").asText());
         assertEquals(2, r.body().path("data").path("metadata").path("version").asInt());
-        assertEquals("pat-1", root("GET", "secret/data/snowflake/svc?version=1", null).body().path("data").path("data").path("token").asText());
+        assertEquals("pat-1", root("GET", "secret/data/snowflake/svc?version=1", null).body().path("data").path("data")
+                .path("token").asText());
         Reply missing = root("GET", "secret/data/snowflake/none", null);
         assertEquals(404, missing.status());
         assertEquals("[]", missing.body().path("errors").toString());
@@ -74,7 +80,8 @@ class VaultEmulatorTest {
 
     @Test
     void deleteUndeleteDestroyAndMetadata_3_4_and_3_5() throws Exception {
-        for (int i = 1; i <= 3; i++) root("POST", "secret/data/k", "{\"data\":{\"v\":\"" + i + "\"}}");
+        for (int i = 1; i <= 3; i++)
+            root("POST", "secret/data/k", "{\"data\":{\"v\":\"" + i + "\"}}");
         Reply del = root("POST", "secret/delete/k", "{\"versions\":[3]}");
         assertEquals(204, del.status());
         assertEquals("", del.raw().body());
@@ -92,7 +99,8 @@ class VaultEmulatorTest {
         JsonNode meta = root("GET", "secret/metadata/k", null).body().path("data");
         assertEquals(3, meta.path("current_version").asInt());
         assertTrue(meta.path("versions").path("1").path("destroyed").asBoolean());
-        assertEquals(204, root("POST", "secret/metadata/k", "{\"max_versions\":2,\"cas_required\":true,\"custom_metadata\":{\"owner\":\"patrol\"}}").status());
+        assertEquals(204, root("POST", "secret/metadata/k",
+                "{\"max_versions\":2,\"cas_required\":true,\"custom_metadata\":{\"owner\":\"patrol\"}}").status());
         meta = root("GET", "secret/metadata/k", null).body().path("data");
         assertEquals(2, meta.path("oldest_version").asInt());
         assertEquals("patrol", meta.path("custom_metadata").path("owner").asText());
@@ -104,7 +112,8 @@ class VaultEmulatorTest {
 
     @Test
     void versionsAreTrimmedToMaxVersions_3_6() throws Exception {
-        for (int i = 1; i <= 12; i++) root("POST", "secret/data/t", "{\"data\":{\"v\":\"" + i + "\"}}");
+        for (int i = 1; i <= 12; i++)
+            root("POST", "secret/data/t", "{\"data\":{\"v\":\"" + i + "\"}}");
         JsonNode meta = root("GET", "secret/metadata/t", null).body().path("data");
         assertEquals(3, meta.path("oldest_version").asInt());
         assertEquals(10, meta.path("versions").size());
@@ -115,8 +124,10 @@ class VaultEmulatorTest {
     void listBothWaysWithFolders_3_5() throws Exception {
         root("POST", "secret/data/a/x", "{\"data\":{\"v\":\"1\"}}");
         root("POST", "secret/data/a/y/z", "{\"data\":{\"v\":\"1\"}}");
-        assertEquals("[\"x\",\"y/\"]", call("LIST", "secret/metadata/a", "root-token", null).body().path("data").path("keys").toString());
-        assertEquals("[\"x\",\"y/\"]", root("GET", "secret/metadata/a?list=true", null).body().path("data").path("keys").toString());
+        assertEquals("[\"x\",\"y/\"]",
+                call("LIST", "secret/metadata/a", "root-token", null).body().path("data").path("keys").toString());
+        assertEquals("[\"x\",\"y/\"]",
+                root("GET", "secret/metadata/a?list=true", null).body().path("data").path("keys").toString());
         assertEquals(404, root("GET", "secret/metadata/empty?list=true", null).status());
     }
 
@@ -138,8 +149,10 @@ class VaultEmulatorTest {
         int ok = 0, conflict = 0;
         for (Future<Integer> f : results) {
             int s = f.get();
-            if (s == 200) ok++;
-            if (s == 400) conflict++;
+            if (s == 200)
+                ok++;
+            if (s == 400)
+                conflict++;
         }
         pool.shutdown();
         assertEquals(1, ok);
@@ -161,7 +174,8 @@ class VaultEmulatorTest {
         Reply denied = call("GET", "secret/data/snowflake-pats/admin_cli", reader, null);
         assertEquals(403, denied.status());
         assertEquals("1 error occurred:\n\t* permission denied\n\n", denied.body().path("errors").get(0).asText());
-        assertEquals(403, call("POST", "secret/data/snowflake-pats/analyst_cli", reader, "{\"data\":{\"token\":\"z\"}}").status());
+        assertEquals(403,
+                call("POST", "secret/data/snowflake-pats/analyst_cli", reader, "{\"data\":{\"token\":\"z\"}}").status());
         assertEquals(403, call("GET", "secret/data/snowflake-pats/a/b", reader, null).status(), "+ matches one segment");
         assertEquals(200, call("LIST", "secret/metadata/snowflake-pats", reader, null).status());
         Reply caps = call("POST", "sys/capabilities-self", reader,
@@ -171,7 +185,8 @@ class VaultEmulatorTest {
         assertEquals("[\"deny\"]", caps.body().path("patrol/revoke-all").toString());
         Reply one = call("POST", "sys/capabilities-self", reader, "{\"path\":\"secret/data/snowflake-pats/analyst_cli\"}");
         assertEquals("[\"read\"]", one.body().path("capabilities").toString());
-        assertEquals("[\"root\"]", root("POST", "sys/capabilities-self", "{\"paths\":[\"anything\"]}").body().path("anything").toString());
+        assertEquals("[\"root\"]",
+                root("POST", "sys/capabilities-self", "{\"paths\":[\"anything\"]}").body().path("anything").toString());
     }
 
     @Test
@@ -191,9 +206,12 @@ class VaultEmulatorTest {
 
     @Test
     void policyApiAndBadHcl() throws Exception {
-        assertEquals(204, root("PUT", "sys/policies/acl/dev", "{\"policy\":\"path \\\"secret/*\\\" { capabilities = [\\\"read\\\"] }\"}").status());
+        assertEquals(204,
+                root("PUT", "sys/policies/acl/dev", "{\"policy\":\"path \\\"secret/*\\\" { capabilities = [\\\"read\\\"] }\"}")
+                        .status());
         assertTrue(root("GET", "sys/policies/acl/dev", null).body().path("data").path("policy").asText().contains("secret/*"));
-        assertTrue(call("LIST", "sys/policies/acl", "root-token", null).body().path("data").path("keys").toString().contains("dev"));
+        assertTrue(call("LIST", "sys/policies/acl", "root-token", null).body().path("data").path("keys").toString()
+                .contains("dev"));
         assertEquals(400, root("PUT", "sys/policies/acl/bad", "{\"policy\":\"path {\"}").status());
         assertEquals(204, root("DELETE", "sys/policies/acl/dev", null).status());
         assertEquals(404, root("GET", "sys/policies/acl/dev", null).status());
@@ -219,8 +237,9 @@ class VaultEmulatorTest {
         assertEquals(204, call("POST", "auth/token/revoke-self", u, null).status());
         assertEquals(403, call("GET", "auth/token/lookup-self", u, null).status());
         assertEquals(403, call("GET", "secret/data/x", null, null).status(), "no token: 403 on current Vault");
-        HttpResponse<String> bearer = http.send(HttpRequest.newBuilder(URI.create(vault.address() + "/v1/auth/token/lookup-self"))
-                .header("Authorization", "Bearer root-token").GET().build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> bearer = http
+                .send(HttpRequest.newBuilder(URI.create(vault.address() + "/v1/auth/token/lookup-self"))
+                        .header("Authorization", "Bearer root-token").GET().build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, bearer.statusCode());
     }
 
@@ -229,7 +248,8 @@ class VaultEmulatorTest {
         vault.putPolicy("patrol", "path \"secret/*\" { capabilities = [\"read\"] }");
         String roleId = vault.createAppRole("patrol", List.of("patrol"), Duration.ofMinutes(20));
         String secretId = vault.newSecretId("patrol");
-        Reply login = call("POST", "auth/approle/login", null, "{\"role_id\":\"" + roleId + "\",\"secret_id\":\"" + secretId + "\"}");
+        Reply login = call("POST", "auth/approle/login", null,
+                "{\"role_id\":\"" + roleId + "\",\"secret_id\":\"" + secretId + "\"}");
         assertEquals(200, login.status());
         assertEquals("[\"default\",\"patrol\"]", login.body().path("auth").path("policies").toString());
         assertEquals(1200, login.body().path("auth").path("lease_duration").asInt());
@@ -239,17 +259,22 @@ class VaultEmulatorTest {
         assertEquals("invalid role or secret ID", bad.body().path("errors").get(0).asText());
         assertEquals(400, call("POST", "auth/approle/login", null, "{\"role_id\":\"" + roleId + "\"}").status());
         // role and secret id through the API, as an operator would
-        assertEquals(204, root("POST", "auth/approle/role/ops", "{\"token_policies\":\"patrol\",\"token_ttl\":\"1h\"}").status());
+        assertEquals(204,
+                root("POST", "auth/approle/role/ops", "{\"token_policies\":\"patrol\",\"token_ttl\":\"1h\"}").status());
         String opsRole = root("GET", "auth/approle/role/ops/role-id", null).body().path("data").path("role_id").asText();
         String opsSecret = root("POST", "auth/approle/role/ops/secret-id", "{}").body().path("data").path("secret_id").asText();
-        assertEquals(200, call("POST", "auth/approle/login", null, "{\"role_id\":\"" + opsRole + "\",\"secret_id\":\"" + opsSecret + "\"}").status());
+        assertEquals(200, call("POST", "auth/approle/login", null,
+                "{\"role_id\":\"" + opsRole + "\",\"secret_id\":\"" + opsSecret + "\"}").status());
 
         vault.createKubernetesRole("patrol", List.of("patrol"), List.of("ops"), List.of("patrol"), Duration.ofHours(1));
-        String claims = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString("{\"sub\":\"system:serviceaccount:ops:patrol\"}".getBytes());
+        String claims = java.util.Base64.getUrlEncoder().withoutPadding()
+                .encodeToString("{\"sub\":\"system:serviceaccount:ops:patrol\"}".getBytes());
         Reply k8s = call("POST", "auth/kubernetes/login", null, "{\"role\":\"patrol\",\"jwt\":\"e30." + claims + ".sig\"}");
         assertEquals(200, k8s.status());
-        String other = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString("{\"sub\":\"system:serviceaccount:default:x\"}".getBytes());
-        assertEquals(403, call("POST", "auth/kubernetes/login", null, "{\"role\":\"patrol\",\"jwt\":\"e30." + other + ".sig\"}").status());
+        String other = java.util.Base64.getUrlEncoder().withoutPadding()
+                .encodeToString("{\"sub\":\"system:serviceaccount:default:x\"}".getBytes());
+        assertEquals(403, call("POST", "auth/kubernetes/login", null, "{\"role\":\"patrol\",\"jwt\":\"e30." + other + ".sig\"}")
+                .status());
     }
 
     @Test
@@ -296,8 +321,10 @@ class VaultEmulatorTest {
         root("POST", "secret/data/p", "{\"data\":{\"a\":\"1\",\"b\":\"2\"}}");
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(vault.address() + "/v1/secret/data/p"))
                 .header("X-Vault-Token", "root-token").header("Content-Type", "application/merge-patch+json")
-                .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"data\":{\"b\":null,\"c\":\"3\"}}")).build(), HttpResponse.BodyHandlers.ofString());
+                .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"data\":{\"b\":null,\"c\":\"3\"}}")).build(),
+                HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode());
-        assertEquals("{\"a\":\"1\",\"c\":\"3\"}", root("GET", "secret/data/p", null).body().path("data").path("data").toString());
+        assertEquals("{\"a\":\"1\",\"c\":\"3\"}",
+                root("GET", "secret/data/p", null).body().path("data").path("data").toString());
     }
 }

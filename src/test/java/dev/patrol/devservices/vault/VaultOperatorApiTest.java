@@ -1,10 +1,8 @@
 package dev.patrol.devservices.vault;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.patrol.devservices.AdjustableClock;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -17,9 +15,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.patrol.devservices.AdjustableClock;
 
 /**
  * What an operator's {@code vault} CLI sends to the emulator: the calls {@code deploy/vault/setup.sh}
@@ -50,8 +52,10 @@ class VaultOperatorApiTest {
 
     Reply call(String method, String path, String token, Object body) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(vault.address() + "/v1/" + path)).method(method,
-                body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body)));
-        if (token != null) b.header("X-Vault-Token", token);
+                body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body)));
+        if (token != null)
+            b.header("X-Vault-Token", token);
         HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
         return new Reply(r.statusCode(), r.body().isEmpty() ? null : json.readTree(r.body()));
     }
@@ -71,8 +75,10 @@ class VaultOperatorApiTest {
         String script = Files.readString(DEPLOY.resolve("setup.sh"));
         // The CLI commands whose HTTP calls this test plays; if setup.sh changes them, change the test.
         for (String command : List.of("vault secrets list -format=json", "vault secrets enable -path=secret -version=2 kv",
-                "vault policy write", "vault auth list -format=json", "vault auth enable approle", "vault write auth/approle/role/patrol",
-                "vault read -field=role_id auth/approle/role/patrol/role-id", "vault write -f -field=secret_id auth/approle/role/patrol/secret-id")) {
+                "vault policy write", "vault auth list -format=json", "vault auth enable approle",
+                "vault write auth/approle/role/patrol",
+                "vault read -field=role_id auth/approle/role/patrol/role-id",
+                "vault write -f -field=secret_id auth/approle/role/patrol/secret-id")) {
             assertTrue(script.contains(command), "setup.sh runs " + command);
         }
 
@@ -80,9 +86,11 @@ class VaultOperatorApiTest {
         Reply mounts = root("GET", "sys/mounts", null);
         assertEquals(200, mounts.status());
         if (!mounts.body().path("data").has("secret/")) {
-            assertEquals(204, root("POST", "sys/mounts/secret", Map.of("type", "kv", "options", Map.of("version", "2"))).status());
+            assertEquals(204,
+                    root("POST", "sys/mounts/secret", Map.of("type", "kv", "options", Map.of("version", "2"))).status());
         }
-        assertEquals("2", root("GET", "sys/mounts", null).body().path("data").path("secret/").path("options").path("version").asText());
+        assertEquals("2",
+                root("GET", "sys/mounts", null).body().path("data").path("secret/").path("options").path("version").asText());
 
         // vault policy write patrol-<name> <name>.hcl, for every policy file
         List<Path> hcl;
@@ -100,7 +108,8 @@ class VaultOperatorApiTest {
         assertEquals(200, auths.status());
         assertTrue(auths.body().path("data").has("token/"));
         assertFalse(auths.body().path("data").has("approle/"), "a fresh Vault has only token/");
-        assertEquals(204, root("POST", "sys/auth/approle", Map.of("type", "approle", "description", "", "config", Map.of())).status());
+        assertEquals(204,
+                root("POST", "sys/auth/approle", Map.of("type", "approle", "description", "", "config", Map.of())).status());
 
         // vault write auth/approle/role/patrol ...; vault read -field=role_id ...; vault write -f -field=secret_id ...
         assertEquals(204, root("POST", "auth/approle/role/patrol", patrolRole("127.0.0.0/8")).status());
@@ -121,16 +130,19 @@ class VaultOperatorApiTest {
         String token = login.body().path("auth").path("client_token").asText();
         Map<String, Object> record = Map.of("data", Map.of("token", "pat-1"), "options", Map.of("cas", 0));
         assertEquals(200, call("POST", "secret/data/snowflake-pats/analyst_cli", token, record).status());
-        assertEquals("pat-1", call("GET", "secret/data/snowflake-pats/analyst_cli", token, null).body().path("data").path("data").path("token").asText());
+        assertEquals("pat-1", call("GET", "secret/data/snowflake-pats/analyst_cli", token, null).body().path("data")
+                .path("data").path("token").asText());
         assertEquals(200, call("POST", "secret/data/snowflake-pats-state/analyst_cli", token, record).status());
         assertEquals(200, call("LIST", "secret/metadata/snowflake-pats", token, null).status());
         assertEquals(200, call("GET", "secret/metadata/snowflake-pats/analyst_cli", token, null).status());
-        assertEquals(204, call("POST", "secret/destroy/snowflake-pats/analyst_cli", token, Map.of("versions", List.of(1))).status());
+        assertEquals(204,
+                call("POST", "secret/destroy/snowflake-pats/analyst_cli", token, Map.of("versions", List.of(1))).status());
         assertEquals(200, call("POST", "auth/token/renew-self", token, Map.of()).status());
 
         assertEquals(403, call("GET", "secret/data/other/x", token, null).status());
         assertEquals(403, call("POST", "secret/data/other/x", token, record).status());
-        assertEquals(403, call("DELETE", "secret/metadata/snowflake-pats/analyst_cli", token, null).status(), "patrol never deletes metadata");
+        assertEquals(403, call("DELETE", "secret/metadata/snowflake-pats/analyst_cli", token, null).status(),
+                "patrol never deletes metadata");
         assertEquals(403, call("PUT", "sys/policies/acl/patrol-patrol", token, Map.of("policy", "")).status());
         assertEquals(403, call("POST", "auth/approle/role/patrol/secret-id", token, null).status());
         assertEquals(403, call("GET", "sys/auth", token, null).status());
@@ -141,7 +153,8 @@ class VaultOperatorApiTest {
         assertEquals(400, again.status());
         assertEquals("path is already in use at approle/", again.error());
         assertEquals(204, root("POST", "auth/approle/role/patrol", patrolRole("127.0.0.0/8")).status());
-        assertEquals(roleId, root("GET", "auth/approle/role/patrol/role-id", null).body().path("data").path("role_id").asText());
+        assertEquals(roleId,
+                root("GET", "auth/approle/role/patrol/role-id", null).body().path("data").path("role_id").asText());
     }
 
     @Test
@@ -154,7 +167,8 @@ class VaultOperatorApiTest {
         Map<String, String> creds = Map.of("role_id", roleId, "secret_id", secretId);
         assertEquals(200, call("POST", "auth/approle/login", null, creds).status());
         assertEquals(200, call("POST", "auth/approle/login", null, creds).status());
-        assertEquals("invalid role or secret ID", call("POST", "auth/approle/login", null, creds).error(), "two uses, then spent");
+        assertEquals("invalid role or secret ID", call("POST", "auth/approle/login", null, creds).error(),
+                "two uses, then spent");
 
         String expiring = root("POST", "auth/approle/role/r/secret-id", null).body().path("data").path("secret_id").asText();
         clock.advance(Duration.ofHours(24));
@@ -168,12 +182,14 @@ class VaultOperatorApiTest {
         Reply refused = call("POST", "auth/approle/login", null, Map.of("role_id", roleId, "secret_id", elsewhere));
         assertEquals(400, refused.status());
         assertEquals("source address \"127.0.0.1\" unauthorized through CIDR restrictions on the secret ID", refused.error());
-        root("POST", "auth/approle/role/r", Map.of("secret_id_bound_cidrs", "127.0.0.1/32,::1/128", "token_bound_cidrs", "10.0.0.0/8"));
+        root("POST", "auth/approle/role/r",
+                Map.of("secret_id_bound_cidrs", "127.0.0.1/32,::1/128", "token_bound_cidrs", "10.0.0.0/8"));
         String here = root("POST", "auth/approle/role/r/secret-id", null).body().path("data").path("secret_id").asText();
         Reply bound = call("POST", "auth/approle/login", null, Map.of("role_id", roleId, "secret_id", here));
         assertEquals(200, bound.status());
         String token = bound.body().path("auth").path("client_token").asText();
-        assertEquals(403, call("GET", "auth/token/lookup-self", token, null).status(), "a token bound to 10/8 is no good from loopback");
+        assertEquals(403, call("GET", "auth/token/lookup-self", token, null).status(),
+                "a token bound to 10/8 is no good from loopback");
         assertEquals(400, root("POST", "auth/approle/role/r", Map.of("token_bound_cidrs", "not-a-cidr")).status());
     }
 
@@ -203,8 +219,10 @@ class VaultOperatorApiTest {
         assertEquals(204, root("POST", "auth/k8s-prod/config", Map.of("kubernetes_host", "https://k8s.example:6443")).status());
         assertEquals(204, root("POST", "auth/k8s-prod/role/patrol", Map.of("bound_service_account_names", "patrol",
                 "bound_service_account_namespaces", "patrol", "token_policies", "default", "token_ttl", "1h")).status());
-        String claims = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString("{\"sub\":\"system:serviceaccount:patrol:patrol\"}".getBytes());
-        assertEquals(200, call("POST", "auth/k8s-prod/login", null, Map.of("role", "patrol", "jwt", "e30." + claims + ".sig")).status());
+        String claims = java.util.Base64.getUrlEncoder().withoutPadding()
+                .encodeToString("{\"sub\":\"system:serviceaccount:patrol:patrol\"}".getBytes());
+        assertEquals(200,
+                call("POST", "auth/k8s-prod/login", null, Map.of("role", "patrol", "jwt", "e30." + claims + ".sig")).status());
 
         // disabling revokes what its logins issued, is idempotent, and token/ stays
         root("POST", "auth/approle/role/r", Map.of("token_policies", "default"));
@@ -244,21 +262,27 @@ class VaultOperatorApiTest {
     void mountsEnableTuneAndEnableVersioning() throws Exception {
         // vault secrets enable -version=2 kv at another path, and again: in use
         assertEquals(204, root("POST", "sys/mounts/team/kv", Map.of("type", "kv", "options", Map.of("version", "2"))).status());
-        assertEquals("400 path is already in use at team/kv/", statusAndError(root("POST", "sys/mounts/team/kv", Map.of("type", "kv-v2"))));
-        assertEquals("400 path is already in use at secret/", statusAndError(root("POST", "sys/mounts/secret", Map.of("type", "kv"))));
+        assertEquals("400 path is already in use at team/kv/",
+                statusAndError(root("POST", "sys/mounts/team/kv", Map.of("type", "kv-v2"))));
+        assertEquals("400 path is already in use at secret/",
+                statusAndError(root("POST", "sys/mounts/secret", Map.of("type", "kv"))));
         assertEquals(400, root("POST", "sys/mounts/sys", Map.of("type", "kv")).status());
         assertEquals(200, root("POST", "team/kv/data/x", Map.of("data", Map.of("a", "1"))).status());
 
         // vault secrets enable -path=legacy kv (v1), then vault kv enable-versioning legacy/
         assertEquals(204, root("POST", "sys/mounts/legacy", Map.of("type", "kv")).status());
-        assertEquals("1", root("GET", "sys/mounts/legacy/tune", null).body().path("data").path("options").path("version").asText());
-        assertEquals(400, root("POST", "legacy/data/x", Map.of("data", Map.of("a", "1"))).status(), "the emulator serves v2 only");
+        assertEquals("1",
+                root("GET", "sys/mounts/legacy/tune", null).body().path("data").path("options").path("version").asText());
+        assertEquals(400, root("POST", "legacy/data/x", Map.of("data", Map.of("a", "1"))).status(),
+                "the emulator serves v2 only");
         Reply upgrade = root("POST", "sys/mounts/legacy/tune", Map.of("options", Map.of("version", "2")));
         assertEquals(200, upgrade.status());
         assertTrue(upgrade.body().path("warnings").path(0).asText().startsWith("Upgrading mount from version 1 to version 2"));
-        assertEquals("2", root("GET", "sys/mounts", null).body().path("data").path("legacy/").path("options").path("version").asText());
+        assertEquals("2",
+                root("GET", "sys/mounts", null).body().path("data").path("legacy/").path("options").path("version").asText());
         assertEquals(200, root("POST", "legacy/data/x", Map.of("data", Map.of("a", "1"))).status());
-        assertEquals(204, root("POST", "sys/mounts/secret/tune", Map.of("options", Map.of("version", "2"))).status(), "already v2");
+        assertEquals(204, root("POST", "sys/mounts/secret/tune", Map.of("options", Map.of("version", "2"))).status(),
+                "already v2");
         assertEquals("400 cannot downgrade mount from version 2",
                 statusAndError(root("POST", "sys/mounts/secret/tune", Map.of("options", Map.of("version", "1")))));
 
