@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.security.KeyPair;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -20,6 +19,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.function.Executable;
 
 import dev.patrol.devservices.AdjustableClock;
+import net.snowflake.client.api.driver.SnowflakeDriver;
 
 /**
  * A seeded Snowflake emulator and helpers to reach it through the real snowflake-jdbc driver,
@@ -66,7 +66,12 @@ final class EmulatorFixture implements AutoCloseable, AfterEachCallback {
     Connection connect(Properties extra) throws SQLException {
         Properties p = baseProperties();
         p.putAll(extra);
-        return DriverManager.getConnection(emulator.jdbcUrl(), p);
+        // The driver directly, as patrol uses it: DriverManager keeps the driver of whichever class
+        // loader asked first in this JVM, a Quarkus application's in a test run.
+        Connection c = new SnowflakeDriver().connect(emulator.jdbcUrl(), p);
+        if (c == null)
+            throw new SQLException("the driver does not accept " + emulator.jdbcUrl());
+        return c;
     }
 
     Connection password(String user, String password) throws SQLException {
