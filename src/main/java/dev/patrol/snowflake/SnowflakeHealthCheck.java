@@ -2,6 +2,7 @@ package dev.patrol.snowflake;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 
 import org.eclipse.microprofile.health.HealthCheck;
@@ -18,12 +19,13 @@ public class SnowflakeHealthCheck implements HealthCheck {
     /**
      * Logs the rotator in while the rest of patrol starts: the driver's first login (class loading,
      * key parsing, a session) is most of the time to ready, and the first readiness probe then finds
-     * a session waiting. A failure here only means readiness reports it.
+     * a session waiting. The client itself is made on that thread too (loading the driver is the
+     * slow part), so start-up does not wait for it. A failure here only means readiness reports it.
      */
     void warmUp(@Observes StartupEvent event) {
         Thread t = new Thread(() -> {
             try {
-                snowflake.ping();
+                snowflake.get().ping();
             } catch (RuntimeException e) {
                 // readiness will say why
             }
@@ -33,7 +35,7 @@ public class SnowflakeHealthCheck implements HealthCheck {
     }
 
     @Inject
-    SnowflakeAdmin snowflake;
+    Instance<SnowflakeAdmin> snowflake;
 
     @Inject
     SnowflakeEndpoint endpoint;
@@ -42,7 +44,7 @@ public class SnowflakeHealthCheck implements HealthCheck {
     public HealthCheckResponse call() {
         var r = HealthCheckResponse.named("snowflake").withData("account", endpoint.account());
         try {
-            return r.up().withData("role", snowflake.ping()).build();
+            return r.up().withData("role", snowflake.get().ping()).build();
         } catch (SnowflakeException e) {
             return r.down().withData("reason", e.getMessage()).build();
         }
