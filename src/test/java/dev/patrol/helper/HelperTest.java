@@ -795,6 +795,107 @@ class HelperTest {
         assertEquals(unowned(FIXTURE), unowned(Files.readString(connections())));
     }
 
+    @ParameterizedTest
+    @MethodSource("shells")
+    void helperVariableNamesInTheCallersEnvironmentCarryNoSecretOut(String shell) throws Exception {
+        Map<String, String> env = recordingCurl(env(developer()), null);
+        for (String name : List.of("token", "CALLER_TOKEN", "RESP", "line"))
+            env.put(name, "from-the-caller");
+        Run r = run(shell, env, "exec", "analyst_cli", "--", "env");
+        assertEquals(0, r.exit(), r.err());
+        String curlEnv = Files.readString(home.resolve("curl-env.log"));
+        assertFalse(curlEnv.contains(developer()), "curl inherits no exported copy of the Vault token");
+        assertFalse(r.out().contains(developer()) || r.out().contains(secret()),
+                "exec's command inherits neither the Vault token nor the answer: " + r.out());
+    }
+
+    @ParameterizedTest
+    @MethodSource("shells")
+    void anAnswerThatWouldMakeTheFileInvalidTomlIsRefused(String shell) throws Exception {
+        Path f = fixtureIn(".snowflake");
+        for (String body : List.of("[analyst_cli]\npassword = \"a\u0001b\"\n", "[analyst_cli]\npassword = \"a\\qb\"\n",
+                "[analyst_cli]\npassword = \"a\\u00zzb\"\n", "[analyst_cli]\n# patrol: t\u001b[2Jx\npassword = \"p\"\n",
+                "[analyst_cli]\n# patrol: t\u007f\npassword = \"p\"\n")) {
+            Snapshot before = snapshot(f);
+            Run r = run(shell, recordingCurl(env(developer()), answer("\"4-T-toml\"", body)), "fetch", "analyst_cli");
+            assertEquals(1, r.exit(), body + ": " + r.err());
+            assertEquals(before, snapshot(f), body);
+        }
+        Run ok = run(shell, recordingCurl(env(developer()), answer("\"5-T-toml\"",
+                "[analyst_cli]\n# patrol: token\tT\npassword = \"p\\u00e9\\\"\\\\q\"\n")), "fetch", "analyst_cli");
+        assertEquals(0, ok.exit(), ok.err());
+        assertEquals("p\u00e9\"\\q", tomllib(f).path("analyst_cli").path("password").asText());
+    }
+
+    @ParameterizedTest
+    @MethodSource("shells")
+    void aByteOrderMarkDoesNotHideTheFirstSection(String shell) throws Exception {
+        Files.createDirectories(connections().getParent());
+        Files.writeString(connections(), "\ufeff[analyst_cli]\r\nwarehouse = \"OLD_WH\"\r\n");
+        Run r = run(shell, env(developer()), "fetch", "analyst_cli");
+        assertEquals(0, r.exit(), r.err());
+        String after = Files.readString(connections());
+        assertEquals(1, after.lines().filter(l -> l.contains("[analyst_cli]")).count(), "no second [analyst_cli]: " + after);
+        assertFalse(after.contains("OLD_WH"), after);
+        assertTrue(after.startsWith("\ufeff[analyst_cli]"), after);
+    }
+
+    @ParameterizedTest
+    @MethodSource("shells")
+    void aHandDeletedSecretIsWrittenAgainDespiteTheStoredEtag(String shell) throws Exception {
+        assertEquals(0, run(shell, env(developer()), "fetch", "analyst_cli").exit());
+        String full = Files.readString(connections());
+        assertTrue(full.contains("# patrol:") && full.contains("etag"), full);
+        Files.writeString(connections(), full.replaceAll("(?m)^password = .*\n", ""));
+        Run r = run(shell, env(developer()), "fetch", "analyst_cli");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(Files.readString(connections()).contains("password = \"" + secret() + "\"\n"),
+                "not answered 304 and left without a password: " + Files.readString(connections()));
+
+        Path tokenFile = home.resolve(".snowflake/analyst_cli.token");
+        assertEquals(0, run(shell, env(developer()), "fetch", "analyst_cli", "--token-file", tokenFile.toString()).exit());
+        Files.writeString(connections(), Files.readString(connections()).replaceAll("(?m)^token_file_path = .*\n", ""));
+        assertEquals(0, run(shell, env(developer()), "fetch", "analyst_cli", "--token-file", tokenFile.toString()).exit());
+        assertTrue(Files.readString(connections()).contains("token_file_path = \"" + tokenFile + "\"\n"),
+                Files.readString(connections()));
+    }
+
+    @ParameterizedTest
+    @MethodSource("shells")
+    void theTokenFileCannotBeTheConnectionsFileItself(String shell) throws Exception {
+        Path f = fixtureIn(".snowflake");
+        Files.createSymbolicLink(f.resolveSibling("alias.toml"), Path.of("connections.toml"));
+        for (String tokenFile : List.of(f.toString(), f.resolveSibling("alias.toml").toString())) {
+            Snapshot before = snapshot(f);
+            Run r = run(shell, recordingCurl(env(developer()), null), "fetch", "analyst_cli", "--token-file", tokenFile);
+            assertEquals(2, r.exit(), tokenFile + ": " + r.err());
+            assertTrue(r.err().contains("must not be the connections file"), r.err());
+            assertEquals(before, snapshot(f), "the secret is not lost in a file pointing at itself");
+        }
+        Run rel = run(shell, env(developer()), "fetch", "analyst_cli", "--file", "new.toml", "--token-file", "new.toml");
+        assertEquals(2, rel.exit(), rel.err());
+        assertFalse(Files.exists(home.resolve("new.toml")));
+    }
+
+    @ParameterizedTest
+    @MethodSource("shells")
+    void aConnectionAlreadyDefinedOtherwiseIsNotAppendedAsASecondTable(String shell) throws Exception {
+        Files.createDirectories(connections().getParent());
+        for (String toml : List.of("analyst_cli.user = \"u\"\n\n[prod]\na = 1\n", "analyst_cli = { user = \"u\" }\n",
+                "[[analyst_cli]]\nuser = \"u\"\n")) {
+            Files.writeString(connections(), toml);
+            Run r = run(shell, env(developer()), "fetch", "analyst_cli");
+            assertEquals(1, r.exit(), toml + r.err());
+            assertTrue(r.err().contains("already defines analyst_cli"), r.err());
+            assertEquals(toml, Files.readString(connections()), "a valid file is not made invalid");
+        }
+        String scoped = "[prod]\nanalyst_cli.user = \"u\"\n";
+        Files.writeString(connections(), scoped);
+        assertEquals(0, run(shell, env(developer()), "fetch", "analyst_cli").exit(),
+                "a dotted key inside another table is no clash");
+        assertEquals(secret(), tomllib(connections()).path("analyst_cli").path("password").asText());
+    }
+
     static JsonNode tomllib(Path file) throws Exception {
         Process p = new ProcessBuilder("python3", "-c",
                 "import sys,json,tomllib; print(json.dumps(tomllib.load(open(sys.argv[1],'rb')), default=str))",
