@@ -18,11 +18,9 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import dev.patrol.audit.AuditLog;
 import dev.patrol.config.PatrolConfig.Rotation.Strategy;
 import dev.patrol.incident.IncidentResponse;
 import dev.patrol.registry.Connection;
-import dev.patrol.registry.ConnectionRegistry;
 import dev.patrol.rotation.RotationEngine.Request;
 import dev.patrol.rotation.RotationEngine.Result;
 import dev.patrol.rotation.RotationEngine.Step;
@@ -42,11 +40,11 @@ class RotationAttackTest {
     final Connection cli = RotationFixture.analystCli();
 
     TokenRecord record() {
-        return f.store.current(cli.name()).orElseThrow().value();
+        return f.record(cli);
     }
 
     List<Map<String, String>> activeTokens() {
-        return f.sql("SHOW USER PATS FOR USER ANALYST_CLI").stream().filter(r -> "ACTIVE".equals(r.get("status"))).toList();
+        return f.activeTokens(cli.user());
     }
 
     void assertStoredSecretWorks(String when) throws SQLException {
@@ -55,8 +53,7 @@ class RotationAttackTest {
     }
 
     IncidentResponse incidents(RotationEngine engine) {
-        return new IncidentResponse(f.admin, f.store, new ConnectionRegistry(List.of(cli)), engine, new AuditLog(f.clock),
-                f.clock);
+        return f.incidents(engine, cli);
     }
 
     static <T> T quietly(Supplier<T> s) {

@@ -9,13 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -351,13 +349,7 @@ class RotationEngineTest {
 
     /** Active patrol tokens whose secret no Vault version holds. */
     Set<String> unrecordedActiveTokens() {
-        Set<String> recorded = new HashSet<>();
-        for (long v = 1; v <= f.store.currentVersion("analyst_cli"); v++) {
-            f.store.version("analyst_cli", v).ifPresent(r -> recorded.add(f.tokenNameOf(r.value().token())));
-        }
-        return f.sql("SHOW USER PATS FOR USER ANALYST_CLI").stream()
-                .filter(r -> "ACTIVE".equals(r.get("status"))).map(r -> r.get("name"))
-                .filter(n -> !recorded.contains(n)).collect(Collectors.toSet());
+        return f.unrecordedActiveTokens(cli);
     }
 
     /** One crash per step boundary, each on fresh emulators (a new test instance per step). */

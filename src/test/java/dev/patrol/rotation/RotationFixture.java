@@ -147,6 +147,34 @@ final class RotationFixture implements AutoCloseable, AfterEachCallback {
         return i < 0 ? null : json.substring(i + 12, json.indexOf('"', i + 12));
     }
 
+    /** The connection's current record (it must have one). */
+    dev.patrol.vault.TokenRecord record(Connection c) {
+        return store.current(c.name()).orElseThrow().value();
+    }
+
+    /** The user's tokens that can log in now, as SHOW USER PATS lists them. */
+    List<Map<String, String>> activeTokens(String user) {
+        return sql("SHOW USER PATS FOR USER " + user).stream().filter(r -> "ACTIVE".equals(r.get("status"))).toList();
+    }
+
+    /** Active tokens of the user whose secret no readable Vault version of the connection holds. */
+    java.util.Set<String> unrecordedActiveTokens(Connection c) {
+        java.util.Set<String> recorded = new java.util.HashSet<>();
+        for (long v = 1; v <= store.currentVersion(c.name()); v++) {
+            store.version(c.name(), v).ifPresent(r -> recorded.add(tokenNameOf(r.value().token())));
+        }
+        return activeTokens(c.user()).stream().map(r -> r.get("name")).filter(n -> !recorded.contains(n))
+                .collect(java.util.stream.Collectors.toSet());
+    }
+
+    /** Incident response over this fixture's Snowflake and Vault, sharing {@code engine} (resume mints through it). */
+    dev.patrol.incident.IncidentResponse incidents(RotationEngine engine, Connection... connections) {
+        dev.patrol.incident.IncidentResponse r = new dev.patrol.incident.IncidentResponse(admin, store,
+                new ConnectionRegistry(List.of(connections)), engine, new AuditLog(clock), clock);
+        closeables.add(r);
+        return r;
+    }
+
     long statementsMatching(String regex) {
         java.util.regex.Pattern p = java.util.regex.Pattern.compile(regex, java.util.regex.Pattern.CASE_INSENSITIVE);
         return snowflake.statements().stream().filter(s -> p.matcher(s.sql()).find()).count();

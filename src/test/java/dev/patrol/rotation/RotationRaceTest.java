@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.Set;
@@ -14,18 +13,15 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import dev.patrol.audit.AuditLog;
 import dev.patrol.config.PatrolConfig.Rotation.Strategy;
 import dev.patrol.incident.IncidentResponse;
 import dev.patrol.registry.Connection;
-import dev.patrol.registry.ConnectionRegistry;
 import dev.patrol.rotation.RotationEngine.Request;
 import dev.patrol.rotation.RotationEngine.Result;
 import dev.patrol.rotation.RotationEngine.Step;
@@ -82,20 +78,15 @@ class RotationRaceTest {
     }
 
     TokenRecord record() {
-        return f.store.current(cli.name()).orElseThrow().value();
+        return f.record(cli);
     }
 
     List<java.util.Map<String, String>> activeTokens() {
-        return f.sql("SHOW USER PATS FOR USER ANALYST_CLI").stream().filter(r -> "ACTIVE".equals(r.get("status"))).toList();
+        return f.activeTokens(cli.user());
     }
 
-    /** Active tokens whose secret no readable Vault version holds. */
     Set<String> unrecordedActiveTokens() {
-        Set<String> recorded = new HashSet<>();
-        for (long v = 1; v <= f.store.currentVersion(cli.name()); v++) {
-            f.store.version(cli.name(), v).ifPresent(r -> recorded.add(f.tokenNameOf(r.value().token())));
-        }
-        return activeTokens().stream().map(r -> r.get("name")).filter(n -> !recorded.contains(n)).collect(Collectors.toSet());
+        return f.unrecordedActiveTokens(cli);
     }
 
     void assertStoredSecretWorks() throws SQLException {
@@ -110,9 +101,7 @@ class RotationRaceTest {
     }
 
     IncidentResponse incidents(RotationEngine engine) {
-        IncidentResponse r = new IncidentResponse(f.admin, f.store, new ConnectionRegistry(List.of(cli)), engine,
-                new AuditLog(f.clock), f.clock);
-        return r;
+        return f.incidents(engine, cli);
     }
 
     // ---------------------------------------------------------------- rotate vs rotate
@@ -243,8 +232,7 @@ class RotationRaceTest {
         CompletableFuture<RotationEngine.Outcome> inFlight = CompletableFuture
                 .supplyAsync(() -> engine.process(cli, Request.SWEEP));
         pause.awaitReached();
-        IncidentResponse incidents = new IncidentResponse(g.admin, g.store, new ConnectionRegistry(List.of(cli)), engine,
-                new AuditLog(g.clock), g.clock);
+        IncidentResponse incidents = g.incidents(engine, cli);
         // the change goes on right after the suspension is written, racing the rest of the revocation
         incidents.afterSuspend(pause::release);
         IncidentResponse.Revocation r = incidents.revoke(cli, "leak", "oncall", false);
