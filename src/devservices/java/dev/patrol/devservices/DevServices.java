@@ -55,8 +55,9 @@ public class DevServices {
     }
 
     static Emulators.Settings settings(PatrolConfig.Devservices dev) {
-        return new Emulators.Settings(dev.snowflake().port(), dev.snowflake().account(), dev.snowflake().adminUser(),
-                dev.snowflake().adminPassword(), dev.snowflake().rotatorKeyFile(), dev.vault().port(), dev.vault().rootToken());
+        return new Emulators.Settings(dev.snowflake().port(), dev.snowflake().account(), dev.snowflake().secondPort(),
+                dev.snowflake().secondAccount(), dev.snowflake().adminUser(), dev.snowflake().adminPassword(),
+                dev.snowflake().rotatorKeyFile(), dev.vault().port(), dev.vault().rootToken());
     }
 
     void stop(@Observes @Priority(STOP_PRIORITY) ShutdownEvent event) {
@@ -69,9 +70,14 @@ public class DevServices {
         return emulators != null;
     }
 
-    /** The Snowflake emulator, when dev services run. */
+    /** The first emulated Snowflake account (id {@code default}), when dev services run. */
     public Optional<SnowflakeEmulator> snowflake() {
         return Optional.ofNullable(emulators).map(Emulators::snowflake);
+    }
+
+    /** The second emulated Snowflake account (id {@code second}), when dev services run. */
+    public Optional<SnowflakeEmulator> secondSnowflake() {
+        return Optional.ofNullable(emulators).map(Emulators::secondSnowflake);
     }
 
     /** The Vault emulator, when dev services run. */

@@ -1,6 +1,8 @@
 package dev.patrol.devservices;
 
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -8,9 +10,10 @@ import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 
 import dev.patrol.config.PatrolConfig;
+import dev.patrol.devservices.snowflake.SnowflakeEmulator;
 import dev.patrol.devservices.snowflake.SnowflakeSeed;
+import dev.patrol.snowflake.AccountLogins;
 import dev.patrol.snowflake.RotatorLogin;
-import dev.patrol.snowflake.SnowflakeBeans;
 import dev.patrol.snowflake.SnowflakeEndpoint;
 import dev.patrol.vault.VaultAccess;
 import dev.patrol.vault.VaultLogin;
@@ -32,19 +35,22 @@ public class DevServicesBeans {
         return dev.clock();
     }
 
+    /** The two emulated accounts, {@code default} and {@code second}, with the seeded rotator's key. */
     @Produces
     @Singleton
-    SnowflakeEndpoint snowflakeEndpoint(DevServices dev, PatrolConfig config) {
-        return dev.snowflake().map(e -> new SnowflakeEndpoint(e.accountName(), Optional.of(e.url())))
-                .orElseGet(() -> SnowflakeBeans.endpointFromConfig(config));
-    }
-
-    @Produces
-    @Singleton
-    RotatorLogin rotatorLogin(DevServices dev, PatrolConfig config) {
-        return dev.rotatorPrivateKeyPem()
-                .map(pem -> RotatorLogin.ofPem(SnowflakeSeed.ROTATOR_USER, SnowflakeSeed.ROTATOR_ROLE, pem))
-                .orElseGet(() -> RotatorLogin.fromConfig(config.snowflake()));
+    AccountLogins accountLogins(DevServices dev, PatrolConfig config) {
+        if (!dev.enabled())
+            return AccountLogins.fromConfig(config);
+        RotatorLogin rotator = RotatorLogin.ofPem(SnowflakeSeed.ROTATOR_USER, SnowflakeSeed.ROTATOR_ROLE,
+                dev.rotatorPrivateKeyPem().orElseThrow());
+        List<SnowflakeEmulator> emulated = List.of(dev.snowflake().orElseThrow(), dev.secondSnowflake().orElseThrow());
+        List<AccountLogins.AccountLogin> all = new ArrayList<>();
+        for (int i = 0; i < emulated.size(); i++) {
+            SnowflakeEmulator e = emulated.get(i);
+            all.add(new AccountLogins.AccountLogin(AccountLogins.EMULATED.get(i),
+                    new SnowflakeEndpoint(e.accountName(), Optional.of(e.url())), rotator));
+        }
+        return new AccountLogins(all);
     }
 
     @Produces

@@ -31,13 +31,13 @@ public final class Emulators implements AutoCloseable {
     public static final String LOOPBACK = "127.0.0.1";
 
     /** The {@code patrol.devservices.*} settings. An absent root token means a random one per start. */
-    public record Settings(int snowflakePort, String account, String adminUser, String adminPassword,
-            Optional<Path> rotatorKeyFile,
-            int vaultPort, Optional<String> rootToken) {
+    public record Settings(int snowflakePort, String account, int secondSnowflakePort, String secondAccount, String adminUser,
+            String adminPassword, Optional<Path> rotatorKeyFile, int vaultPort, Optional<String> rootToken) {
     }
 
     private final AdjustableClock clock;
     private final SnowflakeEmulator snowflake;
+    private final SnowflakeEmulator secondSnowflake;
     private final VaultEmulator vault;
     private final VaultSeed.Tokens vaultTokens;
     private final KeyPair rotatorKey;
@@ -50,6 +50,10 @@ public final class Emulators implements AutoCloseable {
             snowflake = SnowflakeEmulator.start(s.account(), LOOPBACK, s.snowflakePort(), clock);
             started.add(snowflake);
             SnowflakeSeed.apply(snowflake, s.adminUser(), s.adminPassword(), RsaKeys.publicKeyValue(rotatorKey));
+            // A second account, seeded the same way (its own users and tokens; the same rotator key, for simplicity).
+            secondSnowflake = SnowflakeEmulator.start(s.secondAccount(), LOOPBACK, s.secondSnowflakePort(), clock);
+            started.add(secondSnowflake);
+            SnowflakeSeed.apply(secondSnowflake, s.adminUser(), s.adminPassword(), RsaKeys.publicKeyValue(rotatorKey));
             s.rotatorKeyFile().ifPresent(this::writeRotatorKey);
             vault = VaultEmulator.start(LOOPBACK, s.vaultPort(), s.rootToken().orElseGet(Emulators::randomToken), clock);
             started.add(vault);
@@ -68,8 +72,14 @@ public final class Emulators implements AutoCloseable {
         return clock;
     }
 
+    /** The first emulated account (id {@code default}). */
     public SnowflakeEmulator snowflake() {
         return snowflake;
+    }
+
+    /** The second emulated account (id {@code second}). */
+    public SnowflakeEmulator secondSnowflake() {
+        return secondSnowflake;
     }
 
     public VaultEmulator vault() {
@@ -94,7 +104,9 @@ public final class Emulators implements AutoCloseable {
         lines.add("Snowflake emulator: " + snowflake.url() + "  account " + snowflake.accountName() + "  admin login "
                 + s.adminUser()
                 + " / " + s.adminPassword() + "  (JDBC: " + snowflake.jdbcUrl() + ")");
-        lines.add("Seeded: CLI user " + SnowflakeSeed.CLI_USER + " with role " + SnowflakeSeed.CLI_ROLE + "; rotator "
+        lines.add("Second Snowflake account: " + secondSnowflake.url() + "  account " + secondSnowflake.accountName()
+                + "  (same admin login, same seed; JDBC: " + secondSnowflake.jdbcUrl() + ")");
+        lines.add("Seeded in each: CLI user " + SnowflakeSeed.CLI_USER + " with role " + SnowflakeSeed.CLI_ROLE + "; rotator "
                 + SnowflakeSeed.ROTATOR_USER + " / " + SnowflakeSeed.ROTATOR_ROLE
                 + s.rotatorKeyFile().map(f -> " (private key in " + f + ")").orElse(" (key pair generated at start)"));
         lines.add("Vault emulator: " + vault.address() + "  root token " + vault.rootToken()
@@ -107,6 +119,7 @@ public final class Emulators implements AutoCloseable {
     @Override
     public void close() {
         closeQuietly(snowflake);
+        closeQuietly(secondSnowflake);
         closeQuietly(vault);
     }
 

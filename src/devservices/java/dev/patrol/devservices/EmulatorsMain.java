@@ -33,6 +33,8 @@ public final class EmulatorsMain {
         }, "patrol-emulators-stop"));
         System.out.println("patrol emulators: for development and tests only, never production.");
         emulators.describe(settings).forEach(System.out::println);
+        System.out.println("patrol emulators second snowflake account: " + emulators.secondSnowflake().accountName() + " "
+                + emulators.secondSnowflake().url());
         // A stable last line that scripts wait for.
         System.out.println(
                 "patrol emulators ready: snowflake " + emulators.snowflake().url() + " vault " + emulators.vault().address());
@@ -44,6 +46,8 @@ public final class EmulatorsMain {
         return new Emulators.Settings(
                 port("patrol.devservices.snowflake.port"),
                 setting("patrol.devservices.snowflake.account").orElse("PATROLDEV"),
+                port("patrol.devservices.snowflake.second-port"),
+                setting("patrol.devservices.snowflake.second-account").orElse("PATROLDEV2"),
                 setting("patrol.devservices.snowflake.admin-user").orElse("ADMIN"),
                 setting("patrol.devservices.snowflake.admin-password").orElse("patrol-dev"),
                 setting("patrol.devservices.snowflake.rotator-key-file").map(Path::of),

@@ -51,7 +51,8 @@ public class ApiSupport {
     }
 
     void audit(Callers.Caller caller, String action, String connection, String outcome, String detail) {
-        audit.record(new AuditLog.Event("api." + action, callers.displayName(caller), connection, null, null, outcome,
+        String account = registry.find(connection).map(Connection::account).orElse(null);
+        audit.record(new AuditLog.Event("api." + action, callers.displayName(caller), connection, account, null, null, outcome,
                 (detail == null ? "" : detail + "; ") + "request " + requestIds.current()));
     }
 

@@ -12,7 +12,7 @@ import dev.patrol.vault.Versioned;
 
 /** A connection's state as the API shows it: never the secret. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record ConnectionView(String name, String user, String role, String warehouse,
+public record ConnectionView(String name, String account, String user, String role, String warehouse,
         @JsonProperty("has_secret") boolean hasSecret,
         @JsonProperty("token_name") String tokenName, Long version, @JsonProperty("created_at") String createdAt,
         @JsonProperty("expires_at") String expiresAt, boolean suspended,
@@ -21,7 +21,7 @@ public record ConnectionView(String name, String user, String role, String wareh
 
     static ConnectionView of(Connection c, Optional<Versioned<TokenRecord>> record, ConnectionState state) {
         Versioned<TokenRecord> r = record.orElse(null);
-        return new ConnectionView(c.name(), c.user(), c.role(), c.warehouse().orElse(null), r != null,
+        return new ConnectionView(c.name(), c.account(), c.user(), c.role(), c.warehouse().orElse(null), r != null,
                 r == null ? null : r.value().tokenName(), r == null ? null : r.version(),
                 r == null ? null : r.value().createdAt().toString(), r == null ? null : r.value().expiresAt().toString(),
                 state.suspended(), state.suspended() ? state.suspension().reason() : null,

@@ -29,7 +29,7 @@ import dev.patrol.registry.Connection;
 import dev.patrol.registry.ConnectionRegistry;
 import dev.patrol.rotation.ConnectionState;
 import dev.patrol.rotation.RotationPlanner;
-import dev.patrol.snowflake.SnowflakeAdmin;
+import dev.patrol.snowflake.Accounts;
 import dev.patrol.snowflake.SnowflakeAdmin.PatInfo;
 import dev.patrol.vault.SecretStore;
 import dev.patrol.vault.TokenRecord;
@@ -82,7 +82,7 @@ public class HistoryResource {
     @Inject
     SecretStore store;
     @Inject
-    SnowflakeAdmin snowflake;
+    Accounts accounts;
     @Inject
     VaultPaths paths;
     @Inject
@@ -114,7 +114,7 @@ public class HistoryResource {
         Connection c = registry.find(name)
                 .orElseThrow(() -> ApiException.notFound("No connection named " + name + " is registered."));
         Map<String, Object> out = timeline(c, clock.instant());
-        audit.record(new AuditLog.Event("api.history", callers.displayName(caller), name, null, null, "success",
+        audit.record(new AuditLog.Event("api.history", callers.displayName(caller), name, c.account(), null, null, "success",
                 "request " + requestIds.current()));
         return out;
     }
@@ -145,6 +145,7 @@ public class HistoryResource {
 
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("connection", c.name());
+        m.put("account", c.account());
         m.put("user", c.user());
         m.put("role", c.role());
         m.put("now", now.toString());
@@ -173,7 +174,7 @@ public class HistoryResource {
         String recorded = current.map(r -> r.value().tokenName()).orElse(null);
         try {
             List<Map<String, Object>> tokens = new ArrayList<>();
-            for (PatInfo p : snowflake.listPats(c.user()))
+            for (PatInfo p : accounts.admin(c).listPats(c.user()))
                 tokens.add(token(c, p, recorded));
             m.put("snowflake_tokens", tokens);
         } catch (RuntimeException e) {

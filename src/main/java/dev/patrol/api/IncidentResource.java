@@ -2,6 +2,8 @@ package dev.patrol.api;
 
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -39,24 +41,42 @@ public class IncidentResource {
 
     /** One connection's revocation. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record RevocationResult(String connection, boolean complete, boolean suspended,
+    public record RevocationResult(String connection, String account, boolean complete, boolean suspended,
             @JsonProperty("removed_tokens") List<String> removedTokens,
             @JsonProperty("secret_destroyed") boolean secretDestroyed,
             @JsonProperty("user_disabled") Boolean userDisabled, List<String> failures) {
         static RevocationResult of(IncidentResponse.Revocation r) {
-            return new RevocationResult(r.connection(), r.complete(), r.suspended(), r.removedTokens(), r.secretDestroyed(),
+            return new RevocationResult(r.connection(), r.account(), r.complete(), r.suspended(), r.removedTokens(),
+                    r.secretDestroyed(),
                     r.userDisabled(),
                     r.failures());
         }
     }
 
-    public record RevokeAllResult(boolean complete, List<RevocationResult> results) {
+    /** One account's share of a break-glass revocation: its connections, and those not fully revoked. */
+    public record AccountRevocation(boolean complete, List<String> connections, List<String> incomplete) {
     }
 
-    /** A 502 problem document that also carries the per-connection results. */
+    public record RevokeAllResult(boolean complete, Map<String, AccountRevocation> accounts, List<RevocationResult> results) {
+    }
+
+    /** A 502 problem document that also carries the per-connection results (and, for revoke-all, per account). */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     public record PartialRevocation(String type, String title, int status, String detail,
-            @JsonProperty("request_id") String requestId,
+            @JsonProperty("request_id") String requestId, Map<String, AccountRevocation> accounts,
             List<RevocationResult> results) {
+    }
+
+    /** The results grouped by account, accounts in id order. */
+    static Map<String, AccountRevocation> byAccount(List<IncidentResponse.Revocation> all) {
+        Map<String, AccountRevocation> out = new TreeMap<>();
+        all.stream().map(IncidentResponse.Revocation::account).distinct().forEach(account -> {
+            List<IncidentResponse.Revocation> mine = all.stream().filter(r -> r.account().equals(account)).toList();
+            out.put(account, new AccountRevocation(mine.stream().allMatch(IncidentResponse.Revocation::complete),
+                    mine.stream().map(IncidentResponse.Revocation::connection).toList(),
+                    mine.stream().filter(r -> !r.complete()).map(IncidentResponse.Revocation::connection).toList()));
+        });
+        return out;
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -99,7 +119,7 @@ public class IncidentResource {
         api.audit(caller, "revoke", name, r.complete() ? "success" : "partial", reason);
         RevocationResult result = RevocationResult.of(r);
         return r.complete() ? Response.ok(result).build()
-                : partial("Some steps of revoking " + name + " failed; see failures.", List.of(result));
+                : partial("Some steps of revoking " + name + " failed; see failures.", null, List.of(result));
     }
 
     @POST
@@ -160,18 +180,22 @@ public class IncidentResource {
         boolean complete = all.stream().allMatch(IncidentResponse.Revocation::complete);
         api.audit(caller, "revoke-all", "*", complete ? "success" : "partial", reason);
         List<RevocationResult> results = all.stream().map(RevocationResult::of).toList();
+        Map<String, AccountRevocation> accounts = byAccount(all);
         if (!complete) {
             long failed = all.stream().filter(r -> !r.complete()).count();
-            return partial(failed + " of " + all.size() + " connections were not fully revoked; see results.", results);
+            List<String> where = accounts.entrySet().stream().filter(e -> !e.getValue().complete()).map(Map.Entry::getKey)
+                    .toList();
+            return partial(failed + " of " + all.size() + " connections were not fully revoked (accounts "
+                    + String.join(", ", where) + "); see results.", accounts, results);
         }
-        return Response.ok(new RevokeAllResult(true, results)).build();
+        return Response.ok(new RevokeAllResult(true, accounts, results)).build();
     }
 
-    private Response partial(String detail, List<RevocationResult> results) {
+    private Response partial(String detail, Map<String, AccountRevocation> accounts, List<RevocationResult> results) {
         return Response.status(502).type(Problem.MEDIA_TYPE).header("Cache-Control", "no-store")
                 .entity(new PartialRevocation("https://patrol.dev/problems/revocation-incomplete", "Revocation incomplete", 502,
                         detail,
-                        api.requestId(), results))
+                        api.requestId(), accounts, results))
                 .build();
     }
 }

@@ -12,6 +12,8 @@ import org.jboss.logging.Logger;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.patrol.registry.Connection;
+
 /**
  * Structured audit events, one JSON object per line on the log category {@code patrol.audit}
  * (route it to its own handler or file). Events carry who, what, which connection and token name,
@@ -24,9 +26,17 @@ public class AuditLog {
     private static final Logger LOG = Logger.getLogger(CATEGORY);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** What happened. {@code tokenName} is the Snowflake token's name, never its secret. */
-    public record Event(String action, String actor, String connection, String user, String tokenName, String outcome,
-            String detail) {
+    /**
+     * What happened. {@code account} is the id of the connection's Snowflake account (null for events about no single
+     * connection); {@code tokenName} is the Snowflake token's name, never its secret.
+     */
+    public record Event(String action, String actor, String connection, String account, String user, String tokenName,
+            String outcome, String detail) {
+
+        /** An event about one connection: its name, account and user. */
+        public static Event about(Connection c, String action, String actor, String tokenName, String outcome, String detail) {
+            return new Event(action, actor, c.name(), c.account(), c.user(), tokenName, outcome, detail);
+        }
     }
 
     private final Clock clock;
@@ -45,6 +55,8 @@ public class AuditLog {
         m.put("action", e.action());
         m.put("actor", e.actor());
         m.put("connection", e.connection());
+        if (e.account() != null)
+            m.put("account", e.account());
         if (e.user() != null)
             m.put("user", e.user());
         if (e.tokenName() != null)

@@ -17,6 +17,7 @@ import jakarta.enterprise.inject.spi.ObserverMethod;
 import jakarta.inject.Inject;
 
 import dev.patrol.registry.Connection;
+import dev.patrol.snowflake.AccountLogins;
 import dev.patrol.snowflake.Identifiers;
 import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.Startup;
@@ -76,9 +77,10 @@ public class ConfigValidator {
             lifetime("patrol.connections." + e.getKey(), c.period().orElse(r.period()), c.grace().orElse(r.grace()),
                     c.daysToExpiry().orElse(r.daysToExpiry()), problems);
         }
-        collisions(config.connections(), problems);
-        config.snowflake().user().ifPresent(u -> identifier("patrol.snowflake.user", Optional.of(u), problems));
-        config.snowflake().role().ifPresent(u -> identifier("patrol.snowflake.role", Optional.of(u), problems));
+        Set<String> accountIds = config.devservices().enabled() ? Set.copyOf(AccountLogins.EMULATED)
+                : AccountLogins.configured(config).keySet();
+        accounts(config, accountIds, problems);
+        collisions(config, accountIds, problems);
         Duration callerTtl = config.vault().callerCacheTtl();
         if (callerTtl.isNegative() || callerTtl.compareTo(MAX_CALLER_CACHE_TTL) > 0) {
             problems.add(
@@ -105,9 +107,9 @@ public class ConfigValidator {
         } else {
             required(config, problems);
         }
-        config.snowflake().url().filter(u -> !secureOrLoopback(u))
-                .ifPresent(u -> problems.add("patrol.snowflake.url " + u
-                        + " is plain http to a host that is not loopback; secrets would travel in clear"));
+        AccountLogins.configured(config).forEach((id, sf) -> sf.url().filter(u -> !secureOrLoopback(u))
+                .ifPresent(u -> problems.add(AccountLogins.keyPrefix(config, id) + ".url " + u
+                        + " is plain http to a host that is not loopback; secrets would travel in clear")));
         config.vault().address().filter(u -> !secureOrLoopback(u))
                 .ifPresent(u -> problems.add("patrol.vault.address " + u
                         + " is plain http to a host that is not loopback; tokens would travel in clear"));
@@ -115,20 +117,65 @@ public class ConfigValidator {
     }
 
     /**
-     * Connections whose token names are equal once upper-cased with {@code -} as {@code _}, or that
-     * share one Snowflake user, would claim or remove each other's tokens: one problem per group,
-     * naming its connections (and the user only when it is a plain identifier, never echoing bad input).
+     * The accounts: ids usable as names, each account's keys (unless dev services provide them), no
+     * account configured twice (as {@code patrol.snowflake} and {@code patrol.accounts.default}, or two
+     * ids for one account identifier, whose tokens patrol would then manage twice), and every
+     * connection in exactly one known account.
      */
-    private static void collisions(Map<String, PatrolConfig.Connection> connections, List<String> problems) {
+    private static void accounts(PatrolConfig config, Set<String> ids, List<String> problems) {
+        for (String id : config.accounts().keySet()) {
+            if (!Connection.NAME.matcher(id).matches())
+                problems.add("patrol.accounts." + id + ": account ids must match " + Connection.NAME.pattern());
+        }
+        if (config.accounts().containsKey(AccountLogins.DEFAULT) && AccountLogins.anySet(config.snowflake())) {
+            problems.add("the account 'default' is configured twice, as patrol.snowflake.* and as patrol.accounts.default.*; "
+                    + "keep one");
+        }
+        if (!config.devservices().enabled()) {
+            Map<String, List<String>> byIdentifier = new java.util.TreeMap<>();
+            AccountLogins.configured(config).forEach((id, sf) -> {
+                String prefix = AccountLogins.keyPrefix(config, id);
+                required(prefix, sf, problems);
+                sf.user().ifPresent(u -> identifier(prefix + ".user", Optional.of(u), problems));
+                sf.role().ifPresent(r -> identifier(prefix + ".role", Optional.of(r), problems));
+                sf.account().ifPresent(a -> byIdentifier
+                        .computeIfAbsent(a.toUpperCase(java.util.Locale.ROOT), k -> new ArrayList<>()).add(id));
+            });
+            byIdentifier.forEach((identifier, same) -> {
+                if (same.size() > 1) {
+                    problems.add("the accounts " + String.join(", ", same) + " name the same Snowflake account (" + identifier
+                            + "); configure each account once");
+                }
+            });
+        }
+        new java.util.TreeMap<>(config.connections()).forEach((name, c) -> {
+            String prefix = "patrol.connections." + name + ".account";
+            if (c.account().isPresent() && !ids.contains(c.account().get())) {
+                problems.add(prefix + " is '" + c.account().get() + "', which is not a configured account; expected one of "
+                        + new java.util.TreeSet<>(ids));
+            } else if (c.account().isEmpty() && ids.size() > 1) {
+                problems.add(prefix + " is required: patrol manages several accounts " + new java.util.TreeSet<>(ids));
+            }
+        });
+    }
+
+    /**
+     * Connections whose token names are equal once upper-cased with {@code -} as {@code _}, or that
+     * share one Snowflake user in one account, would claim or remove each other's tokens: one problem
+     * per group, naming its connections (and the user only when it is a plain identifier, never
+     * echoing bad input). Users of the same name in different accounts are different users.
+     */
+    private static void collisions(PatrolConfig config, Set<String> accountIds, List<String> problems) {
         Map<String, List<String>> byToken = new java.util.TreeMap<>();
-        Map<String, List<String>> byUser = new java.util.TreeMap<>();
-        for (Map.Entry<String, PatrolConfig.Connection> e : new java.util.TreeMap<>(connections).entrySet()) {
+        Map<List<String>, List<String>> byUser = new java.util.LinkedHashMap<>();
+        String only = accountIds.size() == 1 ? accountIds.iterator().next() : "";
+        for (Map.Entry<String, PatrolConfig.Connection> e : new java.util.TreeMap<>(config.connections()).entrySet()) {
             String token = dev.patrol.rotation.RotationPlanner.tokenName(e.getKey());
             byToken.computeIfAbsent(token, k -> new ArrayList<>()).add(e.getKey());
             String user = e.getValue().user();
             // unquoted identifiers are case-insensitive in Snowflake: ANALYST and analyst are one user
-            byUser.computeIfAbsent(Identifiers.isValid(user) ? Identifiers.normalize(user) : user, k -> new ArrayList<>())
-                    .add(e.getKey());
+            String key = Identifiers.isValid(user) ? Identifiers.normalize(user) : user;
+            byUser.computeIfAbsent(List.of(e.getValue().account().orElse(only), key), k -> new ArrayList<>()).add(e.getKey());
         }
         byToken.forEach((token, names) -> {
             if (names.size() > 1) {
@@ -136,7 +183,8 @@ public class ConfigValidator {
                         + "); connection names must differ after upper-casing and '-' to '_'");
             }
         });
-        byUser.forEach((user, names) -> {
+        byUser.forEach((accountAndUser, names) -> {
+            String user = accountAndUser.get(1);
             if (names.size() > 1) {
                 problems.add("patrol.connections " + String.join(", ", names) + " share one Snowflake user"
                         + (Identifiers.isValid(user) ? " (" + user + ")" : "")
@@ -150,17 +198,20 @@ public class ConfigValidator {
                 + " (letters, digits, _ and $, starting with a letter or _)"));
     }
 
-    /** Without dev services, patrol needs a real account and a real Vault, with credentials for both. */
-    private static void required(PatrolConfig config, List<String> problems) {
-        PatrolConfig.Snowflake sf = config.snowflake();
-        if (sf.account().isEmpty() && sf.url().isEmpty())
-            problems.add("patrol.snowflake.account (or patrol.snowflake.url) is required");
+    /** Without dev services, each account needs its identifier and the rotator's credentials. */
+    private static void required(String prefix, PatrolConfig.Snowflake sf, List<String> problems) {
+        if (sf.account().isEmpty())
+            problems.add(prefix + ".account is required (the account identifier, e.g. ORG-ACCOUNT)");
         if (sf.user().isEmpty())
-            problems.add("patrol.snowflake.user is required (the rotator's service user)");
+            problems.add(prefix + ".user is required (the rotator's service user)");
         if (sf.role().isEmpty())
-            problems.add("patrol.snowflake.role is required (the rotator's role)");
+            problems.add(prefix + ".role is required (the rotator's role)");
         if (sf.privateKeyFile().isEmpty())
-            problems.add("patrol.snowflake.private-key-file is required (key-pair login)");
+            problems.add(prefix + ".private-key-file is required (key-pair login)");
+    }
+
+    /** Without dev services, patrol needs a real Vault with credentials. */
+    private static void required(PatrolConfig config, List<String> problems) {
         PatrolConfig.Vault v = config.vault();
         if (v.address().isEmpty())
             problems.add("patrol.vault.address is required");
@@ -222,6 +273,7 @@ public class ConfigValidator {
             real.add("patrol.snowflake.private-key-file");
         if (sf.privateKeyPassphrase().isPresent())
             real.add("patrol.snowflake.private-key-passphrase");
+        new java.util.TreeSet<>(config.accounts().keySet()).forEach(id -> real.add("patrol.accounts." + id));
         if (v.address().isPresent())
             real.add("patrol.vault.address");
         if (v.token().isPresent())

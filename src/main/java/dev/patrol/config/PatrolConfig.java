@@ -17,7 +17,17 @@ import io.smallrye.config.WithDefault;
 @ConfigMapping(prefix = "patrol")
 public interface PatrolConfig {
 
+    /**
+     * The account {@code default}, for a deployment that manages one account (and for configuration written before
+     * {@code patrol.accounts}).
+     */
     Snowflake snowflake();
+
+    /**
+     * Further Snowflake accounts by id ({@code [a-z][a-z0-9_-]{0,62}}), each with the same keys as
+     * {@code patrol.snowflake}; connections name theirs with {@code patrol.connections.<name>.account}.
+     */
+    Map<String, Snowflake> accounts();
 
     Vault vault();
 
@@ -207,6 +217,9 @@ public interface PatrolConfig {
     }
 
     interface Connection {
+        /** The id of the account the user is in; may be left out while patrol manages a single account. */
+        Optional<String> account();
+
         /** The CLI's TYPE=SERVICE user. */
         String user();
 
@@ -249,6 +262,17 @@ public interface PatrolConfig {
 
             @WithDefault("PATROLDEV")
             String account();
+
+            /**
+             * The second emulated account (id {@code second}; the first is {@code default}), seeded by the same
+             * {@code setup.sql}.
+             */
+            @WithDefault("PATROLDEV2")
+            String secondAccount();
+
+            /** Fixed port of the second account; 0 picks a free one. */
+            @WithDefault("0")
+            int secondPort();
 
             @WithDefault("ADMIN")
             String adminUser();

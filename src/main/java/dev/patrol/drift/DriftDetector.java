@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.enterprise.event.Observes;
@@ -23,7 +25,8 @@ import dev.patrol.registry.Connection;
 import dev.patrol.registry.ConnectionRegistry;
 import dev.patrol.rotation.RotationEngine;
 import dev.patrol.rotation.RotationPlanner;
-import dev.patrol.snowflake.SnowflakeAdmin;
+import dev.patrol.rotation.Workers;
+import dev.patrol.snowflake.Accounts;
 import dev.patrol.snowflake.SnowflakeAdmin.PatInfo;
 import dev.patrol.snowflake.SnowflakeAdmin.UserFacts;
 import dev.patrol.snowflake.SnowflakeException;
@@ -57,9 +60,9 @@ public final class DriftDetector {
         return new Actions(config.drift().actions());
     }
 
-    /** One finding. {@code token} is a token's name, never a secret. */
-    public record Finding(Kind kind, String connection, String user, String token, String detail, Action action,
-            String outcome) {
+    /** One finding. {@code account} is the connection's account id; {@code token} is a token's name, never a secret. */
+    public record Finding(Kind kind, String connection, String account, String user, String token, String detail,
+            Action action, String outcome) {
     }
 
     public record Report(Instant scannedAt, List<Finding> findings) {
@@ -67,27 +70,32 @@ public final class DriftDetector {
 
     static final int NEAR_LIMIT = 13;
 
-    private final SnowflakeAdmin snowflake;
+    private final Accounts accounts;
     private final SecretStore store;
     private final ConnectionRegistry registry;
     private final AuditLog audit;
     private final Clock clock;
     private final Map<String, Action> actions;
-    private final Map<Kind, AtomicInteger> counts = new ConcurrentHashMap<>();
+    /** Per account and kind: the last scan's findings. */
+    private final Map<String, Map<Kind, AtomicInteger>> counts = new ConcurrentHashMap<>();
+    private final ExecutorService scanners = Workers.growing("patrol-drift");
 
     @Inject
-    public DriftDetector(SnowflakeAdmin snowflake, SecretStore store, ConnectionRegistry registry, AuditLog audit, Clock clock,
+    public DriftDetector(Accounts accounts, SecretStore store, ConnectionRegistry registry, AuditLog audit, Clock clock,
             Actions actions, MeterRegistry meters) {
-        this.snowflake = snowflake;
+        this.accounts = accounts;
         this.store = store;
         this.registry = registry;
         this.audit = audit;
         this.clock = clock;
         this.actions = actions.byKind();
-        for (Kind kind : Kind.values()) {
-            AtomicInteger n = counts.computeIfAbsent(kind, k -> new AtomicInteger());
-            Gauge.builder("patrol.drift.findings", n, AtomicInteger::get).tag("kind", kind.key())
-                    .description("Findings of the last drift scan").register(meters);
+        for (Accounts.Account a : accounts.all()) {
+            Map<Kind, AtomicInteger> mine = counts.computeIfAbsent(a.id(), id -> new ConcurrentHashMap<>());
+            for (Kind kind : Kind.values()) {
+                AtomicInteger n = mine.computeIfAbsent(kind, k -> new AtomicInteger());
+                Gauge.builder("patrol.drift.findings", n, AtomicInteger::get).tag("kind", kind.key()).tag("account", a.id())
+                        .description("Findings of the last drift scan").register(meters);
+            }
         }
     }
 
@@ -100,28 +108,42 @@ public final class DriftDetector {
         }
     }
 
-    /** Scans now; the {@code patrol_drift_findings{kind}} gauges show this scan's counts. */
+    /** Scans now; the {@code patrol_drift_findings{kind,account}} gauges show this scan's counts. */
     public Report scan() {
         Report r = scanAll();
-        counts.values().forEach(c -> c.set(0));
-        r.findings().forEach(f -> counts.computeIfAbsent(f.kind(), k -> new AtomicInteger()).incrementAndGet());
+        counts.values().forEach(m -> m.values().forEach(c -> c.set(0)));
+        r.findings().forEach(f -> counts.get(f.account()).get(f.kind()).incrementAndGet());
         return r;
     }
 
+    /** Each account's connections in turn, the accounts side by side: a slow account delays only its own findings. */
     private Report scanAll() {
-        List<Finding> out = new ArrayList<>();
-        for (Connection c : registry.all()) {
-            try {
-                scan(c, out);
-            } catch (SnowflakeException e) {
-                out.add(new Finding(Kind.SCAN_FAILED, c.name(), c.user(), null, e.getMessage(), Action.REPORT, "reported"));
-            }
+        List<Future<List<Finding>>> perAccount = new ArrayList<>();
+        for (Accounts.Account a : accounts.all()) {
+            List<Connection> mine = registry.all().stream().filter(c -> c.account().equals(a.id())).toList();
+            perAccount.add(scanners.submit(() -> {
+                List<Finding> out = new ArrayList<>();
+                for (Connection c : mine) {
+                    try {
+                        scan(c, out);
+                    } catch (SnowflakeException e) {
+                        out.add(new Finding(Kind.SCAN_FAILED, c.name(), c.account(), c.user(), null, e.getMessage(),
+                                Action.REPORT, "reported"));
+                    } catch (RuntimeException e) {
+                        out.add(new Finding(Kind.SCAN_FAILED, c.name(), c.account(), c.user(), null,
+                                PatrolException.safeMessage(e), Action.REPORT, "reported"));
+                    }
+                }
+                return out;
+            }));
         }
-        return new Report(clock.instant(), List.copyOf(out));
+        List<Finding> all = new ArrayList<>();
+        Workers.joinAll(perAccount).forEach(all::addAll);
+        return new Report(clock.instant(), List.copyOf(all));
     }
 
     private void scan(Connection c, List<Finding> out) {
-        UserFacts f = snowflake.describeUser(c.user());
+        UserFacts f = accounts.admin(c).describeUser(c.user());
         if (!f.exists()) {
             add(out, c, Kind.USER_MISSING, null, "user " + c.user() + " does not exist or the rotator cannot see it");
             return;
@@ -137,7 +159,7 @@ public final class DriftDetector {
             add(out, c, Kind.EXTRA_ROLES, null, "also holds " + String.join(", ", extra));
 
         String recorded = store.current(c.name()).map(Versioned::value).map(TokenRecord::tokenName).orElse(null);
-        List<PatInfo> live = snowflake.listPats(c.user()).stream().filter(p -> !"EXPIRED".equals(p.status())).toList();
+        List<PatInfo> live = accounts.admin(c).listPats(c.user()).stream().filter(p -> !"EXPIRED".equals(p.status())).toList();
         for (PatInfo p : live) {
             if (!RotationPlanner.ours(p, c))
                 add(out, c, Kind.FOREIGN_TOKEN, p, "token " + p.name() + " is not one patrol made for this connection",
@@ -154,9 +176,9 @@ public final class DriftDetector {
     }
 
     private void add(List<Finding> out, Connection c, Kind kind, String token, String detail) {
-        Finding f = new Finding(kind, c.name(), c.user(), token, detail, Action.REPORT, "reported");
+        Finding f = new Finding(kind, c.name(), c.account(), c.user(), token, detail, Action.REPORT, "reported");
         out.add(f);
-        audit.record(new AuditLog.Event("drift", "patrol", c.name(), c.user(), token, kind.key(), detail));
+        audit.record(AuditLog.Event.about(c, "drift", "patrol", token, kind.key(), detail));
     }
 
     private void add(List<Finding> out, Connection c, Kind kind, PatInfo p, String detail, String recorded) {
@@ -168,18 +190,18 @@ public final class DriftDetector {
             } else {
                 try {
                     if (action == Action.REMOVE)
-                        snowflake.removePat(c.user(), p.name());
+                        accounts.admin(c).removePat(c.user(), p.name());
                     else if (!"DISABLED".equals(p.status()))
-                        snowflake.disablePat(c.user(), p.name());
+                        accounts.admin(c).disablePat(c.user(), p.name());
                     outcome = action == Action.REMOVE ? "removed" : "disabled";
                 } catch (SnowflakeException e) {
                     outcome = action.name().toLowerCase(java.util.Locale.ROOT) + " failed: " + e.getMessage();
                 }
             }
         }
-        Finding f = new Finding(kind, c.name(), c.user(), p.name(), detail, action, outcome);
+        Finding f = new Finding(kind, c.name(), c.account(), c.user(), p.name(), detail, action, outcome);
         out.add(f);
-        audit.record(new AuditLog.Event("drift", "patrol", c.name(), c.user(), p.name(), kind.key() + ": " + outcome, detail));
+        audit.record(AuditLog.Event.about(c, "drift", "patrol", p.name(), kind.key() + ": " + outcome, detail));
     }
 
 }

@@ -8,15 +8,20 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 
+import dev.patrol.PatrolException;
 import dev.patrol.registry.Connection;
 import dev.patrol.registry.ConnectionRegistry;
+import dev.patrol.rotation.Workers;
+import dev.patrol.snowflake.Accounts;
 import dev.patrol.snowflake.Identifiers;
-import dev.patrol.snowflake.PostureSession;
 import dev.patrol.snowflake.SnowflakeAdmin;
 import dev.patrol.snowflake.SnowflakeException;
 import io.micrometer.core.instrument.Gauge;
@@ -46,7 +51,9 @@ public final class PostureChecker {
     public record Evidence(String statement, String value) {
     }
 
-    public record Check(String check, String subject, Status status, String detail, Evidence evidence, String fix) {
+    /** One check in one account ({@code account} is its id); {@code subject} is {@code account} or a CLI user. */
+    public record Check(String check, String account, String subject, Status status, String detail, Evidence evidence,
+            String fix) {
     }
 
     public record Report(Instant checkedAt, List<Check> checks) {
@@ -61,226 +68,258 @@ public final class PostureChecker {
 
     private static final String ATTACHED = "SHOW AUTHENTICATION POLICIES ON ACCOUNT";
 
-    private final SnowflakeAdmin snowflake;
+    private final Accounts accounts;
     private final ConnectionRegistry registry;
     private final Clock clock;
-    private final String checkRole;
-    private final AtomicLong failing = new AtomicLong();
-    private final AtomicLong unknown = new AtomicLong();
+    /** Per account: [failing, unknown] in the last run. */
+    private final Map<String, AtomicLong[]> counts = new ConcurrentHashMap<>();
+    private final ExecutorService checkers = Workers.growing("patrol-posture");
 
     @Inject
-    public PostureChecker(PostureSession session, ConnectionRegistry registry, Clock clock, MeterRegistry meters) {
-        this.snowflake = session.admin();
+    public PostureChecker(Accounts accounts, ConnectionRegistry registry, Clock clock, MeterRegistry meters) {
+        this.accounts = accounts;
         this.registry = registry;
         this.clock = clock;
-        this.checkRole = session.role();
-        Gauge.builder("patrol.posture.failures", failing, AtomicLong::get).description("Posture checks failing")
-                .register(meters);
-        Gauge.builder("patrol.posture.unknown", unknown, AtomicLong::get).description("Posture checks that could not run")
-                .register(meters);
+        for (Accounts.Account a : accounts.all()) {
+            AtomicLong[] n = { new AtomicLong(), new AtomicLong() };
+            counts.put(a.id(), n);
+            Gauge.builder("patrol.posture.failures", n[0], AtomicLong::get).tag("account", a.id())
+                    .description("Posture checks failing").register(meters);
+            Gauge.builder("patrol.posture.unknown", n[1], AtomicLong::get).tag("account", a.id())
+                    .description("Posture checks that could not run").register(meters);
+        }
     }
 
-    /** Checks now; the {@code patrol_posture_failures} and {@code patrol_posture_unknown} gauges show this run's counts. */
+    /**
+     * Checks every account now, side by side; the {@code patrol_posture_failures} and {@code patrol_posture_unknown} gauges
+     * show this run's counts per account.
+     */
     public Report check() {
-        Report r = checkAll();
-        failing.set(r.failures());
-        unknown.set(r.checks().stream().filter(c -> c.status() == Status.UNKNOWN).count());
-        return r;
-    }
-
-    private Report checkAll() {
-        List<Check> out = new ArrayList<>();
-        policyChecks(out);
-        for (Connection c : registry.all())
-            userChecks(c, out);
-        return new Report(clock.instant(), List.copyOf(out));
-    }
-
-    // ---------------------------------------------------------------- account-wide policies
-
-    private void policyChecks(List<Check> out) {
-        personPolicyCheck(out);
-        for (Connection c : registry.all())
-            cliPolicyChecks(c, out);
-    }
-
-    private static String readGrant(String checkRole) {
-        return "GRANT APPLY AUTHENTICATION POLICY ON ACCOUNT TO ROLE " + checkRole
-                + ";  -- to a role of patrol's user used only for posture (patrol.posture.role)";
-    }
-
-    private void personPolicyCheck(List<Check> out) {
-        List<Map<String, String>> attached;
-        try {
-            attached = snowflake.read(ATTACHED);
-        } catch (SnowflakeException e) {
-            String why = "cannot read the account's authentication policies (" + e.code() + ")";
-            out.add(new Check("person-users-cannot-use-pats", "account", Status.UNKNOWN, why,
-                    new Evidence(ATTACHED, "error " + e.code()),
-                    readGrant(checkRole)));
-            return;
+        List<Future<List<Check>>> perAccount = new ArrayList<>();
+        for (Accounts.Account a : accounts.all()) {
+            List<Connection> mine = registry.all().stream().filter(c -> c.account().equals(a.id())).toList();
+            perAccount.add(checkers.submit(() -> new AccountRun(a).run(mine)));
         }
-        Optional<PatRules> person = rules(attached, "PERSON_USERS", out);
-        if (person == null)
-            return;
-
-        String personFix = "CREATE AUTHENTICATION POLICY IF NOT EXISTS PATROL_ADMIN.POLICIES.PERSON_USERS_NO_PAT "
-                + "AUTHENTICATION_METHODS = ('PASSWORD', 'SAML', 'OAUTH', 'KEYPAIR');\nALTER ACCOUNT SET AUTHENTICATION POLICY "
-                + "PATROL_ADMIN.POLICIES.PERSON_USERS_NO_PAT FOR ALL PERSON USERS FORCE;";
-        if (person.isEmpty()) {
-            out.add(new Check("person-users-cannot-use-pats", "account", Status.FAIL,
-                    "no authentication policy applies to person users, "
-                            + "so they may create and use unrestricted PATs",
-                    new Evidence(ATTACHED, "no policy for PERSON_USERS or ACCOUNT"), personFix));
-        } else {
-            PatRules p = person.get();
-            boolean allows = p.methods().contains("ALL") || p.methods().contains("PROGRAMMATIC_ACCESS_TOKEN");
-            out.add(new Check("person-users-cannot-use-pats", "account", allows ? Status.FAIL : Status.PASS,
-                    allows ? "the person users' policy " + p.policy() + " allows PATs"
-                            : "the person users' policy " + p.policy() + " excludes PATs",
-                    new Evidence("DESCRIBE AUTHENTICATION POLICY " + p.policy(), "AUTHENTICATION_METHODS=" + p.methods()),
-                    allows ? "ALTER AUTHENTICATION POLICY " + p.policy()
-                            + " SET AUTHENTICATION_METHODS = ('PASSWORD', 'SAML', 'OAUTH', 'KEYPAIR');" : null));
-        }
+        List<Check> all = new ArrayList<>();
+        Workers.joinAll(perAccount).forEach(all::addAll);
+        counts.forEach((account, n) -> {
+            n[0].set(all.stream().filter(c -> c.account().equals(account) && c.status() == Status.FAIL).count());
+            n[1].set(all.stream().filter(c -> c.account().equals(account) && c.status() == Status.UNKNOWN).count());
+        });
+        return new Report(clock.instant(), List.copyOf(all));
     }
 
-    /** The PAT rules of the authentication policy in force for one CLI user (its own, else the account's). */
-    private void cliPolicyChecks(Connection c, List<Check> out) {
-        String user = Identifiers.quoted(c.user());
-        String inForce = "SHOW AUTHENTICATION POLICIES ON USER " + user;
-        List<Map<String, String>> rows;
-        try {
-            rows = snowflake.read(inForce);
-        } catch (SnowflakeException e) {
-            String why = "cannot read the authentication policy in force for the CLI user (" + e.code() + ")";
-            for (String check : List.of("service-users-need-role-restriction", "network-policy-evaluation-enforced")) {
-                out.add(new Check(check, c.user(), Status.UNKNOWN, why, new Evidence(inForce, "error " + e.code()),
+    /** One account's checks, in its posture sessions. */
+    private static final class AccountRun {
+        private final String account;
+        private final SnowflakeAdmin snowflake;
+        private final String checkRole;
+
+        AccountRun(Accounts.Account a) {
+            this.account = a.id();
+            this.snowflake = a.posture().admin();
+            this.checkRole = a.posture().role();
+        }
+
+        List<Check> run(List<Connection> connections) {
+            List<Check> out = new ArrayList<>();
+            try {
+                personPolicyCheck(out);
+                for (Connection c : connections)
+                    cliPolicyChecks(c, out);
+                for (Connection c : connections)
+                    userChecks(c, out);
+            } catch (RuntimeException e) {
+                out.add(new Check("posture-checks-ran", account, "account", Status.UNKNOWN,
+                        "the checks stopped: " + PatrolException.safeMessage(e), new Evidence("(none)", "error"), null));
+            }
+            return out;
+        }
+
+        // ---------------------------------------------------------------- account-wide policies
+
+        private static String readGrant(String checkRole) {
+            return "GRANT APPLY AUTHENTICATION POLICY ON ACCOUNT TO ROLE " + checkRole
+                    + ";  -- to a role of patrol's user used only for posture (patrol.posture.role)";
+        }
+
+        private void personPolicyCheck(List<Check> out) {
+            List<Map<String, String>> attached;
+            try {
+                attached = snowflake.read(ATTACHED);
+            } catch (SnowflakeException e) {
+                String why = "cannot read the account's authentication policies (" + e.code() + ")";
+                out.add(new Check("person-users-cannot-use-pats", account, "account", Status.UNKNOWN, why,
+                        new Evidence(ATTACHED, "error " + e.code()),
                         readGrant(checkRole)));
-            }
-            return;
-        }
-        Optional<PatRules> service = rows.isEmpty() || rows.get(0).get("database_name") == null ? Optional.empty()
-                : describe(rows.get(0), out);
-        if (service == null)
-            return;
-        PatRules s = service.orElse(new PatRules("(none: Snowflake's defaults)", "[ALL]", true, "ENFORCED_REQUIRED"));
-        String where = service.isPresent() ? "DESCRIBE AUTHENTICATION POLICY " + s.policy() : inForce;
-        out.add(new Check("service-users-need-role-restriction", c.user(),
-                s.requireServiceRestriction() ? Status.PASS : Status.FAIL,
-                s.requireServiceRestriction() ? "service users' PATs must name a role"
-                        : "service users may create unrestricted PATs",
-                new Evidence(where, "REQUIRE_ROLE_RESTRICTION_FOR_SERVICE_USERS=" + s.requireServiceRestriction()),
-                s.requireServiceRestriction() ? null
-                        : "ALTER AUTHENTICATION POLICY " + s.policy()
-                                + " SET PAT_POLICY = (REQUIRE_ROLE_RESTRICTION_FOR_SERVICE_USERS = TRUE NETWORK_POLICY_EVALUATION = ENFORCED_REQUIRED);"));
-        boolean enforced = s.networkEvaluation().equals("ENFORCED_REQUIRED");
-        out.add(new Check("network-policy-evaluation-enforced", c.user(), enforced ? Status.PASS : Status.FAIL,
-                enforced ? "PATs need a network policy and it is enforced" : "PATs work without (or around) a network policy",
-                new Evidence(where, "NETWORK_POLICY_EVALUATION=" + s.networkEvaluation()),
-                enforced ? null
-                        : "ALTER AUTHENTICATION POLICY " + s.policy()
-                                + " SET PAT_POLICY = (REQUIRE_ROLE_RESTRICTION_FOR_SERVICE_USERS = TRUE NETWORK_POLICY_EVALUATION = ENFORCED_REQUIRED);"));
-    }
-
-    /**
-     * The policy for a user type: one attached for that type, else the account-wide one; empty when
-     * none; null when it could not be read (an UNKNOWN was recorded).
-     */
-    private Optional<PatRules> rules(List<Map<String, String>> attached, String scope, List<Check> out) {
-        Map<String, String> chosen = null;
-        for (String wanted : List.of(scope, "ACCOUNT")) {
-            for (Map<String, String> row : attached) {
-                String options = row.getOrDefault("options", "");
-                if (options.contains("\"" + wanted + "\"")) {
-                    chosen = row;
-                    break;
-                }
-            }
-            if (chosen != null)
-                break;
-        }
-        if (chosen == null)
-            return Optional.empty();
-        return describe(chosen, out);
-    }
-
-    /**
-     * The PAT rules of a policy named in a SHOW AUTHENTICATION POLICIES row; null when it could not be read (an UNKNOWN was
-     * recorded).
-     */
-    private Optional<PatRules> describe(Map<String, String> chosen, List<Check> out) {
-        String name = Identifiers.quoted(chosen.get("database_name")) + "." + Identifiers.quoted(chosen.get("schema_name"))
-                + "."
-                + Identifiers.quoted(chosen.get("name"));
-        try {
-            String methods = "[ALL]", pat = "";
-            for (Map<String, String> row : snowflake.read("DESCRIBE AUTHENTICATION POLICY " + name)) {
-                if ("AUTHENTICATION_METHODS".equals(row.get("property")))
-                    methods = row.get("value");
-                if ("PAT_POLICY".equals(row.get("property")))
-                    pat = row.get("value");
-            }
-            boolean require = !pat.contains("REQUIRE_ROLE_RESTRICTION_FOR_SERVICE_USERS=false");
-            String evaluation = pat.contains("NETWORK_POLICY_EVALUATION=")
-                    ? pat.replaceAll(".*NETWORK_POLICY_EVALUATION=([A-Z_]+).*", "$1")
-                    : "ENFORCED_REQUIRED";
-            return Optional.of(new PatRules(name.replace("\"", ""), methods, require, evaluation));
-        } catch (SnowflakeException e) {
-            out.add(new Check("policy-readable", name, Status.UNKNOWN, "cannot describe the policy (" + e.code() + ")",
-                    new Evidence("DESCRIBE AUTHENTICATION POLICY " + name, "error " + e.code()),
-                    "GRANT APPLY AUTHENTICATION POLICY ON ACCOUNT TO ROLE " + checkRole + ";"));
-            return null;
-        }
-    }
-
-    // ---------------------------------------------------------------- per CLI user
-
-    private void userChecks(Connection c, List<Check> out) {
-        String user = Identifiers.quoted(c.user());
-        try {
-            SnowflakeAdmin.UserFacts f = snowflake.describeUser(c.user());
-            if (!f.exists()) {
-                out.add(new Check("cli-user-is-service-with-one-role", c.user(), Status.FAIL,
-                        "the user does not exist (or the rotator cannot see it)",
-                        new Evidence("DESCRIBE USER " + user, "does not exist"),
-                        "run deploy/snowflake/add-cli-user.sql for " + c.user()));
                 return;
             }
-            Set<String> extra = new TreeSet<>(f.roles());
-            extra.remove(c.role());
-            extra.remove("PUBLIC");
-            boolean service = "SERVICE".equals(f.type());
-            boolean ok = service && extra.isEmpty() && f.roles().contains(c.role());
-            StringBuilder fix = new StringBuilder();
-            if (!service)
-                fix.append("ALTER USER ").append(user).append(" SET TYPE = SERVICE;\n");
-            for (String r : extra)
-                fix.append("REVOKE ROLE ").append(Identifiers.quoted(r)).append(" FROM USER ").append(user).append(";\n");
-            if (!f.roles().contains(c.role()))
-                fix.append("GRANT ROLE ").append(Identifiers.quoted(c.role())).append(" TO USER ").append(user).append(";\n");
-            out.add(new Check("cli-user-is-service-with-one-role", c.user(), ok ? Status.PASS : Status.FAIL,
-                    ok ? "TYPE=SERVICE with only " + c.role() : "TYPE=" + f.type() + ", roles " + f.roles(),
-                    new Evidence("DESCRIBE USER " + user + "; SHOW GRANTS TO USER " + user,
-                            "TYPE=" + f.type() + " roles=" + f.roles()),
-                    ok ? null : fix.toString().trim()));
-            String statement = "SHOW PARAMETERS LIKE 'NETWORK_POLICY' IN USER " + user;
-            List<Map<String, String>> rows = snowflake.read(statement);
-            String np = rows.isEmpty() ? "" : rows.get(0).getOrDefault("value", "");
-            if (np.isEmpty()) {
-                List<Map<String, String>> acct = snowflake.read("SHOW PARAMETERS LIKE 'NETWORK_POLICY' IN ACCOUNT");
-                np = acct.isEmpty() ? "" : acct.get(0).getOrDefault("value", "");
-                statement += "; SHOW PARAMETERS LIKE 'NETWORK_POLICY' IN ACCOUNT";
+            Optional<PatRules> person = rules(attached, "PERSON_USERS", out);
+            if (person == null)
+                return;
+
+            String personFix = "CREATE AUTHENTICATION POLICY IF NOT EXISTS PATROL_ADMIN.POLICIES.PERSON_USERS_NO_PAT "
+                    + "AUTHENTICATION_METHODS = ('PASSWORD', 'SAML', 'OAUTH', 'KEYPAIR');\nALTER ACCOUNT SET AUTHENTICATION POLICY "
+                    + "PATROL_ADMIN.POLICIES.PERSON_USERS_NO_PAT FOR ALL PERSON USERS FORCE;";
+            if (person.isEmpty()) {
+                out.add(new Check("person-users-cannot-use-pats", account, "account", Status.FAIL,
+                        "no authentication policy applies to person users, "
+                                + "so they may create and use unrestricted PATs",
+                        new Evidence(ATTACHED, "no policy for PERSON_USERS or ACCOUNT"), personFix));
+            } else {
+                PatRules p = person.get();
+                boolean allows = p.methods().contains("ALL") || p.methods().contains("PROGRAMMATIC_ACCESS_TOKEN");
+                out.add(new Check("person-users-cannot-use-pats", account, "account", allows ? Status.FAIL : Status.PASS,
+                        allows ? "the person users' policy " + p.policy() + " allows PATs"
+                                : "the person users' policy " + p.policy() + " excludes PATs",
+                        new Evidence("DESCRIBE AUTHENTICATION POLICY " + p.policy(), "AUTHENTICATION_METHODS=" + p.methods()),
+                        allows ? "ALTER AUTHENTICATION POLICY " + p.policy()
+                                + " SET AUTHENTICATION_METHODS = ('PASSWORD', 'SAML', 'OAUTH', 'KEYPAIR');" : null));
             }
-            out.add(new Check("cli-user-has-network-policy", c.user(), np.isEmpty() ? Status.FAIL : Status.PASS,
-                    np.isEmpty() ? "no network policy applies: its PATs cannot be used (or the requirement was relaxed)"
-                            : "network policy " + np,
-                    new Evidence(statement, np.isEmpty() ? "(none)" : np),
-                    np.isEmpty() ? "ALTER USER " + user + " SET NETWORK_POLICY = PATROL_CLI_NETWORK_POLICY;" : null));
-        } catch (SnowflakeException e) {
-            out.add(new Check("cli-user-readable", c.user(), Status.UNKNOWN, "cannot inspect the user (" + e.code() + ")",
-                    new Evidence("DESCRIBE USER " + user, "error " + e.code()),
-                    "GRANT OWNERSHIP ON USER " + user + " TO ROLE " + checkRole
-                            + " COPY CURRENT GRANTS;  -- as add-cli-user.sql does"));
+        }
+
+        /** The PAT rules of the authentication policy in force for one CLI user (its own, else the account's). */
+        private void cliPolicyChecks(Connection c, List<Check> out) {
+            String user = Identifiers.quoted(c.user());
+            String inForce = "SHOW AUTHENTICATION POLICIES ON USER " + user;
+            List<Map<String, String>> rows;
+            try {
+                rows = snowflake.read(inForce);
+            } catch (SnowflakeException e) {
+                String why = "cannot read the authentication policy in force for the CLI user (" + e.code() + ")";
+                for (String check : List.of("service-users-need-role-restriction", "network-policy-evaluation-enforced")) {
+                    out.add(new Check(check, account, c.user(), Status.UNKNOWN, why, new Evidence(inForce, "error " + e.code()),
+                            readGrant(checkRole)));
+                }
+                return;
+            }
+            Optional<PatRules> service = rows.isEmpty() || rows.get(0).get("database_name") == null ? Optional.empty()
+                    : describe(rows.get(0), out);
+            if (service == null)
+                return;
+            PatRules s = service.orElse(new PatRules("(none: Snowflake's defaults)", "[ALL]", true, "ENFORCED_REQUIRED"));
+            String where = service.isPresent() ? "DESCRIBE AUTHENTICATION POLICY " + s.policy() : inForce;
+            out.add(new Check("service-users-need-role-restriction", account, c.user(),
+                    s.requireServiceRestriction() ? Status.PASS : Status.FAIL,
+                    s.requireServiceRestriction() ? "service users' PATs must name a role"
+                            : "service users may create unrestricted PATs",
+                    new Evidence(where, "REQUIRE_ROLE_RESTRICTION_FOR_SERVICE_USERS=" + s.requireServiceRestriction()),
+                    s.requireServiceRestriction() ? null
+                            : "ALTER AUTHENTICATION POLICY " + s.policy()
+                                    + " SET PAT_POLICY = (REQUIRE_ROLE_RESTRICTION_FOR_SERVICE_USERS = TRUE NETWORK_POLICY_EVALUATION = ENFORCED_REQUIRED);"));
+            boolean enforced = s.networkEvaluation().equals("ENFORCED_REQUIRED");
+            out.add(new Check("network-policy-evaluation-enforced", account, c.user(), enforced ? Status.PASS : Status.FAIL,
+                    enforced ? "PATs need a network policy and it is enforced"
+                            : "PATs work without (or around) a network policy",
+                    new Evidence(where, "NETWORK_POLICY_EVALUATION=" + s.networkEvaluation()),
+                    enforced ? null
+                            : "ALTER AUTHENTICATION POLICY " + s.policy()
+                                    + " SET PAT_POLICY = (REQUIRE_ROLE_RESTRICTION_FOR_SERVICE_USERS = TRUE NETWORK_POLICY_EVALUATION = ENFORCED_REQUIRED);"));
+        }
+
+        /**
+         * The policy for a user type: one attached for that type, else the account-wide one; empty when
+         * none; null when it could not be read (an UNKNOWN was recorded).
+         */
+        private Optional<PatRules> rules(List<Map<String, String>> attached, String scope, List<Check> out) {
+            Map<String, String> chosen = null;
+            for (String wanted : List.of(scope, "ACCOUNT")) {
+                for (Map<String, String> row : attached) {
+                    String options = row.getOrDefault("options", "");
+                    if (options.contains("\"" + wanted + "\"")) {
+                        chosen = row;
+                        break;
+                    }
+                }
+                if (chosen != null)
+                    break;
+            }
+            if (chosen == null)
+                return Optional.empty();
+            return describe(chosen, out);
+        }
+
+        /**
+         * The PAT rules of a policy named in a SHOW AUTHENTICATION POLICIES row; null when it could not be read (an UNKNOWN was
+         * recorded).
+         */
+        private Optional<PatRules> describe(Map<String, String> chosen, List<Check> out) {
+            String name = Identifiers.quoted(chosen.get("database_name")) + "." + Identifiers.quoted(chosen.get("schema_name"))
+                    + "."
+                    + Identifiers.quoted(chosen.get("name"));
+            try {
+                String methods = "[ALL]", pat = "";
+                for (Map<String, String> row : snowflake.read("DESCRIBE AUTHENTICATION POLICY " + name)) {
+                    if ("AUTHENTICATION_METHODS".equals(row.get("property")))
+                        methods = row.get("value");
+                    if ("PAT_POLICY".equals(row.get("property")))
+                        pat = row.get("value");
+                }
+                boolean require = !pat.contains("REQUIRE_ROLE_RESTRICTION_FOR_SERVICE_USERS=false");
+                String evaluation = pat.contains("NETWORK_POLICY_EVALUATION=")
+                        ? pat.replaceAll(".*NETWORK_POLICY_EVALUATION=([A-Z_]+).*", "$1")
+                        : "ENFORCED_REQUIRED";
+                return Optional.of(new PatRules(name.replace("\"", ""), methods, require, evaluation));
+            } catch (SnowflakeException e) {
+                out.add(new Check("policy-readable", account, name, Status.UNKNOWN,
+                        "cannot describe the policy (" + e.code() + ")",
+                        new Evidence("DESCRIBE AUTHENTICATION POLICY " + name, "error " + e.code()),
+                        "GRANT APPLY AUTHENTICATION POLICY ON ACCOUNT TO ROLE " + checkRole + ";"));
+                return null;
+            }
+        }
+
+        // ---------------------------------------------------------------- per CLI user
+
+        private void userChecks(Connection c, List<Check> out) {
+            String user = Identifiers.quoted(c.user());
+            try {
+                SnowflakeAdmin.UserFacts f = snowflake.describeUser(c.user());
+                if (!f.exists()) {
+                    out.add(new Check("cli-user-is-service-with-one-role", account, c.user(), Status.FAIL,
+                            "the user does not exist (or the rotator cannot see it)",
+                            new Evidence("DESCRIBE USER " + user, "does not exist"),
+                            "run deploy/snowflake/add-cli-user.sql for " + c.user()));
+                    return;
+                }
+                Set<String> extra = new TreeSet<>(f.roles());
+                extra.remove(c.role());
+                extra.remove("PUBLIC");
+                boolean service = "SERVICE".equals(f.type());
+                boolean ok = service && extra.isEmpty() && f.roles().contains(c.role());
+                StringBuilder fix = new StringBuilder();
+                if (!service)
+                    fix.append("ALTER USER ").append(user).append(" SET TYPE = SERVICE;\n");
+                for (String r : extra)
+                    fix.append("REVOKE ROLE ").append(Identifiers.quoted(r)).append(" FROM USER ").append(user).append(";\n");
+                if (!f.roles().contains(c.role()))
+                    fix.append("GRANT ROLE ").append(Identifiers.quoted(c.role())).append(" TO USER ").append(user)
+                            .append(";\n");
+                out.add(new Check("cli-user-is-service-with-one-role", account, c.user(), ok ? Status.PASS : Status.FAIL,
+                        ok ? "TYPE=SERVICE with only " + c.role() : "TYPE=" + f.type() + ", roles " + f.roles(),
+                        new Evidence("DESCRIBE USER " + user + "; SHOW GRANTS TO USER " + user,
+                                "TYPE=" + f.type() + " roles=" + f.roles()),
+                        ok ? null : fix.toString().trim()));
+                String statement = "SHOW PARAMETERS LIKE 'NETWORK_POLICY' IN USER " + user;
+                List<Map<String, String>> rows = snowflake.read(statement);
+                String np = rows.isEmpty() ? "" : rows.get(0).getOrDefault("value", "");
+                if (np.isEmpty()) {
+                    List<Map<String, String>> acct = snowflake.read("SHOW PARAMETERS LIKE 'NETWORK_POLICY' IN ACCOUNT");
+                    np = acct.isEmpty() ? "" : acct.get(0).getOrDefault("value", "");
+                    statement += "; SHOW PARAMETERS LIKE 'NETWORK_POLICY' IN ACCOUNT";
+                }
+                out.add(new Check("cli-user-has-network-policy", account, c.user(), np.isEmpty() ? Status.FAIL : Status.PASS,
+                        np.isEmpty() ? "no network policy applies: its PATs cannot be used (or the requirement was relaxed)"
+                                : "network policy " + np,
+                        new Evidence(statement, np.isEmpty() ? "(none)" : np),
+                        np.isEmpty() ? "ALTER USER " + user + " SET NETWORK_POLICY = PATROL_CLI_NETWORK_POLICY;" : null));
+            } catch (SnowflakeException e) {
+                out.add(new Check("cli-user-readable", account, c.user(), Status.UNKNOWN,
+                        "cannot inspect the user (" + e.code() + ")",
+                        new Evidence("DESCRIBE USER " + user, "error " + e.code()),
+                        "GRANT OWNERSHIP ON USER " + user + " TO ROLE " + checkRole
+                                + " COPY CURRENT GRANTS;  -- as add-cli-user.sql does"));
+            }
         }
     }
 }

@@ -24,7 +24,7 @@ import dev.patrol.rotation.ConnectionState;
 import dev.patrol.rotation.Intent;
 import dev.patrol.rotation.RotationEngine;
 import dev.patrol.rotation.Workers;
-import dev.patrol.snowflake.SnowflakeAdmin;
+import dev.patrol.snowflake.Accounts;
 import dev.patrol.snowflake.SnowflakeAdmin.PatInfo;
 import dev.patrol.snowflake.SnowflakeException;
 import dev.patrol.vault.CasConflictException;
@@ -50,7 +50,8 @@ import io.quarkus.runtime.ShutdownEvent;
 public final class IncidentResponse implements AutoCloseable {
 
     /** What a revocation did for one connection; {@code complete} only when every step succeeded. */
-    public record Revocation(String connection, boolean suspended, List<String> removedTokens, boolean secretDestroyed,
+    public record Revocation(String connection, String account, boolean suspended, List<String> removedTokens,
+            boolean secretDestroyed,
             Boolean userDisabled, List<String> failures) {
         public boolean complete() {
             return suspended && secretDestroyed && failures.isEmpty();
@@ -68,27 +69,29 @@ public final class IncidentResponse implements AutoCloseable {
     /** A live change finishes within seconds once it sees the suspension; this is how long a revocation waits for it. */
     static final Duration WAIT_FOR_CHANGE = Duration.ofSeconds(30);
 
-    private final SnowflakeAdmin snowflake;
+    private final Accounts accounts;
     private final SecretStore store;
     private final ConnectionRegistry registry;
     private final RotationEngine rotation;
     private final AuditLog audit;
     private final Clock clock;
-    private final ExecutorService workers;
+    /** Per account, so a slow or unreachable account never delays revoking connections in another. */
+    private final Map<String, ExecutorService> workers = new java.util.LinkedHashMap<>();
     private volatile Runnable afterSuspend = () -> {
     };
 
     @Inject
-    public IncidentResponse(SnowflakeAdmin snowflake, SecretStore store, ConnectionRegistry registry, RotationEngine rotation,
+    public IncidentResponse(Accounts accounts, SecretStore store, ConnectionRegistry registry, RotationEngine rotation,
             AuditLog audit,
             Clock clock) {
-        this.snowflake = snowflake;
+        this.accounts = accounts;
         this.store = store;
         this.registry = registry;
         this.rotation = rotation;
         this.audit = audit;
         this.clock = clock;
-        this.workers = Workers.pool("patrol-incident", Math.max(rotation.settings().concurrency(), 16));
+        for (Accounts.Account a : accounts.all())
+            workers.put(a.id(), Workers.pool("patrol-incident-" + a.id(), Math.max(rotation.settings().concurrency(), 16)));
     }
 
     /** Test seam: runs right after the suspension is written, before anything else is revoked. */
@@ -106,22 +109,26 @@ public final class IncidentResponse implements AutoCloseable {
         attempt(failures, "remove tokens in Snowflake", () -> removeAll(c, removed));
         Boolean disabled = null;
         if (disableUser)
-            disabled = attempt(failures, "disable user " + c.user(), () -> snowflake.disableUser(c.user()));
+            disabled = attempt(failures, "disable user " + c.user(), () -> accounts.admin(c).disableUser(c.user()));
         boolean destroyed = attempt(failures, "destroy the secret in Vault", () -> destroy(c));
         // A change that ignored the lease (its owner stalled past it) could only have added a token
         // before seeing the suspension; look once more.
         attempt(failures, "confirm no token is left", () -> removeAll(c, removed));
-        Revocation r = new Revocation(c.name(), suspended, List.copyOf(removed), destroyed, disabled, List.copyOf(failures));
-        audit.record(new AuditLog.Event("revoke", actor, c.name(), c.user(), null, r.complete() ? "success" : "partial",
+        Revocation r = new Revocation(c.name(), c.account(), suspended, List.copyOf(removed), destroyed, disabled,
+                List.copyOf(failures));
+        audit.record(AuditLog.Event.about(c, "revoke", actor, null, r.complete() ? "success" : "partial",
                 "reason: " + reason + "; removed " + removed + (failures.isEmpty() ? "" : "; failed: " + failures)));
         return r;
     }
 
-    /** Break glass: every registered connection at once, one result each. Idempotent. */
+    /**
+     * Break glass: every registered connection at once, one result each, in registration order.
+     * Each account's connections are revoked on that account's own workers. Idempotent.
+     */
     public List<Revocation> revokeAll(String reason, String actor, boolean disableUsers) {
         List<Future<Revocation>> futures = new ArrayList<>();
         for (Connection c : registry.all())
-            futures.add(workers.submit(() -> revoke(c, reason, actor, disableUsers)));
+            futures.add(workers.get(c.account()).submit(() -> revoke(c, reason, actor, disableUsers)));
         return Workers.joinAll(futures);
     }
 
@@ -147,7 +154,7 @@ public final class IncidentResponse implements AutoCloseable {
         }
         RotationEngine.Outcome o = rotation.process(c, RotationEngine.Request.mintIfNeeded(actor));
         audit.record(
-                new AuditLog.Event("resume", actor, c.name(), c.user(), null, o.result().name().toLowerCase(), o.detail()));
+                AuditLog.Event.about(c, "resume", actor, null, o.result().name().toLowerCase(), o.detail()));
         return o;
     }
 
@@ -208,12 +215,12 @@ public final class IncidentResponse implements AutoCloseable {
         List<String> stubborn = new ArrayList<>();
         for (int round = 1; round <= ATTEMPTS; round++) {
             stubborn.clear();
-            List<PatInfo> pats = snowflake.listPats(c.user());
+            List<PatInfo> pats = accounts.admin(c).listPats(c.user());
             if (pats.stream().noneMatch(p -> !"EXPIRED".equals(p.status())))
                 return;
             for (PatInfo p : pats) {
                 try {
-                    snowflake.removePat(c.user(), p.name());
+                    accounts.admin(c).removePat(c.user(), p.name());
                     if (!removed.contains(p.name()))
                         removed.add(p.name());
                 } catch (SnowflakeException e) {
@@ -223,7 +230,7 @@ public final class IncidentResponse implements AutoCloseable {
             if (!stubborn.isEmpty())
                 Workers.sleep(Duration.ofMillis(100L * round));
         }
-        List<PatInfo> left = snowflake.listPats(c.user()).stream().filter(p -> !"EXPIRED".equals(p.status())).toList();
+        List<PatInfo> left = accounts.admin(c).listPats(c.user()).stream().filter(p -> !"EXPIRED".equals(p.status())).toList();
         if (!left.isEmpty()) {
             throw new IllegalStateException("tokens still present: " + String.join(", ", stubborn.isEmpty()
                     ? left.stream().map(PatInfo::name).toList()
@@ -252,7 +259,9 @@ public final class IncidentResponse implements AutoCloseable {
             long v = store.currentVersion(c.name());
             Instant now = clock.instant();
             try {
-                store.write(c.name(), new TokenRecord("", "", c.user(), c.role(), snowflake.account(), now, now, Map.of()), v);
+                store.write(c.name(),
+                        new TokenRecord("", "", c.user(), c.role(), accounts.of(c).endpoint().account(), now, now, Map.of()),
+                        v);
                 return;
             } catch (CasConflictException e) {
                 if (i >= ATTEMPTS * 3)
@@ -305,6 +314,6 @@ public final class IncidentResponse implements AutoCloseable {
 
     @Override
     public void close() {
-        workers.shutdownNow();
+        workers.values().forEach(ExecutorService::shutdownNow);
     }
 }

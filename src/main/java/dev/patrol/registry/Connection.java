@@ -5,10 +5,12 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * A registered CLI connection: the developer-facing name, its TYPE=SERVICE user and single role,
+ * A registered CLI connection: the developer-facing name, the id of its Snowflake account, its TYPE=SERVICE user and single
+ * role,
  * the connection parameters for {@code connections.toml}, and its effective rotation settings.
  */
-public record Connection(String name, String user, String role, Optional<String> warehouse, Optional<String> database,
+public record Connection(String name, String account, String user, String role, Optional<String> warehouse,
+        Optional<String> database,
         Optional<String> schema, Duration period, Duration grace, int daysToExpiry) {
 
     /** Connection names appear in URLs, Vault paths and TOML section names. */

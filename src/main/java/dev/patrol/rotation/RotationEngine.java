@@ -30,6 +30,7 @@ import dev.patrol.config.PatrolConfig.Rotation.Strategy;
 import dev.patrol.registry.Connection;
 import dev.patrol.registry.ConnectionRegistry;
 import dev.patrol.rotation.RotationPlanner.Plan;
+import dev.patrol.snowflake.Accounts;
 import dev.patrol.snowflake.Secret;
 import dev.patrol.snowflake.SnowflakeAdmin;
 import dev.patrol.snowflake.SnowflakeAdmin.PatInfo;
@@ -76,10 +77,11 @@ public final class RotationEngine {
     public record Outcome(String connection, Result result, String detail, List<String> removed) {
     }
 
-    public record SweepReport(boolean ran, List<Outcome> outcomes, Duration took) {
-        static SweepReport skipped() {
-            return new SweepReport(false, List.of(), Duration.ZERO);
-        }
+    /**
+     * One sweep: every account's part, run side by side. {@code ran} when any part ran; {@code took} is the wall time of
+     * the whole, each part's own is in {@code parts}.
+     */
+    public record SweepReport(boolean ran, List<Outcome> outcomes, Duration took, List<Part> parts) {
 
         public Optional<Outcome> of(String connection) {
             return outcomes.stream().filter(o -> o.connection().equals(connection)).findFirst();
@@ -103,9 +105,18 @@ public final class RotationEngine {
         }
     }
 
-    /** What the engine is configured with; {@code replicaId} names this process in leases and the sweep lock. */
-    public record Settings(Strategy strategy, int concurrency, String replicaId, Duration sweepLockTtl, Duration leaseTtl,
-            Map<String, String> clientParameters) {
+    /**
+     * One account's part of a sweep. {@code ran} is false when this replica did not sweep the account: another replica held
+     * its sweep lock, Vault did not answer, or this replica's previous sweep of the account was still running.
+     */
+    public record Part(String account, boolean ran, Duration took, String detail) {
+    }
+
+    /**
+     * What the engine is configured with; {@code replicaId} names this process in leases and the sweep locks;
+     * {@code concurrency} is per account.
+     */
+    public record Settings(Strategy strategy, int concurrency, String replicaId, Duration sweepLockTtl, Duration leaseTtl) {
     }
 
     /** The boundaries between the steps of a change, for tests that interleave replicas and requests deterministically. */
@@ -152,7 +163,7 @@ public final class RotationEngine {
     private static final Duration BACKOFF_MAX = Duration.ofHours(1);
     private static final int MAX_TOKENS = 15;
 
-    private final SnowflakeAdmin snowflake;
+    private final Accounts accounts;
     private final SecretStore store;
     private final ConnectionRegistry registry;
     private final RotationPlanner planner;
@@ -160,13 +171,12 @@ public final class RotationEngine {
     private final Clock clock;
     private final AuditLog audit;
     private final RotationMetrics metrics;
-    private final SweepLock lock;
-    private final ExecutorService workers;
+    private final Map<String, AccountSweeper> sweepers = new LinkedHashMap<>();
+    private final ExecutorService parts;
     private final ScheduledExecutorService heartbeat;
     private final Map<String, Backoff> backoff = new ConcurrentHashMap<>();
     private final AtomicBoolean stopping = new AtomicBoolean();
     private final AtomicLong calls = new AtomicLong();
-    private final AtomicBoolean sweepLockHeld = new AtomicBoolean();
     private volatile StepHook hook = (step, c) -> {
     };
 
@@ -174,10 +184,10 @@ public final class RotationEngine {
     }
 
     @Inject
-    public RotationEngine(SnowflakeAdmin snowflake, SecretStore store, ConnectionRegistry registry, Settings settings,
+    public RotationEngine(Accounts accounts, SecretStore store, ConnectionRegistry registry, Settings settings,
             Clock clock,
             AuditLog audit, RotationMetrics metrics) {
-        this.snowflake = snowflake;
+        this.accounts = accounts;
         this.store = store;
         this.registry = registry;
         this.planner = new RotationPlanner(settings.strategy());
@@ -185,8 +195,11 @@ public final class RotationEngine {
         this.clock = clock;
         this.audit = audit;
         this.metrics = metrics;
-        this.lock = new SweepLock(store, settings.replicaId(), settings.sweepLockTtl(), clock);
-        this.workers = Workers.pool("patrol-rotation", settings.concurrency());
+        for (Accounts.Account a : accounts.all()) {
+            sweepers.put(a.id(), new AccountSweeper(a.id()));
+            metrics.lastSweep(a.id());
+        }
+        this.parts = Workers.growing("patrol-sweep");
         this.heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "patrol-sweep-lock");
             t.setDaemon(true);
@@ -206,52 +219,109 @@ public final class RotationEngine {
     // ---------------------------------------------------------------- sweep
 
     /**
-     * One sweep over every connection, if this replica holds the sweep lock. The lock is renewed
-     * while the sweep runs; a replica that loses it starts no further connection.
+     * One sweep over every connection: each account's part on its own workers, side by side, so a
+     * slow or failing account holds up only its own part. A part runs if this replica holds that
+     * account's sweep lock, renewed while the part runs (a replica that loses it starts no further
+     * connection), and if this replica's previous part for the account has finished: a part that
+     * outlasts the interval delays the next sweep of its account only.
      */
     public SweepReport sweep() {
         Instant start = clock.instant();
         long startNanos = System.nanoTime();
-        try {
-            if (stopping.get() || !lock.tryAcquire())
-                return SweepReport.skipped();
-        } catch (VaultClientException e) {
-            // No Vault, no rotation: a secret nobody can store must not replace one people hold.
-            Log.warnf("Sweep skipped: %s", e.getMessage());
-            return SweepReport.skipped();
+        List<Future<PartResult>> running = new ArrayList<>();
+        for (AccountSweeper s : sweepers.values())
+            running.add(parts.submit(() -> s.sweep(start)));
+        List<PartResult> done = Workers.joinAll(running);
+        List<Outcome> outcomes = new ArrayList<>();
+        done.forEach(r -> outcomes.addAll(r.outcomes()));
+        return new SweepReport(done.stream().anyMatch(r -> r.part().ran()), List.copyOf(outcomes),
+                Duration.ofNanos(System.nanoTime() - startNanos), done.stream().map(PartResult::part).toList());
+    }
+
+    private record PartResult(Part part, List<Outcome> outcomes) {
+    }
+
+    /** One account's sweeps: its lock, its workers (as many as {@code concurrency}), and whether a part is running. */
+    private final class AccountSweeper {
+        final String account;
+        final SweepLock lock;
+        final ExecutorService workers;
+        final AtomicBoolean running = new AtomicBoolean();
+        final AtomicBoolean held = new AtomicBoolean();
+
+        AccountSweeper(String account) {
+            this.account = account;
+            this.lock = new SweepLock(store, SweepLock.name(account), settings.replicaId(), settings.sweepLockTtl(), clock);
+            this.workers = Workers.pool("patrol-rotation-" + account, settings.concurrency());
         }
-        AtomicBoolean held = sweepLockHeld;
-        held.set(true);
-        long every = Math.max(1, settings.sweepLockTtl().toMillis() / 3);
-        Future<?> renewal = heartbeat.scheduleAtFixedRate(this::renewSweepLock, every, every, TimeUnit.MILLISECONDS);
-        try {
-            List<Future<Outcome>> futures = new ArrayList<>();
-            for (Connection c : registry.all())
-                futures.add(workers.submit(() -> held.get() && !stopping.get()
-                        ? processIsolated(c, start)
-                        : new Outcome(c.name(), Result.ABANDONED, "the sweep lock was lost or patrol is stopping", List.of())));
-            List<Outcome> outcomes = Workers.joinAll(futures);
-            Duration took = Duration.ofNanos(System.nanoTime() - startNanos);
-            metrics.sweep(took);
-            return new SweepReport(true, outcomes, took);
-        } finally {
-            renewal.cancel(false);
+
+        PartResult sweep(Instant start) {
+            if (stopping.get())
+                return skipped("patrol is stopping");
+            if (!running.compareAndSet(false, true))
+                return skipped("this replica's previous sweep of the account is still running");
             try {
-                if (held.getAndSet(false))
-                    lock.release();
-            } catch (RuntimeException e) {
-                // the lock expires by itself
-                Log.debugf("Sweep lock not released: %s", PatrolException.safeMessage(e));
+                return sweepHoldingFlag(start);
+            } finally {
+                running.set(false);
+            }
+        }
+
+        private PartResult sweepHoldingFlag(Instant start) {
+            long startNanos = System.nanoTime();
+            try {
+                if (!lock.tryAcquire())
+                    return skipped("another replica holds the sweep lock");
+            } catch (VaultClientException e) {
+                // No Vault, no rotation: a secret nobody can store must not replace one people hold.
+                Log.warnf("Sweep of account %s skipped: %s", account, e.getMessage());
+                return skipped("Vault did not answer: " + PatrolException.safeMessage(e));
+            }
+            held.set(true);
+            long every = Math.max(1, settings.sweepLockTtl().toMillis() / 3);
+            Future<?> renewal = heartbeat.scheduleAtFixedRate(this::renewLock, every, every, TimeUnit.MILLISECONDS);
+            try {
+                List<Future<Outcome>> futures = new ArrayList<>();
+                for (Connection c : registry.all()) {
+                    if (!c.account().equals(account))
+                        continue;
+                    futures.add(workers.submit(() -> held.get() && !stopping.get()
+                            ? processIsolated(c, start)
+                            : new Outcome(c.name(), Result.ABANDONED, "the sweep lock was lost or patrol is stopping",
+                                    List.of())));
+                }
+                List<Outcome> outcomes = Workers.joinAll(futures);
+                Duration took = Duration.ofNanos(System.nanoTime() - startNanos);
+                metrics.sweep(account, took);
+                return new PartResult(new Part(account, true, took, outcomes.size() + " connections"), outcomes);
+            } finally {
+                renewal.cancel(false);
+                try {
+                    if (held.getAndSet(false))
+                        lock.release();
+                } catch (RuntimeException e) {
+                    // the lock expires by itself
+                    Log.debugf("Sweep lock of %s not released: %s", account, PatrolException.safeMessage(e));
+                }
+            }
+        }
+
+        private PartResult skipped(String why) {
+            return new PartResult(new Part(account, false, Duration.ZERO, why), List.of());
+        }
+
+        /** The lock's heartbeat (tests call it by hand to play a replica that stalled and lost its lock). */
+        void renewLock() {
+            if (held.get() && !lock.renew()) {
+                held.set(false);
+                Log.warnf("Sweep lock of account %s lost to another replica; starting no further connection in it", account);
             }
         }
     }
 
-    /** The sweep lock's heartbeat (tests call it by hand to play a replica that stalled and lost its lock). */
+    /** Every account's sweep-lock heartbeat, now (tests play a replica that stalled and lost its locks). */
     void renewSweepLock() {
-        if (sweepLockHeld.get() && !lock.renew()) {
-            sweepLockHeld.set(false);
-            Log.warnf("Sweep lock lost to another replica; starting no further connection in this sweep");
-        }
+        sweepers.values().forEach(AccountSweeper::renewLock);
     }
 
     private Outcome processIsolated(Connection c, Instant sweepStart) {
@@ -263,7 +333,7 @@ public final class RotationEngine {
             o = process(c, Request.SWEEP);
         } catch (RuntimeException e) {
             o = new Outcome(c.name(), Result.FAILED, PatrolException.safeMessage(e), List.of());
-            audit.record(new AuditLog.Event("rotation", "patrol", c.name(), c.user(), null, "failure", o.detail()));
+            audit.record(AuditLog.Event.about(c, "rotation", "patrol", null, "failure", o.detail()));
             Log.warnf("Rotation of %s failed: %s", c.name(), o.detail());
         }
         if (o.result() == Result.FAILED) {
@@ -275,7 +345,7 @@ public final class RotationEngine {
         } else if (o.result() != Result.BUSY && o.result() != Result.ABANDONED) {
             backoff.remove(c.name());
         }
-        metrics.outcome(c.name(), o.result());
+        metrics.outcome(c, o.result());
         return o;
     }
 
@@ -294,7 +364,7 @@ public final class RotationEngine {
             abandon(c, me);
             throw e;
         } finally {
-            store.current(c.name()).ifPresent(r -> metrics.secret(c.name(), r.value().createdAt(), r.value().expiresAt()));
+            store.current(c.name()).ifPresent(r -> metrics.secret(c, r.value().createdAt(), r.value().expiresAt()));
         }
     }
 
@@ -306,15 +376,15 @@ public final class RotationEngine {
         if (state.intent().filter(i -> i.live(now)).isPresent())
             return busy(c, state.intent().get());
 
-        String refusal = guardrail(c, snowflake.describeUser(c.user()));
+        String refusal = guardrail(c, accounts.admin(c).describeUser(c.user()));
         if (refusal != null)
             return refuse(c, refusal, state);
         if (state.blocked() != null) {
             state = writeState(c, state.withBlocked(null));
-            metrics.blocked(c.name(), false);
+            metrics.blocked(c, false);
         }
 
-        List<PatInfo> pats = snowflake.listPats(c.user());
+        List<PatInfo> pats = accounts.admin(c).listPats(c.user());
         Optional<Versioned<TokenRecord>> current = store.current(c.name());
         // The metadata read is only needed when the latest version is unreadable (destroyed or deleted).
         long version = current.map(Versioned::version).orElseGet(() -> store.currentVersion(c.name()));
@@ -378,10 +448,10 @@ public final class RotationEngine {
             } catch (CasConflictException e) {
                 // another replica recorded it at the same moment
             }
-            audit.record(new AuditLog.Event("guardrail", "patrol", c.name(), c.user(), null, "refused", reason));
+            audit.record(AuditLog.Event.about(c, "guardrail", "patrol", null, "refused", reason));
             Log.warnf("Not minting for %s: %s", c.name(), reason);
         }
-        metrics.blocked(c.name(), true);
+        metrics.blocked(c, true);
         return new Outcome(c.name(), Result.BLOCKED, reason, List.of());
     }
 
@@ -400,9 +470,10 @@ public final class RotationEngine {
         List<String> removed = removeOld(c, plan.remove());
         if (pats.stream().anyMatch(p -> p.name().equals(name))) {
             // An unrecorded token under the name to mint: nobody holds its secret.
-            snowflake.removePat(c.user(), name);
+            accounts.admin(c).removePat(c.user(), name);
         }
-        SnowflakeAdmin.Added added = snowflake.addPat(c.user(), name, c.role(), c.daysToExpiry(), RotationPlanner.comment(c));
+        SnowflakeAdmin.Added added = accounts.admin(c).addPat(c.user(), name, c.role(), c.daysToExpiry(),
+                RotationPlanner.comment(c));
         hook.at(Step.SNOWFLAKE_CHANGED, c);
         String detail = plan.reason();
         if (store(c, leased, intent, added.tokenName(), added.secret(), version)) {
@@ -414,7 +485,7 @@ public final class RotationEngine {
                 detail += "; previous token " + current.get().value().tokenName() + " removed after the " + c.graceHours()
                         + "h grace";
             }
-            audit.record(new AuditLog.Event(op == Intent.Op.MINT ? "mint" : "replace", request.requester(), c.name(), c.user(),
+            audit.record(AuditLog.Event.about(c, op == Intent.Op.MINT ? "mint" : "replace", request.requester(),
                     added.tokenName(), "success", detail));
             return new Outcome(c.name(), op == Intent.Op.MINT ? Result.MINTED : Result.REPLACED, detail, removed);
         }
@@ -434,10 +505,10 @@ public final class RotationEngine {
         Intent intent = newIntent(me, Intent.Op.ROTATE, r.tokenName(), version, before(Optional.of(current), pats));
         ConnectionState leased = acquire(c, state, intent);
         List<String> removed = removeOld(c, plan.remove());
-        SnowflakeAdmin.Rotated rotated = snowflake.rotatePat(c.user(), r.tokenName(), hours);
+        SnowflakeAdmin.Rotated rotated = accounts.admin(c).rotatePat(c.user(), r.tokenName(), hours);
         hook.at(Step.SNOWFLAKE_CHANGED, c);
         if (store(c, leased, intent, rotated.tokenName(), rotated.secret(), version)) {
-            audit.record(new AuditLog.Event("rotate", request.requester(), c.name(), c.user(), rotated.tokenName(), "success",
+            audit.record(AuditLog.Event.about(c, "rotate", request.requester(), rotated.tokenName(), "success",
                     plan.reason() + "; previous secret " + rotated.rotatedTokenName()
                             + (hours == 0 ? " expired at once" : " expires in " + hours + "h")));
             return new Outcome(c.name(), Result.ROTATED, plan.reason(), removed);
@@ -492,9 +563,9 @@ public final class RotationEngine {
 
     /** A suspension won the race: the token just made goes again, and the lease is given back; the revocation does the rest. */
     private Outcome suspendedMeanwhile(Connection c, String owner, String tokenName, List<String> removed) {
-        snowflake.removePat(c.user(), tokenName);
+        accounts.admin(c).removePat(c.user(), tokenName);
         releaseLatest(c, owner);
-        audit.record(new AuditLog.Event("remove", "patrol", c.name(), c.user(), tokenName, "removed",
+        audit.record(AuditLog.Event.about(c, "remove", "patrol", tokenName, "removed",
                 "the connection was suspended while this token was being made; nothing was stored"));
         List<String> all = new ArrayList<>(removed);
         all.add(tokenName);
@@ -558,11 +629,11 @@ public final class RotationEngine {
                         }
                     }
                 }
-                SnowflakeAdmin.Rotated again = snowflake.rotatePat(c.user(), i.tokenName(), hours);
+                SnowflakeAdmin.Rotated again = accounts.admin(c).rotatePat(c.user(), i.tokenName(), hours);
                 hook.at(Step.SNOWFLAKE_CHANGED, c);
                 if (!store(c, leased, i, again.tokenName(), again.secret(), from))
                     return suspendedMeanwhile(c, i.owner(), again.tokenName(), List.of());
-                audit.record(new AuditLog.Event("rotate", "patrol", c.name(), c.user(), again.tokenName(), "repaired",
+                audit.record(AuditLog.Event.about(c, "rotate", "patrol", again.tokenName(), "repaired",
                         "an interrupted rotation was finished; the lost secret " + again.rotatedTokenName()
                                 + (hours == 0 ? " expired at once" : " expires in " + hours + "h")));
                 return new Outcome(c.name(), Result.REPAIRED, "interrupted rotation finished", List.of());
@@ -570,8 +641,8 @@ public final class RotationEngine {
             default -> {
                 boolean made = pats.stream().anyMatch(p -> p.name().equals(i.tokenName()) && p.rotatedTo() == null);
                 if (made) {
-                    snowflake.removePat(c.user(), i.tokenName());
-                    audit.record(new AuditLog.Event("remove", "patrol", c.name(), c.user(), i.tokenName(), "removed",
+                    accounts.admin(c).removePat(c.user(), i.tokenName());
+                    audit.record(AuditLog.Event.about(c, "remove", "patrol", i.tokenName(), "removed",
                             "a token whose secret was lost in an interrupted " + i.op().name().toLowerCase() + " was removed"));
                 }
                 release(c, leased);
@@ -585,13 +656,13 @@ public final class RotationEngine {
     private void endPrevious(Connection c, Intent i) {
         if (!i.endPrevious() || i.before().tokenName() == null || i.before().tokenName().equals(i.tokenName()))
             return;
-        snowflake.removePat(c.user(), i.before().tokenName());
-        audit.record(new AuditLog.Event("remove", "patrol", c.name(), c.user(), i.before().tokenName(), "removed",
+        accounts.admin(c).removePat(c.user(), i.before().tokenName());
+        audit.record(AuditLog.Event.about(c, "remove", "patrol", i.before().tokenName(), "removed",
                 "the replaced token was ended at once (expire-previous-after=0h)"));
     }
 
     private Outcome repaired(Connection c, Intent intent, String detail) {
-        audit.record(new AuditLog.Event("repair", "patrol", c.name(), c.user(), intent.tokenName(), "repaired", detail));
+        audit.record(AuditLog.Event.about(c, "repair", "patrol", intent.tokenName(), "repaired", detail));
         return new Outcome(c.name(), Result.REPAIRED, detail, List.of());
     }
 
@@ -672,9 +743,9 @@ public final class RotationEngine {
     private List<String> removeOld(Connection c, List<String> names) {
         List<String> removed = new ArrayList<>();
         for (String name : names) {
-            snowflake.removePat(c.user(), name);
+            accounts.admin(c).removePat(c.user(), name);
             removed.add(name);
-            audit.record(new AuditLog.Event("remove", "patrol", c.name(), c.user(), name, "removed",
+            audit.record(AuditLog.Event.about(c, "remove", "patrol", name, "removed",
                     "old secret past its grace window"));
         }
         return removed;
@@ -690,18 +761,18 @@ public final class RotationEngine {
     }
 
     private void validate(Connection c, Secret secret) {
-        String role = snowflake.validate(c.user(), c.role(), secret);
+        String role = accounts.admin(c).validate(c.user(), c.role(), secret);
         if (!c.role().equals(role))
             throw new ValidationFailed("the new secret logs in with role " + role + ", not " + c.role());
     }
 
     private TokenRecord record(Connection c, String tokenName, Secret secret) {
         Instant now = clock.instant();
-        Map<String, String> params = new LinkedHashMap<>(settings.clientParameters());
+        Map<String, String> params = new LinkedHashMap<>(accounts.of(c).endpoint().clientParameters());
         c.warehouse().ifPresent(w -> params.put("warehouse", w));
         c.database().ifPresent(d -> params.put("database", d));
         c.schema().ifPresent(s -> params.put("schema", s));
-        return new TokenRecord(secret.reveal(), tokenName, c.user(), c.role(), snowflake.account(), now,
+        return new TokenRecord(secret.reveal(), tokenName, c.user(), c.role(), accounts.of(c).endpoint().account(), now,
                 now.plus(Duration.ofDays(c.daysToExpiry())), params);
     }
 
@@ -734,6 +805,7 @@ public final class RotationEngine {
     public void close() {
         stopping.set(true);
         heartbeat.shutdownNow();
-        workers.shutdownNow();
+        parts.shutdownNow();
+        sweepers.values().forEach(s -> s.workers.shutdownNow());
     }
 }

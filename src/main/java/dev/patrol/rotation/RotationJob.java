@@ -11,15 +11,15 @@ import jakarta.inject.Singleton;
 
 import dev.patrol.config.ConfigValidator;
 import dev.patrol.config.PatrolConfig;
-import dev.patrol.snowflake.SnowflakeEndpoint;
 import io.quarkus.logging.Log;
 import io.quarkus.scheduler.Scheduled;
 
 /**
- * The thin scheduled sweep: every {@code patrol.rotation.check-every}, overlapping runs skipped,
- * the first one shortly after start (so dev mode has a secret within seconds). It only triggers the
- * sweep and announces it; the work and its per-connection isolation live in {@link RotationEngine},
- * and the drift scan observes the announcement.
+ * The thin scheduled sweep: every {@code patrol.rotation.check-every}, the first one shortly after
+ * start (so dev mode has a secret within seconds). It only triggers the sweep and announces it; the
+ * work and its per-account and per-connection isolation live in {@link RotationEngine}, and the
+ * drift scan observes the announcement. Runs may overlap: an account whose previous part is still
+ * running (a slow account) is skipped by the engine, the others are swept on time.
  */
 @ApplicationScoped
 public class RotationJob {
@@ -35,7 +35,7 @@ public class RotationJob {
         this.sweeps = sweeps;
     }
 
-    @Scheduled(identity = "rotation-sweep", every = "${patrol.rotation.check-every}", delayed = "2s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(identity = "rotation-sweep", every = "${patrol.rotation.check-every}", delayed = "2s", concurrentExecution = Scheduled.ConcurrentExecution.PROCEED)
     void scheduledSweep() {
         RotationEngine.SweepReport report = engine.sweep();
         report.outcomes().stream().filter(o -> o.result() != RotationEngine.Result.UNCHANGED)
@@ -46,15 +46,14 @@ public class RotationJob {
 
     @Produces
     @Singleton
-    static RotationEngine.Settings settings(PatrolConfig config, SnowflakeEndpoint endpoint) {
+    static RotationEngine.Settings settings(PatrolConfig config) {
         Duration interval = config.rotation().checkEvery().equals("off") ? Duration.ofMinutes(5)
                 : ConfigValidator.parseInterval(config.rotation().checkEvery());
         // the lock outlives two intervals and ten minutes, and is renewed while a sweep runs
         Duration lockTtl = interval.multipliedBy(2).compareTo(Duration.ofMinutes(10)) > 0 ? interval.multipliedBy(2)
                 : Duration.ofMinutes(10);
         return new RotationEngine.Settings(config.rotation().strategy(), config.rotation().concurrency(), replicaId(), lockTtl,
-                LEASE_TTL,
-                endpoint.clientParameters());
+                LEASE_TTL);
     }
 
     private static String replicaId() {

@@ -24,6 +24,16 @@ public final class Workers {
         });
     }
 
+    /** A pool that grows as needed, for a few long waits that must not queue behind each other (one per account). */
+    public static ExecutorService growing(String name) {
+        AtomicInteger n = new AtomicInteger();
+        return Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
     /**
      * The results of work that guards its own failures, in order. A task that throws anyway is a bug,
      * reported as such. An interrupt (patrol stopping) stops the wait with an exception, never with a

@@ -70,6 +70,7 @@ public final class JdbcSnowflakeAdmin implements SnowflakeAdmin, AutoCloseable {
     private final Properties rotator;
     private final BlockingQueue<Connection> idle;
     private final Semaphore permits;
+    private final LoginBackoff logins = new LoginBackoff(System::nanoTime);
 
     /**
      * @param rotatorCredentials the rotator's user, role and key: {@code privateKey} (a PrivateKey) or
@@ -281,7 +282,7 @@ public final class JdbcSnowflakeAdmin implements SnowflakeAdmin, AutoCloseable {
                 Connection c = attempt == 1 ? idle.poll() : null;
                 try {
                     if (c == null || c.isClosed())
-                        c = driver.connect(endpoint.jdbcUrl(), rotator);
+                        c = login(operation, user);
                     T result = work.apply(c);
                     idle.offer(c);
                     return result;
@@ -295,6 +296,30 @@ public final class JdbcSnowflakeAdmin implements SnowflakeAdmin, AutoCloseable {
             }
         } finally {
             permits.release();
+        }
+    }
+
+    /**
+     * A new session of the rotator, unless logins to this account are failing: then the call fails at once (see
+     * {@link LoginBackoff}), so one unreachable account costs one login timeout, not one per call.
+     */
+    private Connection login(String operation, String user) throws SQLException {
+        LoginBackoff.Unavailable down = logins.admit();
+        if (down != null) {
+            throw new SnowflakeException(operation, user, down.code(), down.sqlState(), "account " + endpoint.account()
+                    + " unavailable: the last login failed (" + down.reason() + "); next try in "
+                    + Math.max(1, (down.retryInMillis() + 999) / 1000) + "s", null);
+        }
+        try {
+            Connection c = driver.connect(endpoint.jdbcUrl(), rotator);
+            logins.succeeded();
+            return c;
+        } catch (SQLException e) {
+            logins.failed(e.getErrorCode(), e.getSQLState() == null ? "08001" : e.getSQLState(), firstLine(e.getMessage()));
+            throw e;
+        } catch (RuntimeException e) {
+            logins.failed(0, "08001", e.getClass().getSimpleName());
+            throw e;
         }
     }
 

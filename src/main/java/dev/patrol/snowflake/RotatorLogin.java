@@ -26,12 +26,14 @@ public record RotatorLogin(String user, String role, Properties key) {
         key = copy;
     }
 
-    /** From {@code patrol.snowflake.*}; start-up validation has already named anything missing. */
-    public static RotatorLogin fromConfig(PatrolConfig.Snowflake sf) {
-        String user = sf.user().orElseThrow(() -> new ConfigurationException("patrol.snowflake.user is required"));
-        String role = sf.role().orElseThrow(() -> new ConfigurationException("patrol.snowflake.role is required"));
+    /**
+     * From one account's keys ({@code prefix} names them in errors); start-up validation has already named anything missing.
+     */
+    public static RotatorLogin fromConfig(String prefix, PatrolConfig.Snowflake sf) {
+        String user = sf.user().orElseThrow(() -> new ConfigurationException(prefix + ".user is required"));
+        String role = sf.role().orElseThrow(() -> new ConfigurationException(prefix + ".role is required"));
         var file = sf.privateKeyFile()
-                .orElseThrow(() -> new ConfigurationException("patrol.snowflake.private-key-file is required"));
+                .orElseThrow(() -> new ConfigurationException(prefix + ".private-key-file is required"));
         Properties key = new Properties();
         if (sf.privateKeyPassphrase().isPresent()) {
             // Encrypted keys: the driver decrypts them itself with its bundled BouncyCastle.
@@ -39,9 +41,9 @@ public record RotatorLogin(String user, String role, Properties key) {
             key.put("private_key_pwd", sf.privateKeyPassphrase().get());
         } else {
             try {
-                key.put("privateKey", parsePkcs8(Files.readString(file)));
+                key.put("privateKey", parsePkcs8(prefix, Files.readString(file)));
             } catch (IOException e) {
-                throw new ConfigurationException("patrol.snowflake.private-key-file cannot be read: " + e.getMessage());
+                throw new ConfigurationException(prefix + ".private-key-file cannot be read: " + e.getMessage());
             }
         }
         return new RotatorLogin(user, role, key);
@@ -50,7 +52,7 @@ public record RotatorLogin(String user, String role, Properties key) {
     /** A login with an unencrypted PKCS#8 PEM key held in memory. */
     public static RotatorLogin ofPem(String user, String role, String pem) {
         Properties key = new Properties();
-        key.put("privateKey", parsePkcs8(pem));
+        key.put("privateKey", parsePkcs8("patrol.snowflake", pem));
         return new RotatorLogin(user, role, key);
     }
 
@@ -74,16 +76,16 @@ public record RotatorLogin(String user, String role, Properties key) {
     }
 
     /** An unencrypted PKCS#8 PEM ("BEGIN PRIVATE KEY") RSA key. */
-    static PrivateKey parsePkcs8(String pem) {
+    static PrivateKey parsePkcs8(String prefix, String pem) {
         if (pem.contains("ENCRYPTED")) {
             throw new ConfigurationException(
-                    "the rotator's private key is encrypted: set patrol.snowflake.private-key-passphrase");
+                    "the rotator's private key is encrypted: set " + prefix + ".private-key-passphrase");
         }
         String body = pem.replaceAll("-----(BEGIN|END) PRIVATE KEY-----", "").replaceAll("\\s", "");
         try {
             return KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(body)));
         } catch (Exception e) {
-            throw new ConfigurationException("the rotator's private key is not an RSA PKCS#8 PEM key");
+            throw new ConfigurationException(prefix + ".private-key-file is not an RSA PKCS#8 PEM key");
         }
     }
 }

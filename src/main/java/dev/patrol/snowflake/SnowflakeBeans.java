@@ -13,11 +13,11 @@ import jakarta.inject.Singleton;
 import dev.patrol.config.PatrolConfig;
 import io.quarkus.arc.DefaultBean;
 import io.quarkus.runtime.ShutdownEvent;
-import io.quarkus.runtime.configuration.ConfigurationException;
 
 /**
- * The Snowflake side, from {@code patrol.snowflake.*} alone. Where the account is and how the
- * rotator logs in are default beans: dev and test builds point them at the emulator instead.
+ * The Snowflake side: one client per account, from {@code patrol.snowflake.*} and
+ * {@code patrol.accounts.*} alone. Where the accounts are and how the rotator logs in is a default
+ * bean: dev and test builds point it at the emulated accounts instead.
  */
 @ApplicationScoped
 public class SnowflakeBeans {
@@ -30,40 +30,29 @@ public class SnowflakeBeans {
     @Produces
     @Singleton
     @DefaultBean
-    SnowflakeEndpoint endpoint(PatrolConfig config) {
-        return endpointFromConfig(config);
-    }
-
-    @Produces
-    @Singleton
-    @DefaultBean
-    RotatorLogin rotatorLogin(PatrolConfig config) {
-        return RotatorLogin.fromConfig(config.snowflake());
-    }
-
-    @Produces
-    @Singleton
-    SnowflakeAdmin snowflakeAdmin(SnowflakeEndpoint endpoint, RotatorLogin login, PatrolConfig config) {
-        return open(new JdbcSnowflakeAdmin(endpoint.jdbc(), login.properties(), config.rotation().concurrency()));
+    AccountLogins accountLogins(PatrolConfig config) {
+        return AccountLogins.fromConfig(config);
     }
 
     /**
-     * Posture runs as the rotator, or with another role of the rotator's user ({@code patrol.posture.role}) in sessions of its
-     * own.
+     * A session pool per account, each as large as a sweep's workers in that account. Posture runs as the rotator, or with
+     * another role of the rotator's user ({@code patrol.posture.role}) in sessions of its own.
      */
     @Produces
     @Singleton
-    PostureSession postureSession(SnowflakeAdmin rotator, SnowflakeEndpoint endpoint, RotatorLogin login, PatrolConfig config) {
-        return config.posture().role()
-                .map(role -> new PostureSession(open(new JdbcSnowflakeAdmin(endpoint.jdbc(), login.withRole(role), 1)),
-                        Identifiers.normalize(role)))
-                .orElseGet(() -> new PostureSession(rotator, login.role()));
-    }
-
-    public static SnowflakeEndpoint endpointFromConfig(PatrolConfig config) {
-        PatrolConfig.Snowflake sf = config.snowflake();
-        String account = sf.account().orElseThrow(() -> new ConfigurationException("patrol.snowflake.account is required"));
-        return new SnowflakeEndpoint(account, sf.url());
+    Accounts accounts(AccountLogins logins, PatrolConfig config) {
+        List<Accounts.Account> all = new ArrayList<>();
+        for (AccountLogins.AccountLogin a : logins.all()) {
+            RotatorLogin login = a.rotator();
+            SnowflakeAdmin rotator = open(
+                    new JdbcSnowflakeAdmin(a.endpoint().jdbc(), login.properties(), config.rotation().concurrency()));
+            PostureSession posture = config.posture().role()
+                    .map(role -> new PostureSession(open(new JdbcSnowflakeAdmin(a.endpoint().jdbc(), login.withRole(role), 1)),
+                            Identifiers.normalize(role)))
+                    .orElseGet(() -> new PostureSession(rotator, login.role()));
+            all.add(new Accounts.Account(a.id(), a.endpoint(), rotator, posture));
+        }
+        return new Accounts(all);
     }
 
     private synchronized JdbcSnowflakeAdmin open(JdbcSnowflakeAdmin admin) {

@@ -6,11 +6,22 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
+import dev.patrol.config.PatrolConfig;
+import io.quarkus.runtime.configuration.ConfigurationException;
+
 /**
  * The account patrol manages and where it is: the account identifier and, when it is not the
  * default {@code https://<account>.snowflakecomputing.com}, the URL (an emulator's {@code http://host:port}).
  */
 public record SnowflakeEndpoint(String account, Optional<String> url) {
+
+    /**
+     * From one account's keys ({@code prefix} names them in errors); start-up validation has already named anything missing.
+     */
+    public static SnowflakeEndpoint fromConfig(String prefix, PatrolConfig.Snowflake sf) {
+        String account = sf.account().orElseThrow(() -> new ConfigurationException(prefix + ".account is required"));
+        return new SnowflakeEndpoint(account, sf.url());
+    }
 
     public JdbcSnowflakeAdmin.Endpoint jdbc() {
         return JdbcSnowflakeAdmin.Endpoint.of(account, url);

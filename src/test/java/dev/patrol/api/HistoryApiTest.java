@@ -163,7 +163,7 @@ class HistoryApiTest {
             assertEquals("blocked", blocked.getString("events[-1].kind"));
             assertTrue(blocked.getString("events[-1].reason").contains("SYSADMIN"));
             assertTrue(RestAssured.get("/q/metrics").asString()
-                    .contains("patrol_connection_blocked{connection=\"analyst_cli\"} 1.0"));
+                    .contains("patrol_connection_blocked{account=\"default\",connection=\"analyst_cli\"} 1.0"));
         } finally {
             snowflake.runAs("ADMIN", "ACCOUNTADMIN", "REVOKE ROLE SYSADMIN FROM USER ANALYST_CLI");
         }
@@ -172,7 +172,8 @@ class HistoryApiTest {
         assertEquals("ok", clear.getString("status"));
         assertEquals("unblocked", clear.getString("events[-1].kind"));
         assertTrue(
-                RestAssured.get("/q/metrics").asString().contains("patrol_connection_blocked{connection=\"analyst_cli\"} 0.0"));
+                RestAssured.get("/q/metrics").asString()
+                        .contains("patrol_connection_blocked{account=\"default\",connection=\"analyst_cli\"} 0.0"));
     }
 
     @Test
@@ -201,12 +202,14 @@ class HistoryApiTest {
         given().header("Authorization", "Bearer " + tokens.oncall()).get("/api/v1/drift").then().statusCode(200);
         given().header("Authorization", "Bearer " + tokens.oncall()).get("/api/v1/posture").then().statusCode(200);
         String metrics = RestAssured.get("/q/metrics").asString();
-        for (String series : List.of("patrol_secret_expires_in_seconds{connection=\"analyst_cli\"",
-                "patrol_rotation_consecutive_failures{connection=\"analyst_cli\"",
-                "patrol_connection_blocked{connection=\"analyst_cli\"",
-                "patrol_connection_suspended{connection=\"analyst_cli\"", "patrol_last_successful_sweep_seconds ",
-                "patrol_rotations_total{connection=\"analyst_cli\"", "patrol_drift_findings{kind=\"foreign-token\"",
-                "patrol_posture_failures ", "patrol_sweep_duration_seconds_count")) {
+        for (String series : List.of("patrol_secret_expires_in_seconds{account=\"default\",connection=\"analyst_cli\"",
+                "patrol_rotation_consecutive_failures{account=\"default\",connection=\"analyst_cli\"",
+                "patrol_connection_blocked{account=\"default\",connection=\"analyst_cli\"",
+                "patrol_connection_suspended{account=\"default\",connection=\"analyst_cli\"",
+                "patrol_last_successful_sweep_seconds{account=\"default\"} ",
+                "patrol_rotations_total{account=\"default\",connection=\"analyst_cli\"",
+                "patrol_drift_findings{account=\"default\",kind=\"foreign-token\"",
+                "patrol_posture_failures{account=\"default\"} ", "patrol_sweep_duration_seconds_count")) {
             assertTrue(metrics.contains(series), series + " missing from /q/metrics");
         }
         // every patrol metric the alerting rules and the dashboard read is exported under that name
@@ -217,7 +220,7 @@ class HistoryApiTest {
                 assertTrue(metrics.contains("\n" + name), name + " (used in " + file + ") is not exported at /q/metrics");
             }
         }
-        double last = metrics.lines().filter(l -> l.startsWith("patrol_last_successful_sweep_seconds "))
+        double last = metrics.lines().filter(l -> l.startsWith("patrol_last_successful_sweep_seconds{account=\"default\"} "))
                 .mapToDouble(l -> Double.parseDouble(l.split(" ")[1]))
                 .findFirst().orElseThrow();
         assertTrue(Math.abs(last - Instant.now().getEpochSecond()) < 300, "the sweep in setUp set it: " + last);

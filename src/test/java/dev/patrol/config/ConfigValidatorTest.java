@@ -73,7 +73,7 @@ class ConfigValidatorTest {
     @Test
     void perConnectionOverridesAreChecked() {
         List<String> problems = ConfigValidator.problems(config(Map.of("patrol.devservices.enabled", "true",
-                "patrol.connections.fast.user", "FAST_CLI",
+                "patrol.connections.fast.account", "default", "patrol.connections.fast.user", "FAST_CLI",
                 "patrol.connections.fast.role", "FAST_ROLE",
                 "patrol.connections.fast.days-to-expiry", "7")), LaunchMode.TEST);
         assertEquals(1, problems.size(), problems.toString());
@@ -99,7 +99,8 @@ class ConfigValidatorTest {
     void connectionsWhoseTokensCouldCollideAreRefused() {
         Map<String, String> m = new HashMap<>(Map.of("patrol.devservices.enabled", "true",
                 "patrol.connections.analyst.user", "ANALYST_SVC", "patrol.connections.analyst.role", "ANALYST_ROLE",
-                "patrol.connections.analyst_xl.user", "analyst_svc", "patrol.connections.analyst_xl.role", "ANALYST_ROLE"));
+                "patrol.connections.analyst_xl.user", "analyst_svc", "patrol.connections.analyst_xl.role", "ANALYST_ROLE",
+                "patrol.connections.analyst.account", "default", "patrol.connections.analyst_xl.account", "default"));
         List<String> problems = ConfigValidator.problems(config(m), LaunchMode.TEST);
         assertEquals(
                 List.of("patrol.connections analyst, analyst_xl share one Snowflake user (ANALYST_SVC); each connection needs"
@@ -110,11 +111,78 @@ class ConfigValidatorTest {
         assertEquals(List.of(), ConfigValidator.problems(config(m), LaunchMode.TEST), "a user each: no overlap possible");
 
         m.putAll(Map.of("patrol.connections.a-b.user", "AB1", "patrol.connections.a-b.role", "R",
-                "patrol.connections.a_b.user", "AB2", "patrol.connections.a_b.role", "R"));
+                "patrol.connections.a_b.user", "AB2", "patrol.connections.a_b.role", "R", "patrol.connections.a-b.account",
+                "default", "patrol.connections.a_b.account", "second"));
         problems = ConfigValidator.problems(config(m), LaunchMode.TEST);
         assertEquals(1, problems.size(), problems.toString());
         assertTrue(problems.get(0).startsWith("patrol.connections a-b, a_b: their token names collide (PATROL_A_B)"),
                 problems.get(0));
+    }
+
+    @Test
+    void theSameUserInTwoAccountsIsTwoUsers() {
+        Map<String, String> m = new HashMap<>(Map.of("patrol.devservices.enabled", "true",
+                "patrol.connections.analyst.user", "ANALYST_SVC", "patrol.connections.analyst.role", "ANALYST_ROLE",
+                "patrol.connections.analyst_eu.user", "ANALYST_SVC", "patrol.connections.analyst_eu.role", "ANALYST_ROLE",
+                "patrol.connections.analyst.account", "default", "patrol.connections.analyst_eu.account", "second"));
+        assertEquals(List.of(), ConfigValidator.problems(config(m), LaunchMode.TEST));
+    }
+
+    /** Real accounts as an operator would write them; the key files need not exist for validation. */
+    static Map<String, String> twoAccounts() {
+        Map<String, String> m = new HashMap<>(Map.of("patrol.vault.address", "https://vault.example", "patrol.vault.token",
+                "s.x", "patrol.snowflake.account", "ACME-PROD", "patrol.snowflake.user", "PATROL_ROTATOR",
+                "patrol.snowflake.role", "PATROL_ROTATOR_ROLE", "patrol.snowflake.private-key-file", "/keys/prod.p8"));
+        m.putAll(Map.of("patrol.accounts.eu.account", "ACME-EU", "patrol.accounts.eu.user", "PATROL_ROTATOR",
+                "patrol.accounts.eu.role", "PATROL_ROTATOR_ROLE", "patrol.accounts.eu.private-key-file", "/keys/eu.p8"));
+        m.putAll(Map.of("patrol.connections.analyst.account", "default", "patrol.connections.analyst.user", "ANALYST_CLI",
+                "patrol.connections.analyst.role", "ANALYST_CLI_ROLE", "patrol.connections.analyst_eu.account", "eu",
+                "patrol.connections.analyst_eu.user", "ANALYST_CLI", "patrol.connections.analyst_eu.role", "ANALYST_CLI_ROLE"));
+        return m;
+    }
+
+    @Test
+    void severalAccountsAreValidatedTogether() {
+        assertEquals(List.of(), ConfigValidator.problems(config(twoAccounts()), LaunchMode.NORMAL));
+
+        Map<String, String> m = twoAccounts();
+        m.remove("patrol.connections.analyst.account");
+        m.put("patrol.connections.analyst_eu.account", "apac");
+        m.put("patrol.accounts.dup.account", "acme-eu");
+        m.put("patrol.accounts.Bad.url", "http://snowflake.example:8080");
+        m.put("patrol.accounts.default.account", "ACME-OTHER");
+        List<String> problems = ConfigValidator.problems(config(m), LaunchMode.NORMAL);
+        String all = String.join("\n", problems);
+        for (String expected : List.of(
+                "patrol.connections.analyst.account is required: patrol manages several accounts",
+                "patrol.connections.analyst_eu.account is 'apac', which is not a configured account",
+                "the accounts dup, eu name the same Snowflake account (ACME-EU)",
+                "patrol.accounts.Bad: account ids must match",
+                "patrol.accounts.Bad.url http://snowflake.example:8080 is plain http",
+                "patrol.accounts.dup.user is required", "patrol.accounts.dup.private-key-file is required",
+                "the account 'default' is configured twice")) {
+            assertTrue(all.contains(expected), () -> "missing '" + expected + "' in:\n" + all);
+        }
+    }
+
+    @Test
+    void aSingleAccountNeedsNoAccountOnItsConnections() {
+        Map<String, String> m = twoAccounts();
+        m.keySet().removeIf(k -> k.startsWith("patrol.accounts.") || k.contains("analyst_eu"));
+        m.remove("patrol.connections.analyst.account");
+        assertEquals(List.of(), ConfigValidator.problems(config(m), LaunchMode.NORMAL));
+        // only patrol.accounts: the one account there is, whatever its id
+        Map<String, String> only = twoAccounts();
+        only.keySet().removeIf(k -> k.startsWith("patrol.snowflake.") || k.startsWith("patrol.connections.analyst."));
+        only.remove("patrol.connections.analyst_eu.account");
+        assertEquals(List.of(), ConfigValidator.problems(config(only), LaunchMode.NORMAL));
+    }
+
+    @Test
+    void devServicesRefuseARealAccountUnderAnyId() {
+        String all = String.join("\n", ConfigValidator.problems(config(Map.of("patrol.devservices.enabled", "true",
+                "patrol.accounts.eu.account", "ACME-EU")), LaunchMode.TEST));
+        assertTrue(all.contains("together with real Snowflake or Vault settings (patrol.accounts.eu)"), all);
     }
 
     @Test
@@ -133,7 +201,9 @@ class ConfigValidatorTest {
         String bad = "X\"; DROP USER ADMIN; --";
         String all = String.join("\n", ConfigValidator.problems(config(Map.of("patrol.devservices.enabled", "true",
                 "patrol.connections.one.user", bad, "patrol.connections.one.role", "R",
-                "patrol.connections.two.user", bad, "patrol.connections.two.role", "R")), LaunchMode.TEST));
+                "patrol.connections.two.user", bad, "patrol.connections.two.role", "R", "patrol.connections.one.account",
+                "second",
+                "patrol.connections.two.account", "second")), LaunchMode.TEST));
         assertTrue(all.contains("patrol.connections one, two share one Snowflake user;"), all);
         assertFalse(all.contains("DROP USER"), all);
     }

@@ -33,7 +33,8 @@ class DriftDetectorTest {
     DriftDetector detector(Map<String, String> actions) {
         Map<String, PatrolConfig.Drift.Action> byKind = new java.util.HashMap<>();
         actions.forEach((k, v) -> byKind.put(k, PatrolConfig.Drift.Action.valueOf(v.toUpperCase(java.util.Locale.ROOT))));
-        return new DriftDetector(f.admin(), f.store(), new ConnectionRegistry(List.of(cli)), new AuditLog(f.clock()), f.clock(),
+        return new DriftDetector(f.accounts(), f.store(), new ConnectionRegistry(List.of(cli)), new AuditLog(f.clock()),
+                f.clock(),
                 new DriftDetector.Actions(byKind),
                 new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
     }

@@ -17,8 +17,8 @@ import dev.patrol.drift.PostureChecker.Status;
 import dev.patrol.registry.Connection;
 import dev.patrol.registry.ConnectionRegistry;
 import dev.patrol.rotation.RotationTestAccess;
+import dev.patrol.snowflake.Accounts;
 import dev.patrol.snowflake.JdbcSnowflakeAdmin;
-import dev.patrol.snowflake.PostureSession;
 import dev.patrol.snowflake.SnowflakeEndpoint;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
@@ -41,7 +41,8 @@ class PostureCheckerTest {
         p.put("role", "SECURITYADMIN");
         SnowflakeEndpoint endpoint = new SnowflakeEndpoint("PATROLDEV", Optional.of(f.snowflake().url()));
         try (JdbcSnowflakeAdmin admin = new JdbcSnowflakeAdmin(endpoint.jdbc(), p, 2)) {
-            return new PostureChecker(new PostureSession(admin, "SECURITYADMIN"), new ConnectionRegistry(List.of(cli)),
+            return new PostureChecker(Accounts.single("default", endpoint, admin, "SECURITYADMIN"),
+                    new ConnectionRegistry(List.of(cli)),
                     f.clock(), new SimpleMeterRegistry()).check();
         }
     }
@@ -88,7 +89,7 @@ class PostureCheckerTest {
 
     @Test
     void theLeastPrivilegedRotatorCannotReadPoliciesAndSaysSo() {
-        PostureChecker.Report r = new PostureChecker(new PostureSession(f.admin(), "PATROL_ROTATOR_ROLE"),
+        PostureChecker.Report r = new PostureChecker(f.accounts(),
                 new ConnectionRegistry(List.of(cli)), f.clock(), new SimpleMeterRegistry()).check();
         Map<String, PostureChecker.Check> m = byName(r);
         assertEquals(Status.UNKNOWN, m.get("person-users-cannot-use-pats").status());

@@ -33,7 +33,7 @@ class RevocationTimingBenchmark {
             List<Connection> connections = RotationTestAccess.addCliUsers(f.snowflake(), "INC", n);
             RotationEngine engine = f.engine(connections, Strategy.ROTATE, 16);
             engine.sweep();
-            try (IncidentResponse incidents = new IncidentResponse(f.admin(), f.store(), new ConnectionRegistry(connections),
+            try (IncidentResponse incidents = new IncidentResponse(f.accounts(), f.store(), new ConnectionRegistry(connections),
                     engine,
                     new AuditLog(f.clock()), f.clock())) {
                 Connection one = connections.get(0);

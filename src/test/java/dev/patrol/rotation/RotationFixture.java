@@ -71,7 +71,7 @@ final class RotationFixture implements AutoCloseable, AfterEachCallback {
     }
 
     static Connection connection(String name, String user, String role) {
-        return new Connection(name, user, role, Optional.of("ANALYST_WH"), Optional.empty(), Optional.empty(),
+        return new Connection(name, "default", user, role, Optional.of("ANALYST_WH"), Optional.empty(), Optional.empty(),
                 Duration.ofDays(7),
                 Duration.ofHours(24), 30);
     }
@@ -103,12 +103,17 @@ final class RotationFixture implements AutoCloseable, AfterEachCallback {
 
     RotationEngine engine(List<Connection> connections, Strategy strategy, SnowflakeAdmin a, SecretStore s, int concurrency,
             Duration lockTtl) {
-        RotationEngine e = new RotationEngine(a, s, new ConnectionRegistry(connections),
+        RotationEngine e = new RotationEngine(accounts(a), s, new ConnectionRegistry(connections),
                 new RotationEngine.Settings(strategy, concurrency,
-                        "test-" + UUID.randomUUID().toString().substring(0, 8), lockTtl, LEASE, endpoint.clientParameters()),
+                        "test-" + UUID.randomUUID().toString().substring(0, 8), lockTtl, LEASE),
                 clock, new AuditLog(clock), new RotationMetrics(meters, clock));
         closeables.add(e::close);
         return e;
+    }
+
+    /** The fixture's one account, {@code default}, with {@code admin} as the rotator's client. */
+    dev.patrol.snowflake.Accounts accounts(SnowflakeAdmin admin) {
+        return dev.patrol.snowflake.Accounts.single("default", endpoint, admin, "PATROL_ROTATOR_ROLE");
     }
 
     /** Registers another CLI identity the way operators do: the setup script with other names. */
@@ -169,7 +174,7 @@ final class RotationFixture implements AutoCloseable, AfterEachCallback {
 
     /** Incident response over this fixture's Snowflake and Vault, sharing {@code engine} (resume mints through it). */
     dev.patrol.incident.IncidentResponse incidents(RotationEngine engine, Connection... connections) {
-        dev.patrol.incident.IncidentResponse r = new dev.patrol.incident.IncidentResponse(admin, store,
+        dev.patrol.incident.IncidentResponse r = new dev.patrol.incident.IncidentResponse(accounts(admin), store,
                 new ConnectionRegistry(List.of(connections)), engine, new AuditLog(clock), clock);
         closeables.add(r);
         return r;

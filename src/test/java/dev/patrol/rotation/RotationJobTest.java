@@ -53,7 +53,7 @@ class RotationJobTest {
             assertEquals("ANALYST_CLI_ROLE", rs.getString(1));
         }
         RestAssured.when().get("/q/metrics").then().statusCode(200)
-                .body(containsString("patrol_secret_expires_in_seconds{connection=\"analyst_cli\"}"))
+                .body(containsString("patrol_secret_expires_in_seconds{account=\"default\",connection=\"analyst_cli\"}"))
                 .body(containsString("patrol_sweep_duration_seconds_count"))
                 .body(not(containsString(r.token())));
     }

@@ -18,40 +18,54 @@ class RotationMetricsTest {
     final RotationMetrics metrics = new RotationMetrics(registry,
             Clock.fixed(Instant.parse("2026-03-01T10:00:00Z"), ZoneOffset.UTC));
 
+    static final dev.patrol.registry.Connection CLI = RotationFixture.analystCli();
+
     double gauge(String name) {
         return registry.get(name).tag("connection", "analyst_cli").gauge().value();
     }
 
     @Test
     void failuresInARowSurviveBackOffAndEndWithAnyOtherOutcome() {
-        metrics.outcome("analyst_cli", RotationEngine.Result.FAILED);
-        metrics.outcome("analyst_cli", RotationEngine.Result.BACKING_OFF);
-        metrics.outcome("analyst_cli", RotationEngine.Result.FAILED);
+        metrics.outcome(CLI, RotationEngine.Result.FAILED);
+        metrics.outcome(CLI, RotationEngine.Result.BACKING_OFF);
+        metrics.outcome(CLI, RotationEngine.Result.FAILED);
         assertEquals(2, gauge("patrol.rotation.consecutive.failures"));
-        metrics.outcome("analyst_cli", RotationEngine.Result.UNCHANGED);
+        metrics.outcome(CLI, RotationEngine.Result.UNCHANGED);
         assertEquals(0, gauge("patrol.rotation.consecutive.failures"));
     }
 
     @Test
     void suspendedAndBlockedAreZeroOrOne() {
-        metrics.outcome("analyst_cli", RotationEngine.Result.SUSPENDED);
+        metrics.outcome(CLI, RotationEngine.Result.SUSPENDED);
         assertEquals(1, gauge("patrol.connection.suspended"));
-        metrics.outcome("analyst_cli", RotationEngine.Result.BACKING_OFF);
+        metrics.outcome(CLI, RotationEngine.Result.BACKING_OFF);
         assertEquals(1, gauge("patrol.connection.suspended"), "back-off does not look at the connection");
-        metrics.outcome("analyst_cli", RotationEngine.Result.MINTED);
+        metrics.outcome(CLI, RotationEngine.Result.MINTED);
         assertEquals(0, gauge("patrol.connection.suspended"));
-        metrics.blocked("analyst_cli", true);
+        metrics.blocked(CLI, true);
         assertEquals(1, gauge("patrol.connection.blocked"));
         assertEquals(1, registry.get("patrol.connections.blocked").gauge().value());
-        metrics.blocked("analyst_cli", false);
+        metrics.blocked(CLI, false);
         assertEquals(0, gauge("patrol.connection.blocked"));
     }
 
     @Test
-    void lastSweepIsZeroUntilOneCompletes() {
-        assertEquals(0, registry.get("patrol.last.successful.sweep.seconds").gauge().value());
-        metrics.sweep(Duration.ofSeconds(3));
+    void lastSweepIsZeroUntilOneCompletesPerAccount() {
+        metrics.lastSweep("default");
+        metrics.lastSweep("second");
+        assertEquals(0, registry.get("patrol.last.successful.sweep.seconds").tag("account", "default").gauge().value());
+        metrics.sweep("default", Duration.ofSeconds(3));
         assertEquals(Instant.parse("2026-03-01T10:00:00Z").getEpochSecond(),
-                registry.get("patrol.last.successful.sweep.seconds").gauge().value());
+                registry.get("patrol.last.successful.sweep.seconds").tag("account", "default").gauge().value());
+        assertEquals(0, registry.get("patrol.last.successful.sweep.seconds").tag("account", "second").gauge().value(),
+                "a sweep of one account says nothing about another");
+    }
+
+    @Test
+    void perConnectionSeriesNameTheirAccount() {
+        metrics.outcome(CLI, RotationEngine.Result.MINTED);
+        assertEquals(1, registry.get("patrol.rotations").tags("connection", "analyst_cli", "account", "default", "outcome",
+                "minted").counter().count());
+        assertEquals(0, registry.get("patrol.connection.suspended").tags("account", "default").gauge().value());
     }
 }

@@ -57,7 +57,7 @@ class RotationPlannerTest {
         assertEquals(Kind.ROTATE, plan(r, pats, Map.of(), T0.plus(Duration.ofDays(7))).kind());
         assertEquals(Kind.REPLACE, new RotationPlanner(Strategy.ADD_REMOVE)
                 .plan(c, r, pats, ConnectionState.NONE, T0.plus(Duration.ofDays(7)), false).kind());
-        Connection longPeriod = new Connection("analyst_cli", "ANALYST_CLI", "ANALYST_CLI_ROLE", Optional.empty(),
+        Connection longPeriod = new Connection("analyst_cli", "default", "ANALYST_CLI", "ANALYST_CLI_ROLE", Optional.empty(),
                 Optional.empty(),
                 Optional.empty(), Duration.ofDays(60), Duration.ofHours(24), 30);
         // period longer than the lifetime: rotate when expiry is within period + grace

@@ -311,7 +311,8 @@ class RotationRaceTest {
         assertThrows(SQLException.class, () -> f.loginRole("ANALYST_CLI", second), "add-remove: the leaked secret is dead");
         assertStoredSecretWorks();
         // a replacement forced by a changed lifetime, under strategy rotate
-        Connection longer = new Connection(cli.name(), cli.user(), cli.role(), cli.warehouse(), cli.database(), cli.schema(),
+        Connection longer = new Connection(cli.name(), cli.account(), cli.user(), cli.role(), cli.warehouse(), cli.database(),
+                cli.schema(),
                 cli.period(),
                 cli.grace(), 45);
         String third = record().token();

@@ -21,6 +21,9 @@ public final class RotationTestAccess {
 
         SnowflakeAdmin admin();
 
+        /** The fixture's one account ({@code default}) with its admin. */
+        dev.patrol.snowflake.Accounts accounts();
+
         SecretStore store();
 
         AdjustableClock clock();
@@ -67,6 +70,11 @@ public final class RotationTestAccess {
                 return f.snowflake;
             }
 
+            public dev.patrol.snowflake.Accounts accounts() {
+                return f.accounts(f.admin);
+            }
+
+            @Override
             public SnowflakeAdmin admin() {
                 return f.admin;
             }

@@ -74,12 +74,12 @@ class SetupScriptTest {
             p.put("role", "PATROL_POSTURE_ROLE");
             var endpoint = new dev.patrol.snowflake.SnowflakeEndpoint("PATROLDEV", java.util.Optional.of(f.emulator.url()));
             try (var securityAdmin = new dev.patrol.snowflake.JdbcSnowflakeAdmin(endpoint.jdbc(), p, 1)) {
-                var cli = new dev.patrol.registry.Connection("analyst_cli", "ANALYST_CLI", "ANALYST_CLI_ROLE",
+                var cli = new dev.patrol.registry.Connection("analyst_cli", "default", "ANALYST_CLI", "ANALYST_CLI_ROLE",
                         java.util.Optional.empty(),
                         java.util.Optional.empty(), java.util.Optional.empty(), java.time.Duration.ofDays(7),
                         java.time.Duration.ofHours(24), 30);
                 var report = new dev.patrol.drift.PostureChecker(
-                        new dev.patrol.snowflake.PostureSession(securityAdmin, "PATROL_POSTURE_ROLE"),
+                        dev.patrol.snowflake.Accounts.single("default", endpoint, securityAdmin, "PATROL_POSTURE_ROLE"),
                         new dev.patrol.registry.ConnectionRegistry(List.of(cli)), f.clock,
                         new io.micrometer.core.instrument.simple.SimpleMeterRegistry()).check();
                 assertEquals(0, report.failures(), report.toString());
