@@ -179,6 +179,8 @@ public final class RotationEngine {
     private final AtomicLong calls = new AtomicLong();
     private volatile StepHook hook = (step, c) -> {
     };
+    private volatile java.util.function.Consumer<Part> partHook = part -> {
+    };
 
     private record Backoff(int failures, Instant next) {
     }
@@ -214,6 +216,11 @@ public final class RotationEngine {
     /** Test seam: called at every step boundary of every change. */
     public void onStep(StepHook hook) {
         this.hook = hook;
+    }
+
+    /** Test seam: called when an account's part of a sweep has finished, and the next may start. */
+    public void onPartDone(java.util.function.Consumer<Part> hook) {
+        this.partHook = hook;
     }
 
     // ---------------------------------------------------------------- sweep
@@ -260,11 +267,14 @@ public final class RotationEngine {
                 return skipped("patrol is stopping");
             if (!running.compareAndSet(false, true))
                 return skipped("this replica's previous sweep of the account is still running");
+            PartResult r;
             try {
-                return sweepHoldingFlag(start);
+                r = sweepHoldingFlag(start);
             } finally {
                 running.set(false);
             }
+            partHook.accept(r.part());
+            return r;
         }
 
         private PartResult sweepHoldingFlag(Instant start) {

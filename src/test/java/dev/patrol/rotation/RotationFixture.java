@@ -71,7 +71,12 @@ final class RotationFixture implements AutoCloseable, AfterEachCallback {
     }
 
     static Connection connection(String name, String user, String role) {
-        return new Connection(name, "default", user, role, Optional.of("ANALYST_WH"), Optional.empty(), Optional.empty(),
+        return connection(name, "default", user, role);
+    }
+
+    /** A connection in the account with id {@code account} ({@code default} or {@code second}, see {@link #second()}). */
+    static Connection connection(String name, String account, String user, String role) {
+        return new Connection(name, account, user, role, Optional.of("ANALYST_WH"), Optional.empty(), Optional.empty(),
                 Duration.ofDays(7),
                 Duration.ofHours(24), 30);
     }
@@ -114,6 +119,82 @@ final class RotationFixture implements AutoCloseable, AfterEachCallback {
     /** The fixture's one account, {@code default}, with {@code admin} as the rotator's client. */
     dev.patrol.snowflake.Accounts accounts(SnowflakeAdmin admin) {
         return dev.patrol.snowflake.Accounts.single("default", endpoint, admin, "PATROL_ROTATOR_ROLE");
+    }
+
+    private SnowflakeEmulator second;
+    private SnowflakeEndpoint secondEndpoint;
+    private SnowflakeAdmin secondAdmin;
+
+    /** A second emulated account, PATROLDEV2 (id {@code second}), seeded the same way; started on first use. */
+    synchronized SnowflakeEmulator second() {
+        if (second == null) {
+            second = SnowflakeEmulator.start("PATROLDEV2", "127.0.0.1", 0, clock);
+            closeables.add(second);
+            SnowflakeSeed.apply(second, "ADMIN", "patrol-dev", RsaKeys.publicKeyValue(ROTATOR_KEY));
+            secondEndpoint = new SnowflakeEndpoint("PATROLDEV2", Optional.of(second.url()));
+            Properties creds = new Properties();
+            creds.put("user", "PATROL_ROTATOR");
+            creds.put("role", "PATROL_ROTATOR_ROLE");
+            creds.put("privateKey", ROTATOR_KEY.getPrivate());
+            JdbcSnowflakeAdmin jdbc = new JdbcSnowflakeAdmin(secondEndpoint.jdbc(), creds,
+                    Integer.getInteger("bench.concurrency", 8));
+            closeables.add(jdbc);
+            secondAdmin = jdbc;
+        }
+        return second;
+    }
+
+    /** The rotator's client in the second account. */
+    SnowflakeAdmin secondAdmin() {
+        second();
+        return secondAdmin;
+    }
+
+    /** Both accounts, {@code default} and {@code second}, with these rotator clients. */
+    dev.patrol.snowflake.Accounts bothAccounts(SnowflakeAdmin defaultAdmin, SnowflakeAdmin secondAdmin) {
+        second();
+        return new dev.patrol.snowflake.Accounts(List.of(
+                new dev.patrol.snowflake.Accounts.Account("default", endpoint, defaultAdmin,
+                        new dev.patrol.snowflake.PostureSession(defaultAdmin, "PATROL_ROTATOR_ROLE")),
+                new dev.patrol.snowflake.Accounts.Account("second", secondEndpoint, secondAdmin,
+                        new dev.patrol.snowflake.PostureSession(secondAdmin, "PATROL_ROTATOR_ROLE"))));
+    }
+
+    /** An engine over the given accounts. */
+    RotationEngine engine(List<Connection> connections, Strategy strategy, dev.patrol.snowflake.Accounts accounts,
+            int concurrency) {
+        RotationEngine e = new RotationEngine(accounts, store, new ConnectionRegistry(connections),
+                new RotationEngine.Settings(strategy, concurrency, "test-" + UUID.randomUUID().toString().substring(0, 8),
+                        Duration.ofMinutes(10), LEASE),
+                clock, new AuditLog(clock), new RotationMetrics(meters, clock));
+        closeables.add(e::close);
+        return e;
+    }
+
+    /** Incident response over the given accounts. */
+    dev.patrol.incident.IncidentResponse incidents(RotationEngine engine, dev.patrol.snowflake.Accounts accounts,
+            SecretStore s, List<Connection> connections) {
+        dev.patrol.incident.IncidentResponse r = new dev.patrol.incident.IncidentResponse(accounts, s,
+                new ConnectionRegistry(connections), engine, new AuditLog(clock), clock);
+        closeables.add(r);
+        return r;
+    }
+
+    /** Logs in with a PAT to the given account's emulator; returns CURRENT_ROLE() or throws. */
+    static String loginRole(SnowflakeEmulator account, String user, String secret) throws SQLException {
+        Properties p = new Properties();
+        p.put("user", user);
+        p.put("authenticator", "PROGRAMMATIC_ACCESS_TOKEN");
+        p.put("token", secret);
+        p.put("disablePlatformDetection", "true");
+        p.put("JDBC_QUERY_RESULT_FORMAT", "JSON");
+        p.put("loginTimeout", "10");
+        try (var c = new SnowflakeDriver().connect(account.jdbcUrl(), p);
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT CURRENT_ROLE()")) {
+            rs.next();
+            return rs.getString(1);
+        }
     }
 
     /** Registers another CLI identity the way operators do: the setup script with other names. */
@@ -192,7 +273,9 @@ final class RotationFixture implements AutoCloseable, AfterEachCallback {
 
     @Override
     public void close() {
-        for (AutoCloseable c : closeables) {
+        // the last made first: engines and incident response before the clients they use, clients before emulators
+        for (var it = new java.util.ArrayDeque<>(closeables).descendingIterator(); it.hasNext();) {
+            AutoCloseable c = it.next();
             try {
                 c.close();
             } catch (Exception e) {

@@ -1,0 +1,212 @@
+package dev.patrol.rotation;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import dev.patrol.config.PatrolConfig;
+import dev.patrol.config.PatrolConfig.Rotation.Strategy;
+import dev.patrol.drift.DriftDetector;
+import dev.patrol.drift.PostureChecker;
+import dev.patrol.incident.IncidentResponse;
+import dev.patrol.registry.Connection;
+import dev.patrol.registry.ConnectionRegistry;
+import dev.patrol.snowflake.Accounts;
+import dev.patrol.snowflake.SnowflakeAdmin;
+import dev.patrol.vault.SecretStore;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
+/**
+ * Two accounts, one of them hanging or refusing logins: the other's rotations, revocations and
+ * reports go on as if it were alone. Latches hold the sick account at a known step; nothing sleeps.
+ */
+class AccountIsolationTest {
+
+    static final long WAIT_SECONDS = 30;
+
+    @RegisterExtension
+    final RotationFixture f = new RotationFixture();
+
+    /** Two connections in {@code default}, one in {@code second} (the seeded ANALYST_CLI of each account). */
+    List<Connection> connections() {
+        f.addCliUser("A2_CLI", "A2_ROLE");
+        return List.of(RotationFixture.connection("a1", "default", "ANALYST_CLI", "ANALYST_CLI_ROLE"),
+                RotationFixture.connection("a2", "default", "A2_CLI", "A2_ROLE"),
+                RotationFixture.connection("b1", "second", "ANALYST_CLI", "ANALYST_CLI_ROLE"));
+    }
+
+    /** An admin whose named calls wait for {@code release} (after counting down {@code entered}) while {@code hold} is set. */
+    static SnowflakeAdmin holding(SnowflakeAdmin real, Set<String> methods, CountDownLatch entered, CountDownLatch release,
+            java.util.concurrent.atomic.AtomicBoolean hold) {
+        return (SnowflakeAdmin) Proxy.newProxyInstance(SnowflakeAdmin.class.getClassLoader(),
+                new Class<?>[] { SnowflakeAdmin.class },
+                (proxy, method, args) -> {
+                    if (hold.get() && methods.contains(method.getName())) {
+                        entered.countDown();
+                        assertTrue(release.await(WAIT_SECONDS, TimeUnit.SECONDS), "the test never released the account");
+                    }
+                    try {
+                        return method.invoke(real, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+
+    @Test
+    void aHangingAccountHoldsUpOnlyItsOwnPartOfTheSweep() throws Exception {
+        List<Connection> all = connections();
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        var hold = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Accounts accounts = f.bothAccounts(f.admin,
+                holding(f.secondAdmin(), Set.of("describeUser"), entered, release, hold));
+        RotationEngine engine = f.engine(all, Strategy.ROTATE, accounts, 4);
+        CountDownLatch defaultSwept = new CountDownLatch(1);
+        engine.onPartDone(part -> {
+            if (part.account().equals("default"))
+                defaultSwept.countDown();
+        });
+
+        CompletableFuture<RotationEngine.SweepReport> first = CompletableFuture.supplyAsync(engine::sweep);
+        assertTrue(entered.await(WAIT_SECONDS, TimeUnit.SECONDS), "the second account's part started");
+        assertTrue(defaultSwept.await(WAIT_SECONDS, TimeUnit.SECONDS), "the default account's part finished");
+        assertTrue(f.store.current("a1").isPresent() && f.store.current("a2").isPresent(), "and minted its connections");
+        assertFalse(first.isDone(), "the sweep as a whole waits for the hanging account");
+
+        // The next sweep does not wait: it sweeps default again and skips the part still running.
+        RotationEngine.SweepReport next = engine.sweep();
+        Map<String, RotationEngine.Part> parts = next.parts().stream()
+                .collect(Collectors.toMap(RotationEngine.Part::account, p -> p));
+        assertTrue(parts.get("default").ran(), parts.toString());
+        assertFalse(parts.get("second").ran(), parts.toString());
+        assertTrue(parts.get("second").detail().contains("still running"), parts.toString());
+        assertEquals(Set.of("a1", "a2"),
+                next.outcomes().stream().map(RotationEngine.Outcome::connection).collect(Collectors.toSet()));
+
+        hold.set(false);
+        release.countDown();
+        RotationEngine.SweepReport done = first.get(WAIT_SECONDS, TimeUnit.SECONDS);
+        assertEquals(RotationEngine.Result.MINTED, done.of("b1").orElseThrow().result());
+        assertTrue(done.parts().stream().allMatch(RotationEngine.Part::ran), done.parts().toString());
+
+        // Each record names its own account, and each secret logs in there only.
+        var b1 = f.store.current("b1").orElseThrow().value();
+        assertEquals("PATROLDEV2", b1.account());
+        assertEquals(String.valueOf(f.second().port()), b1.parameters().get("port"));
+        assertEquals("PATROLDEV", f.store.current("a1").orElseThrow().value().account());
+        assertEquals("ANALYST_CLI_ROLE", RotationFixture.loginRole(f.second(), "ANALYST_CLI", b1.token()));
+        assertThrows(SQLException.class, () -> f.loginRole("ANALYST_CLI", b1.token()), "the other account knows no such token");
+    }
+
+    @Test
+    void refusedLoginsInOneAccountFailFastThereAndTheOtherRotates() {
+        List<Connection> all = List.of(RotationFixture.connection("a1", "default", "ANALYST_CLI", "ANALYST_CLI_ROLE"),
+                RotationFixture.connection("b1", "second", "ANALYST_CLI", "ANALYST_CLI_ROLE"),
+                RotationFixture.connection("b2", "second", "B2_CLI", "B2_ROLE"),
+                RotationFixture.connection("b3", "second", "B3_CLI", "B3_ROLE"));
+        f.second().faults().refuseLogins(true);
+        // one worker per account, so the second account's connections are tried one after another
+        RotationEngine engine = f.engine(all, Strategy.ROTATE, f.bothAccounts(f.admin, f.secondAdmin()), 1);
+
+        RotationEngine.SweepReport r = engine.sweep();
+        assertEquals(RotationEngine.Result.MINTED, r.of("a1").orElseThrow().result());
+        for (String b : List.of("b1", "b2", "b3"))
+            assertEquals(RotationEngine.Result.FAILED, r.of(b).orElseThrow().result(), r.outcomes().toString());
+        long rotatorLogins = f.second().logins().stream().filter(l -> l.loginName().equals("PATROL_ROTATOR")).count();
+        assertEquals(1, rotatorLogins, "one refused login, then the account is known to be unavailable");
+        assertTrue(r.of("b3").orElseThrow().detail().contains("account PATROLDEV2 unavailable: the last login failed"),
+                r.of("b3").orElseThrow().detail());
+    }
+
+    @Test
+    void revokeAllRevokesTheHealthyAccountWhileAnotherHangs() throws Exception {
+        List<Connection> all = connections();
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        var hold = new java.util.concurrent.atomic.AtomicBoolean(false);
+        Accounts accounts = f.bothAccounts(f.admin, holding(f.secondAdmin(), Set.of("listPats"), entered, release, hold));
+        RotationEngine engine = f.engine(all, Strategy.ROTATE, accounts, 4);
+        engine.sweep();
+        Map<String, String> secrets = all.stream()
+                .collect(Collectors.toMap(Connection::name, c -> f.store.current(c.name()).orElseThrow().value().token()));
+
+        CountDownLatch defaultDestroyed = new CountDownLatch(2);
+        SecretStore watched = (SecretStore) Proxy.newProxyInstance(SecretStore.class.getClassLoader(),
+                new Class<?>[] { SecretStore.class }, (proxy, method, args) -> {
+                    try {
+                        return method.invoke(f.store, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    } finally {
+                        if (method.getName().equals("destroyAll") && !args[0].equals("b1"))
+                            defaultDestroyed.countDown();
+                    }
+                });
+        IncidentResponse incidents = f.incidents(engine, accounts, watched, all);
+        hold.set(true);
+        CompletableFuture<List<IncidentResponse.Revocation>> revoking = CompletableFuture
+                .supplyAsync(() -> incidents.revokeAll("drill", "oncall", false));
+        assertTrue(entered.await(WAIT_SECONDS, TimeUnit.SECONDS), "the second account's revocation started");
+        assertTrue(defaultDestroyed.await(WAIT_SECONDS, TimeUnit.SECONDS), "the default account's secrets were destroyed");
+        assertFalse(revoking.isDone());
+        for (String a : List.of("a1", "a2")) {
+            String user = all.stream().filter(c -> c.name().equals(a)).findFirst().orElseThrow().user();
+            assertThrows(SQLException.class, () -> f.loginRole(user, secrets.get(a)), a + " is dead while the other hangs");
+        }
+
+        release.countDown();
+        List<IncidentResponse.Revocation> done = revoking.get(WAIT_SECONDS, TimeUnit.SECONDS);
+        assertTrue(done.stream().allMatch(IncidentResponse.Revocation::complete), done.toString());
+        assertEquals(Map.of("a1", "default", "a2", "default", "b1", "second"),
+                done.stream().collect(Collectors.toMap(IncidentResponse.Revocation::connection,
+                        IncidentResponse.Revocation::account)));
+        assertThrows(SQLException.class, () -> RotationFixture.loginRole(f.second(), "ANALYST_CLI", secrets.get("b1")));
+    }
+
+    @Test
+    void driftAndPostureAreReportedPerAccount() {
+        List<Connection> all = List.of(RotationFixture.connection("a1", "default", "ANALYST_CLI", "ANALYST_CLI_ROLE"),
+                RotationFixture.connection("b1", "second", "ANALYST_CLI", "ANALYST_CLI_ROLE"));
+        Accounts accounts = f.bothAccounts(f.admin, f.secondAdmin());
+        f.engine(all, Strategy.ROTATE, accounts, 2).sweep();
+        // a hand-made token in the second account only: same user name, other account
+        f.second().runAs("ADMIN", "ACCOUNTADMIN",
+                "ALTER USER ANALYST_CLI ADD PAT HANDMADE ROLE_RESTRICTION = 'ANALYST_CLI_ROLE'");
+
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        DriftDetector.Report drift = new DriftDetector(accounts, f.store, new ConnectionRegistry(all),
+                new dev.patrol.audit.AuditLog(f.clock), f.clock, new DriftDetector.Actions(Map.of()), meters).scan();
+        assertEquals(List.of("second/b1/HANDMADE"), drift.findings().stream()
+                .filter(x -> x.kind() == PatrolConfig.Drift.Kind.FOREIGN_TOKEN)
+                .map(x -> x.account() + "/" + x.connection() + "/" + x.token()).toList());
+        assertEquals(1, meters.get("patrol.drift.findings").tags("account", "second", "kind", "foreign-token").gauge().value());
+        assertEquals(0,
+                meters.get("patrol.drift.findings").tags("account", "default", "kind", "foreign-token").gauge().value());
+
+        PostureChecker.Report posture = new PostureChecker(accounts, new ConnectionRegistry(all), f.clock, meters).check();
+        Map<String, Long> perAccount = posture.checks().stream()
+                .filter(c -> c.check().equals("person-users-cannot-use-pats"))
+                .collect(Collectors.groupingBy(PostureChecker.Check::account, Collectors.counting()));
+        assertEquals(Map.of("default", 1L, "second", 1L), perAccount, "the account-wide checks run once in each account");
+        assertEquals(Set.of("default", "second"), posture.checks().stream()
+                .filter(c -> c.check().equals("cli-user-is-service-with-one-role")).map(PostureChecker.Check::account)
+                .collect(Collectors.toSet()));
+        assertTrue(meters.find("patrol.posture.unknown").tags("account", "second").gauge() != null);
+    }
+}
