@@ -116,7 +116,7 @@
     }
     const head = el('div', { class: 'head' }, el('span', { class: 'name' }, h.connection),
       el('span', { class: 'status ' + h.status, 'data-status': h.status }, LABELS[h.status] || h.status),
-      el('span', { class: 'detail' }, h.user + ' / ' + h.role));
+      el('span', { class: 'detail', 'data-account': h.account }, (h.account ? h.account + ': ' : '') + h.user + ' / ' + h.role));
     if (h.current) {
       head.append(el('span', { class: 'detail' }, h.current.token_name + ' (v' + h.current.version + '), expires ' + h.current.expires_at
         + ' — in ' + Math.floor((Date.parse(h.current.expires_at) - Date.parse(h.now)) / DAY) + ' days'));

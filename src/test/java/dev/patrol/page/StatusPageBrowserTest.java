@@ -176,6 +176,8 @@ class StatusPageBrowserTest {
         signIn(tokens.oncall());
         waiting().until(d -> "ok".equals(status()));
         assertEquals("ok", driver.findElement(By.cssSelector(".card[data-connection='analyst_cli'] .status")).getText());
+        assertTrue(driver.findElement(By.cssSelector(".card[data-connection='analyst_cli'] .detail[data-account='default']"))
+                .getText().startsWith("default: ANALYST_CLI"), "the card names the connection's account");
         int before = bars();
         assertTrue(before >= 1, "the minted token is drawn");
         assertEquals(tokens.oncall(),
