@@ -10,7 +10,6 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 
 import jakarta.inject.Inject;
 
@@ -19,6 +18,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import dev.patrol.devservices.DevServices;
+import dev.patrol.devservices.snowflake.PatLogin;
 import dev.patrol.devservices.snowflake.SnowflakeEmulator;
 import dev.patrol.devservices.vault.VaultSeed;
 import dev.patrol.rotation.RotationEngine;
@@ -28,7 +28,6 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.RestAssured;
 import io.restassured.response.Response;
-import net.snowflake.client.api.driver.SnowflakeDriver;
 
 /**
  * The whole service with the two emulated accounts of dev services and a connection in each, as dev
@@ -80,19 +79,7 @@ class MultiAccountApiTest {
     }
 
     static String role(SnowflakeEmulator account, String secret) throws SQLException {
-        Properties p = new Properties();
-        p.put("user", "ANALYST_CLI");
-        p.put("authenticator", "PROGRAMMATIC_ACCESS_TOKEN");
-        p.put("token", secret);
-        p.put("disablePlatformDetection", "true");
-        p.put("JDBC_QUERY_RESULT_FORMAT", "JSON");
-        p.put("loginTimeout", "10");
-        try (var c = new SnowflakeDriver().connect(account.jdbcUrl(), p);
-                var s = c.createStatement();
-                var rs = s.executeQuery("SELECT CURRENT_ROLE()")) {
-            rs.next();
-            return rs.getString(1);
-        }
+        return PatLogin.currentRole(account, "ANALYST_CLI", secret);
     }
 
     String toml(String connection) {

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.patrol.config.PatrolConfig;
 import dev.patrol.config.PatrolConfig.Rotation.Strategy;
+import dev.patrol.devservices.snowflake.PatLogin;
 import dev.patrol.drift.DriftDetector;
 import dev.patrol.drift.PostureChecker;
 import dev.patrol.incident.IncidentResponse;
@@ -50,22 +51,36 @@ class AccountIsolationTest {
                 RotationFixture.connection("b1", "second", "ANALYST_CLI", "ANALYST_CLI_ROLE"));
     }
 
+    /** What runs before a call (null: nothing) and after it (null: nothing, even when the call failed). */
+    interface Around {
+        void run(String method, Object[] args) throws Exception;
+    }
+
+    /** {@code real} seen through {@code type}, with {@code before} and {@code after} around every call. */
+    static <T> T around(Class<T> type, T real, Around before, Around after) {
+        return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] { type }, (proxy, method, args) -> {
+            if (before != null)
+                before.run(method.getName(), args);
+            try {
+                return method.invoke(real, args);
+            } catch (InvocationTargetException e) {
+                throw e.getCause();
+            } finally {
+                if (after != null)
+                    after.run(method.getName(), args);
+            }
+        }));
+    }
+
     /** An admin whose named calls wait for {@code release} (after counting down {@code entered}) while {@code hold} is set. */
     static SnowflakeAdmin holding(SnowflakeAdmin real, Set<String> methods, CountDownLatch entered, CountDownLatch release,
             java.util.concurrent.atomic.AtomicBoolean hold) {
-        return (SnowflakeAdmin) Proxy.newProxyInstance(SnowflakeAdmin.class.getClassLoader(),
-                new Class<?>[] { SnowflakeAdmin.class },
-                (proxy, method, args) -> {
-                    if (hold.get() && methods.contains(method.getName())) {
-                        entered.countDown();
-                        assertTrue(release.await(WAIT_SECONDS, TimeUnit.SECONDS), "the test never released the account");
-                    }
-                    try {
-                        return method.invoke(real, args);
-                    } catch (InvocationTargetException e) {
-                        throw e.getCause();
-                    }
-                });
+        return around(SnowflakeAdmin.class, real, (method, args) -> {
+            if (hold.get() && methods.contains(method)) {
+                entered.countDown();
+                assertTrue(release.await(WAIT_SECONDS, TimeUnit.SECONDS), "the test never released the account");
+            }
+        }, null);
     }
 
     @Test
@@ -110,7 +125,7 @@ class AccountIsolationTest {
         assertEquals("PATROLDEV2", b1.account());
         assertEquals(String.valueOf(f.second().port()), b1.parameters().get("port"));
         assertEquals("PATROLDEV", f.store.current("a1").orElseThrow().value().account());
-        assertEquals("ANALYST_CLI_ROLE", RotationFixture.loginRole(f.second(), "ANALYST_CLI", b1.token()));
+        assertEquals("ANALYST_CLI_ROLE", PatLogin.currentRole(f.second(), "ANALYST_CLI", b1.token()));
         assertThrows(SQLException.class, () -> f.loginRole("ANALYST_CLI", b1.token()), "the other account knows no such token");
     }
 
@@ -147,17 +162,10 @@ class AccountIsolationTest {
                 .collect(Collectors.toMap(Connection::name, c -> f.store.current(c.name()).orElseThrow().value().token()));
 
         CountDownLatch defaultDestroyed = new CountDownLatch(2);
-        SecretStore watched = (SecretStore) Proxy.newProxyInstance(SecretStore.class.getClassLoader(),
-                new Class<?>[] { SecretStore.class }, (proxy, method, args) -> {
-                    try {
-                        return method.invoke(f.store, args);
-                    } catch (InvocationTargetException e) {
-                        throw e.getCause();
-                    } finally {
-                        if (method.getName().equals("destroyAll") && !args[0].equals("b1"))
-                            defaultDestroyed.countDown();
-                    }
-                });
+        SecretStore watched = around(SecretStore.class, f.store, null, (method, args) -> {
+            if (method.equals("destroyAll") && !args[0].equals("b1"))
+                defaultDestroyed.countDown();
+        });
         IncidentResponse incidents = f.incidents(engine, accounts, watched, all);
         hold.set(true);
         CompletableFuture<List<IncidentResponse.Revocation>> revoking = CompletableFuture
@@ -176,7 +184,7 @@ class AccountIsolationTest {
         assertEquals(Map.of("a1", "default", "a2", "default", "b1", "second"),
                 done.stream().collect(Collectors.toMap(IncidentResponse.Revocation::connection,
                         IncidentResponse.Revocation::account)));
-        assertThrows(SQLException.class, () -> RotationFixture.loginRole(f.second(), "ANALYST_CLI", secrets.get("b1")));
+        assertThrows(SQLException.class, () -> PatLogin.currentRole(f.second(), "ANALYST_CLI", secrets.get("b1")));
     }
 
     @Test

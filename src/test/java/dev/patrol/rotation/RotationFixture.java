@@ -1,9 +1,7 @@
 package dev.patrol.rotation;
 
 import java.security.KeyPair;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,7 +32,6 @@ import dev.patrol.vault.VaultPaths;
 import dev.patrol.vault.VaultSecretStore;
 import dev.patrol.vault.VaultSession;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import net.snowflake.client.api.driver.SnowflakeDriver;
 
 /**
  * Both emulators, seeded as in dev mode, with patrol's real Snowflake client (JDBC, key pair) and
@@ -180,23 +177,6 @@ final class RotationFixture implements AutoCloseable, AfterEachCallback {
         return r;
     }
 
-    /** Logs in with a PAT to the given account's emulator; returns CURRENT_ROLE() or throws. */
-    static String loginRole(SnowflakeEmulator account, String user, String secret) throws SQLException {
-        Properties p = new Properties();
-        p.put("user", user);
-        p.put("authenticator", "PROGRAMMATIC_ACCESS_TOKEN");
-        p.put("token", secret);
-        p.put("disablePlatformDetection", "true");
-        p.put("JDBC_QUERY_RESULT_FORMAT", "JSON");
-        p.put("loginTimeout", "10");
-        try (var c = new SnowflakeDriver().connect(account.jdbcUrl(), p);
-                Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT CURRENT_ROLE()")) {
-            rs.next();
-            return rs.getString(1);
-        }
-    }
-
     /** Registers another CLI identity the way operators do: the setup script with other names. */
     void addCliUser(String user, String role) {
         SnowflakeSeed.runScript(snowflake, "ADMIN", SnowflakeSeed.setupScript(), Map.of("cli_user", user, "cli_role", role,
@@ -211,19 +191,7 @@ final class RotationFixture implements AutoCloseable, AfterEachCallback {
 
     /** Logs in with a PAT as a developer's client would; returns CURRENT_ROLE() or throws. */
     String loginRole(String user, String secret) throws SQLException {
-        Properties p = new Properties();
-        p.put("user", user);
-        p.put("authenticator", "PROGRAMMATIC_ACCESS_TOKEN");
-        p.put("token", secret);
-        p.put("disablePlatformDetection", "true");
-        p.put("JDBC_QUERY_RESULT_FORMAT", "JSON");
-        p.put("loginTimeout", "10");
-        try (var c = new SnowflakeDriver().connect(endpoint.jdbc().jdbcUrl(), p);
-                Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT CURRENT_ROLE()")) {
-            rs.next();
-            return rs.getString(1);
-        }
+        return dev.patrol.devservices.snowflake.PatLogin.currentRole(snowflake, user, secret);
     }
 
     /** The token name a secret belongs to (SYSTEM$DECODE_PAT), or null for an unknown secret. */
