@@ -7,8 +7,9 @@
 # JAVA_OPTS defaults to what the JVM in the container image gets (deploy/docker/Dockerfile): the
 # image's run-java.sh defaults under the 512 MiB limit of deploy/kubernetes/patrol.yaml (-XX:MaxRAM
 # stands in for the limit), then the Dockerfile's GC_CONTAINER_OPTIONS and JAVA_OPTS_APPEND, read
-# from it; like run-java.sh it starts the JVM in the application's directory. "started" is the time
-# of Quarkus's started line (its log timestamp), "ready" the first 200 from /q/health/ready.
+# from it; like run-java.sh it starts the JVM in the application's directory, where ./mvnw package
+# wrote app-cds.jsa. "started" is the time of Quarkus's started line (its log timestamp), "ready"
+# the first 200 from /q/health/ready.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 runs="${1:-5}"
