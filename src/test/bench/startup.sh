@@ -4,17 +4,28 @@
 # "started" line, seconds to /q/health/ready answering UP (which includes a Snowflake login and a
 # Vault lookup), and the resident set size once ready.
 #   usage: src/test/bench/startup.sh [runs]      (default 5)
-# JAVA_OPTS defaults to the garbage collector the container image uses (deploy/docker/Dockerfile).
+# JAVA_OPTS defaults to what the JVM in the container image gets (deploy/docker/Dockerfile): the
+# image's run-java.sh defaults under the 512 MiB limit of deploy/kubernetes/patrol.yaml (-XX:MaxRAM
+# stands in for the limit), then the Dockerfile's GC_CONTAINER_OPTIONS and JAVA_OPTS_APPEND, read
+# from it; like run-java.sh it starts the JVM in the application's directory, where ./mvnw package
+# wrote app-cds.jsa. "started" is the time of Quarkus's started line (its log timestamp), "ready"
+# the first 200 from /q/health/ready.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 runs="${1:-5}"
+dockerfile_env() { sed -n "s/^ *$1=\"\([^\"]*\)\".*/\1/p" deploy/docker/Dockerfile; }
+image_defaults="-XX:MaxRAM=512m -XX:MaxRAMPercentage=50.0 -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:GCTimeRatio=4 -XX:AdaptiveSizePolicyWeight=90 -XX:+ExitOnOutOfMemoryError"
+JAVA_OPTS="${JAVA_OPTS-$image_defaults $(dockerfile_env GC_CONTAINER_OPTIONS) $(dockerfile_env JAVA_OPTS_APPEND)}"
+export SNOWFLAKE_DISABLE_PLATFORM_DETECTION=true SNOWFLAKE_DISABLE_MINICORE=true
+echo "JAVA_OPTS=$JAVA_OPTS"
+app="$PWD/target/quarkus-app"
 work="$(mktemp -d)"
 emu=""
 trap '[ -z "$emu" ] || { kill "$emu" 2>/dev/null; wait "$emu" 2>/dev/null; }; rm -rf "$work"' EXIT
 
 PATROL_DEVSERVICES_SNOWFLAKE_ROTATOR_KEY_FILE="$work/rotator.p8" java -jar target/patrol-emulators.jar >"$work/emulators.log" 2>&1 &
 emu=$!
-until grep -q '^patrol emulators ready' "$work/emulators.log"; do kill -0 "$emu"; sleep 0.1; done
+until grep -qs '^patrol emulators ready' "$work/emulators.log"; do kill -0 "$emu"; sleep 0.1; done
 sf=$(sed -n 's/^patrol emulators ready: snowflake \(\S*\) vault \(\S*\)$/\1/p' "$work/emulators.log")
 vault=$(sed -n 's/^patrol emulators ready: snowflake \(\S*\) vault \(\S*\)$/\2/p' "$work/emulators.log")
 token=$(sed -n 's/^  Vault dev token for patrol: //p' "$work/emulators.log")
@@ -27,21 +38,23 @@ for i in $(seq 1 "$runs"); do
   PATROL_SNOWFLAKE_ACCOUNT=PATROLDEV PATROL_SNOWFLAKE_URL="$sf" PATROL_SNOWFLAKE_USER=PATROL_ROTATOR \
   PATROL_SNOWFLAKE_ROLE=PATROL_ROTATOR_ROLE PATROL_SNOWFLAKE_PRIVATE_KEY_FILE="$work/rotator.p8" \
   PATROL_VAULT_ADDRESS="$vault" PATROL_VAULT_TOKEN="$token" QUARKUS_HTTP_PORT=$port QUARKUS_HTTP_HOST=127.0.0.1 \
-    java ${JAVA_OPTS:--XX:+UseSerialGC} -Dpatrol.connections.analyst_cli.user=ANALYST_CLI -Dpatrol.connections.analyst_cli.role=ANALYST_CLI_ROLE \
-    -jar target/quarkus-app/quarkus-run.jar >"$work/patrol-$i.log" 2>&1 &
+    bash -c 'cd "$1" && shift && exec java "$@"' - "$app" $JAVA_OPTS \
+    -Dpatrol.connections.analyst_cli.user=ANALYST_CLI -Dpatrol.connections.analyst_cli.role=ANALYST_CLI_ROLE \
+    -jar quarkus-run.jar >"$work/patrol-$i.log" 2>&1 &
   pid=$!
-  started=""
   ready=""
+  # a probe sent during the first login is answered only once the login is: the started time is
+  # therefore read from the log line's own timestamp afterwards, not from this loop
   while [ -z "$ready" ]; do
     kill -0 "$pid"
-    if [ -z "$started" ] && grep -q ' started in ' "$work/patrol-$i.log"; then started=$(awk -v a="$(now)" -v b="$t0" 'BEGIN {print a - b}'); fi
     if curl -sf -o /dev/null "http://127.0.0.1:$port/q/health/ready"; then
       ready=$(awk -v a="$(now)" -v b="$t0" 'BEGIN {print a - b}')
-      [ -n "$started" ] || started=$ready
     else
       sleep 0.02
     fi
   done
+  stamp=$(sed -n 's/^\([0-9-]* [0-9:]*\),\([0-9]*\) .* started in .*/\1.\2/p' "$work/patrol-$i.log" | head -1)
+  started=$(awk -v a="$(date -d "$stamp" +%s.%N)" -v b="$t0" 'BEGIN {print a - b}')
   rss=$(awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$pid/status")
   t1=$(now)
   kill "$pid"; wait "$pid" 2>/dev/null || true

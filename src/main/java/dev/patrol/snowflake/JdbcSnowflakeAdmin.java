@@ -61,7 +61,9 @@ public final class JdbcSnowflakeAdmin implements SnowflakeAdmin, AutoCloseable {
         // DriverManager loads every JDBC driver the first time it is asked. patrol never asks it (see
         // the class comment), but Quarkus does when its class loader closes (dev mode, tests), and
         // loading the 99 MB driver from a closing class loader held up shutdown for over a minute.
-        // Asked once here, it has nothing left to load then.
+        // Asked once here, it has nothing left to load then. In production the driver may still be
+        // loading on its own thread (DriverPreload): wait for it, never initialize it from two threads.
+        DriverPreload.await();
         DriverManager.getDrivers();
     }
 
