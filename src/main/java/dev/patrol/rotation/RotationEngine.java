@@ -271,6 +271,11 @@ public final class RotationEngine {
             PartResult r;
             try {
                 r = sweepHoldingFlag(start);
+            } catch (RuntimeException e) {
+                // A failure outside the per-connection guard (an unreadable lock document, a bug) costs this
+                // account's part only; the other accounts' outcomes are still reported.
+                Log.warnf("Sweep of account %s failed: %s", account, PatrolException.safeMessage(e));
+                r = skipped("the sweep of the account failed: " + PatrolException.safeMessage(e));
             } finally {
                 running.set(false);
             }

@@ -1,6 +1,7 @@
 package dev.patrol.rotation;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.reflect.InvocationTargetException;
@@ -89,5 +90,27 @@ class SweepPartsTest {
         assertEquals(Result.UNCHANGED, report.of("analyst_cli").orElseThrow().result(), report.outcomes().toString());
         assertEquals("", f.store.state(SweepLock.NAME).orElseThrow().value().get("holder"),
                 "the next part released its lock");
+    }
+
+    /**
+     * A part that fails outside its per-connection guard (here an unreadable sweep lock of the second account, as a
+     * hand-edited lock document makes it) costs that account's part only: the other account's outcomes are reported.
+     */
+    @Test
+    void aPartFailingOutsideItsConnectionsCostsOnlyItsAccount() {
+        List<Connection> all = List.of(RotationFixture.connection("a1", "default", "ANALYST_CLI", "ANALYST_CLI_ROLE"),
+                RotationFixture.connection("b1", "second", "ANALYST_CLI", "ANALYST_CLI_ROLE"));
+        f.store.writeState(SweepLock.name("second"), java.util.Map.of("holder", "someone", "expires_at", "soon"), 0);
+        RotationEngine engine = f.engine(all, Strategy.ROTATE, f.bothAccounts(f.admin, f.secondAdmin()), 2);
+
+        RotationEngine.SweepReport report = engine.sweep();
+
+        assertEquals(Result.MINTED, report.of("a1").orElseThrow().result(), report.toString());
+        RotationEngine.Part second = report.parts().stream().filter(p -> p.account().equals("second")).findFirst()
+                .orElseThrow();
+        assertFalse(second.ran(), second.toString());
+        assertTrue(second.detail().contains("DateTimeParseException"), second.detail());
+        assertTrue(f.store.current("b1").isEmpty());
+        assertTrue(report.ran());
     }
 }
