@@ -79,6 +79,8 @@ public final class DriftDetector {
     /** Per account and kind: the last scan's findings. */
     private final Map<String, Map<Kind, AtomicInteger>> counts = new ConcurrentHashMap<>();
     private final ExecutorService scanners = Workers.growing("patrol-drift");
+    /** Per account: whether a scan of it is running. */
+    private final Map<String, java.util.concurrent.atomic.AtomicBoolean> scanning = new ConcurrentHashMap<>();
 
     @Inject
     public DriftDetector(Accounts accounts, SecretStore store, ConnectionRegistry registry, AuditLog audit, Clock clock,
@@ -116,25 +118,42 @@ public final class DriftDetector {
         return r;
     }
 
-    /** Each account's connections in turn, the accounts side by side: a slow account delays only its own findings. */
+    /**
+     * Each account's connections in turn, the accounts side by side: a slow account delays only its own findings. An
+     * account whose previous scan is still running is not scanned again (sweeps overlap, and each is followed by a scan):
+     * its connections are reported as not scanned, and no further thread waits on it.
+     */
     private Report scanAll() {
         List<Future<List<Finding>>> perAccount = new ArrayList<>();
         for (Accounts.Account a : accounts.all()) {
             List<Connection> mine = registry.all().stream().filter(c -> c.account().equals(a.id())).toList();
+            var busy = scanning.computeIfAbsent(a.id(), id -> new java.util.concurrent.atomic.AtomicBoolean());
+            if (!busy.compareAndSet(false, true)) {
+                perAccount.add(java.util.concurrent.CompletableFuture.completedFuture(mine.stream()
+                        .map(c -> new Finding(Kind.SCAN_FAILED, c.name(), c.account(), c.user(), null,
+                                "not scanned: the previous scan of account " + a.id() + " is still running", Action.REPORT,
+                                "reported"))
+                        .toList()));
+                continue;
+            }
             perAccount.add(scanners.submit(() -> {
-                List<Finding> out = new ArrayList<>();
-                for (Connection c : mine) {
-                    try {
-                        scan(c, out);
-                    } catch (SnowflakeException e) {
-                        out.add(new Finding(Kind.SCAN_FAILED, c.name(), c.account(), c.user(), null, e.getMessage(),
-                                Action.REPORT, "reported"));
-                    } catch (RuntimeException e) {
-                        out.add(new Finding(Kind.SCAN_FAILED, c.name(), c.account(), c.user(), null,
-                                PatrolException.safeMessage(e), Action.REPORT, "reported"));
+                try {
+                    List<Finding> out = new ArrayList<>();
+                    for (Connection c : mine) {
+                        try {
+                            scan(c, out);
+                        } catch (SnowflakeException e) {
+                            out.add(new Finding(Kind.SCAN_FAILED, c.name(), c.account(), c.user(), null, e.getMessage(),
+                                    Action.REPORT, "reported"));
+                        } catch (RuntimeException e) {
+                            out.add(new Finding(Kind.SCAN_FAILED, c.name(), c.account(), c.user(), null,
+                                    PatrolException.safeMessage(e), Action.REPORT, "reported"));
+                        }
                     }
+                    return out;
+                } finally {
+                    busy.set(false);
                 }
-                return out;
             }));
         }
         List<Finding> all = new ArrayList<>();

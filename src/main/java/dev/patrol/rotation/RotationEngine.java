@@ -254,7 +254,8 @@ public final class RotationEngine {
         final SweepLock lock;
         final ExecutorService workers;
         final AtomicBoolean running = new AtomicBoolean();
-        final AtomicBoolean held = new AtomicBoolean();
+        /** The running part's hold on the lock; null between parts. */
+        volatile Hold current;
 
         AccountSweeper(String account) {
             this.account = account;
@@ -270,6 +271,11 @@ public final class RotationEngine {
             PartResult r;
             try {
                 r = sweepHoldingFlag(start);
+            } catch (RuntimeException e) {
+                // A failure outside the per-connection guard (an unreadable lock document, a bug) costs this
+                // account's part only; the other accounts' outcomes are still reported.
+                Log.warnf("Sweep of account %s failed: %s", account, PatrolException.safeMessage(e));
+                r = skipped("the sweep of the account failed: " + PatrolException.safeMessage(e));
             } finally {
                 running.set(false);
             }
@@ -287,15 +293,18 @@ public final class RotationEngine {
                 Log.warnf("Sweep of account %s skipped: %s", account, e.getMessage());
                 return skipped("Vault did not answer: " + PatrolException.safeMessage(e));
             }
-            held.set(true);
+            // Each part's hold is its own: a heartbeat of an earlier part still waiting on Vault, whose renewal
+            // fails because that part released the lock, must not take this part's hold away.
+            Hold hold = new Hold();
+            current = hold;
             long every = Math.max(1, settings.sweepLockTtl().toMillis() / 3);
-            Future<?> renewal = heartbeat.scheduleAtFixedRate(this::renewLock, every, every, TimeUnit.MILLISECONDS);
+            Future<?> renewal = heartbeat.scheduleAtFixedRate(hold::renew, every, every, TimeUnit.MILLISECONDS);
             try {
                 List<Future<Outcome>> futures = new ArrayList<>();
                 for (Connection c : registry.all()) {
                     if (!c.account().equals(account))
                         continue;
-                    futures.add(workers.submit(() -> held.get() && !stopping.get()
+                    futures.add(workers.submit(() -> hold.held.get() && !stopping.get()
                             ? processIsolated(c, start)
                             : new Outcome(c.name(), Result.ABANDONED, "the sweep lock was lost or patrol is stopping",
                                     List.of())));
@@ -306,8 +315,9 @@ public final class RotationEngine {
                 return new PartResult(new Part(account, true, took, outcomes.size() + " connections"), outcomes);
             } finally {
                 renewal.cancel(false);
+                current = null;
                 try {
-                    if (held.getAndSet(false))
+                    if (hold.held.getAndSet(false))
                         lock.release();
                 } catch (RuntimeException e) {
                     // the lock expires by itself
@@ -320,11 +330,23 @@ public final class RotationEngine {
             return new PartResult(new Part(account, false, Duration.ZERO, why), List.of());
         }
 
-        /** The lock's heartbeat (tests call it by hand to play a replica that stalled and lost its lock). */
+        /** The running part's lock heartbeat (tests call it by hand to play a replica that stalled and lost its lock). */
         void renewLock() {
-            if (held.get() && !lock.renew()) {
-                held.set(false);
-                Log.warnf("Sweep lock of account %s lost to another replica; starting no further connection in it", account);
+            Hold h = current;
+            if (h != null)
+                h.renew();
+        }
+
+        /** One part's hold on the account's sweep lock, renewed by that part's heartbeat only. */
+        final class Hold {
+            final AtomicBoolean held = new AtomicBoolean(true);
+
+            void renew() {
+                if (held.get() && !lock.renew()) {
+                    held.set(false);
+                    Log.warnf("Sweep lock of account %s lost to another replica; starting no further connection in it",
+                            account);
+                }
             }
         }
     }

@@ -67,18 +67,26 @@ public final class JdbcSnowflakeAdmin implements SnowflakeAdmin, AutoCloseable {
         DriverManager.getDrivers();
     }
 
-    private final Driver driver = new SnowflakeDriver();
+    private final Driver driver;
     private final Endpoint endpoint;
     private final Properties rotator;
     private final BlockingQueue<Connection> idle;
     private final Semaphore permits;
-    private final LoginBackoff logins = new LoginBackoff(System::nanoTime);
+    private final LoginBackoff logins;
 
     /**
      * @param rotatorCredentials the rotator's user, role and key: {@code privateKey} (a PrivateKey) or
      *        {@code private_key_file} (+ {@code private_key_pwd})
      */
     public JdbcSnowflakeAdmin(Endpoint endpoint, Properties rotatorCredentials, int poolSize) {
+        this(endpoint, rotatorCredentials, poolSize, new SnowflakeDriver(), System::nanoTime);
+    }
+
+    /** With another driver and clock (tests of the login back-off). */
+    JdbcSnowflakeAdmin(Endpoint endpoint, Properties rotatorCredentials, int poolSize, Driver driver,
+            java.util.function.LongSupplier nanoTime) {
+        this.driver = driver;
+        this.logins = new LoginBackoff(nanoTime);
         this.endpoint = endpoint;
         this.rotator = base();
         this.rotator.putAll(rotatorCredentials);
@@ -319,7 +327,8 @@ public final class JdbcSnowflakeAdmin implements SnowflakeAdmin, AutoCloseable {
         } catch (SQLException e) {
             logins.failed(e.getErrorCode(), e.getSQLState() == null ? "08001" : e.getSQLState(), firstLine(e.getMessage()));
             throw e;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // however the login ends, it is reported: an admitted retrier that never reports leaves the account failing fast
             logins.failed(0, "08001", e.getClass().getSimpleName());
             throw e;
         }

@@ -217,4 +217,52 @@ class AccountIsolationTest {
                 .collect(Collectors.toSet()));
         assertTrue(meters.find("patrol.posture.unknown").tags("account", "second").gauge() != null);
     }
+
+    /**
+     * Sweeps may overlap (a slow account's part outlasts the interval) and each that ran is followed by a drift scan of
+     * every account: a scan must not start another scan of an account whose last one is still running, or each sweep
+     * would leave one more thread (a scheduler worker among them) waiting on the hanging account.
+     */
+    @Test
+    void aDriftScanSkipsAnAccountWhosePreviousScanIsStillRunning() throws Exception {
+        List<Connection> all = List.of(RotationFixture.connection("a1", "default", "ANALYST_CLI", "ANALYST_CLI_ROLE"),
+                RotationFixture.connection("b1", "second", "ANALYST_CLI", "ANALYST_CLI_ROLE"));
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        CompletableFuture<Void> enteredAgain = new CompletableFuture<>();
+        var hold = new java.util.concurrent.atomic.AtomicBoolean(true);
+        SnowflakeAdmin held = holding(f.secondAdmin(), Set.of("describeUser"), entered, release, hold);
+        SnowflakeAdmin counting = (SnowflakeAdmin) Proxy.newProxyInstance(SnowflakeAdmin.class.getClassLoader(),
+                new Class<?>[] { SnowflakeAdmin.class }, (proxy, method, args) -> {
+                    if (method.getName().equals("describeUser") && entered.getCount() == 0)
+                        enteredAgain.complete(null);
+                    try {
+                        return method.invoke(held, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        Accounts accounts = f.bothAccounts(f.admin, counting);
+        DriftDetector drift = new DriftDetector(accounts, f.store, new ConnectionRegistry(all),
+                new dev.patrol.audit.AuditLog(f.clock), f.clock, new DriftDetector.Actions(Map.of()),
+                new SimpleMeterRegistry());
+
+        CompletableFuture<DriftDetector.Report> first = CompletableFuture.supplyAsync(drift::scan);
+        assertTrue(entered.await(WAIT_SECONDS, TimeUnit.SECONDS), "the first scan is held in the second account");
+        CompletableFuture<DriftDetector.Report> next = CompletableFuture.supplyAsync(drift::scan);
+        CompletableFuture.anyOf(next, enteredAgain).get(WAIT_SECONDS, TimeUnit.SECONDS);
+        assertFalse(enteredAgain.isDone(), "a second scan of the hanging account was started");
+        DriftDetector.Report report = next.get();
+        DriftDetector.Finding b1 = report.findings().stream().filter(x -> x.connection().equals("b1")).findFirst()
+                .orElseThrow();
+        assertEquals(PatrolConfig.Drift.Kind.SCAN_FAILED, b1.kind());
+        assertTrue(b1.detail().contains("still running"), b1.detail());
+
+        hold.set(false);
+        release.countDown();
+        assertTrue(first.get(WAIT_SECONDS, TimeUnit.SECONDS).findings().stream()
+                .noneMatch(x -> x.kind() == PatrolConfig.Drift.Kind.SCAN_FAILED));
+        assertTrue(drift.scan().findings().stream().noneMatch(x -> x.kind() == PatrolConfig.Drift.Kind.SCAN_FAILED),
+                "once it has finished, the account is scanned again");
+    }
 }
