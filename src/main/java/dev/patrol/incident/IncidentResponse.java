@@ -123,9 +123,20 @@ public final class IncidentResponse implements AutoCloseable {
 
     /**
      * Break glass: every registered connection at once, one result each, in registration order.
-     * Each account's connections are revoked on that account's own workers. Idempotent.
+     * All are suspended first; then each account's connections are revoked on that account's own
+     * workers. Idempotent.
      */
     public List<Revocation> revokeAll(String reason, String actor, boolean disableUsers) {
+        // Suspend every connection first (Vault only, quick): no new secret is made or stored anywhere
+        // while revocations queue behind an account that is slow to answer. Each revocation suspends
+        // again and reports a suspension that failed here.
+        for (Connection c : registry.all()) {
+            try {
+                suspend(c, reason, actor);
+            } catch (RuntimeException e) {
+                // the revocation retries it and reports it
+            }
+        }
         List<Future<Revocation>> futures = new ArrayList<>();
         for (Connection c : registry.all())
             futures.add(workers.get(c.account()).submit(() -> revoke(c, reason, actor, disableUsers)));

@@ -311,7 +311,9 @@ public final class RotationEngine {
                 }
                 List<Outcome> outcomes = Workers.joinAll(futures);
                 Duration took = Duration.ofNanos(System.nanoTime() - startNanos);
-                metrics.sweep(account, took);
+                // a part that lost its lock did not sweep the whole account
+                if (hold.held.get())
+                    metrics.sweep(account, took);
                 return new PartResult(new Part(account, true, took, outcomes.size() + " connections"), outcomes);
             } finally {
                 renewal.cancel(false);
@@ -417,10 +419,19 @@ public final class RotationEngine {
         }
 
         List<PatInfo> pats = accounts.admin(c).listPats(c.user());
-        Optional<Versioned<TokenRecord>> current = store.current(c.name());
+        Optional<Versioned<TokenRecord>> stored = store.current(c.name());
         // The metadata read is only needed when the latest version is unreadable (destroyed or deleted).
-        long version = current.map(Versioned::version).orElseGet(() -> store.currentVersion(c.name()));
-        Plan plan = planner.plan(c, current.map(Versioned::value), pats, state, now, request.rotateNow());
+        long version = stored.map(Versioned::version).orElseGet(() -> store.currentVersion(c.name()));
+        // A record of another account (the connection was moved in configuration) is no secret of this
+        // one: plan as if there were none, so a secret of this account replaces it.
+        String here = accounts.of(c).endpoint().account();
+        Optional<String> movedFrom = stored.map(v -> v.value().account()).filter(a -> a != null && !a.equalsIgnoreCase(here));
+        Optional<Versioned<TokenRecord>> current = movedFrom.isPresent() ? Optional.empty() : stored;
+        Plan planned = planner.plan(c, current.map(Versioned::value), pats, state, now, request.rotateNow());
+        Plan plan = movedFrom
+                .map(old -> new Plan(planned.kind(), planned.reason() + "; the connection moved from account " + old
+                        + ", where its tokens are no longer patrol's to manage: remove them there", planned.remove()))
+                .orElse(planned);
         return switch (plan.kind()) {
             case SUSPENDED -> new Outcome(c.name(), Result.SUSPENDED, plan.reason(), List.of());
             case BUSY -> busy(c, state.intent().orElseThrow());

@@ -188,6 +188,46 @@ class AccountIsolationTest {
     }
 
     @Test
+    void aConnectionMovedToAnotherAccountGetsASecretThere() throws Exception {
+        Connection before = RotationFixture.connection("a1", "default", "ANALYST_CLI", "ANALYST_CLI_ROLE");
+        Accounts accounts = f.bothAccounts(f.admin, f.secondAdmin());
+        f.engine(List.of(before), Strategy.ROTATE, accounts, 1).sweep();
+        assertEquals("PATROLDEV", f.store.current("a1").orElseThrow().value().account());
+        // a hand-made token under patrol's name in the new account must not pass for the recorded one
+        f.second().runAs("ADMIN", "ACCOUNTADMIN",
+                "ALTER USER ANALYST_CLI ADD PAT PATROL_A1 ROLE_RESTRICTION = 'ANALYST_CLI_ROLE'");
+
+        Connection moved = RotationFixture.connection("a1", "second", "ANALYST_CLI", "ANALYST_CLI_ROLE");
+        RotationEngine.Outcome o = f.engine(List.of(moved), Strategy.ROTATE, accounts, 1).sweep().of("a1").orElseThrow();
+        assertEquals(RotationEngine.Result.MINTED, o.result(), o.toString());
+        assertTrue(o.detail().contains("moved from account PATROLDEV"), o.detail());
+        var record = f.store.current("a1").orElseThrow().value();
+        assertEquals("PATROLDEV2", record.account());
+        assertEquals("ANALYST_CLI_ROLE", PatLogin.currentRole(f.second(), "ANALYST_CLI", record.token()));
+    }
+
+    @Test
+    void revokeAllSuspendsEveryConnectionBeforeRevokingAny() {
+        List<Connection> all = connections();
+        Accounts accounts = f.bothAccounts(f.admin, f.secondAdmin());
+        RotationEngine engine = f.engine(all, Strategy.ROTATE, accounts, 4);
+        engine.sweep();
+        IncidentResponse incidents = f.incidents(engine, accounts, f.store, all);
+        List<String> notYetSuspended = new java.util.concurrent.CopyOnWriteArrayList<>();
+        var first = new java.util.concurrent.atomic.AtomicBoolean(true);
+        incidents.afterSuspend(() -> {
+            if (first.getAndSet(false)) {
+                for (Connection c : all) {
+                    if (!ConnectionState.read(f.store, c.name()).suspended())
+                        notYetSuspended.add(c.name());
+                }
+            }
+        });
+        assertTrue(incidents.revokeAll("drill", "oncall", false).stream().allMatch(IncidentResponse.Revocation::complete));
+        assertEquals(List.of(), notYetSuspended, "when the first revocation goes on, every connection is already suspended");
+    }
+
+    @Test
     void driftAndPostureAreReportedPerAccount() {
         List<Connection> all = List.of(RotationFixture.connection("a1", "default", "ANALYST_CLI", "ANALYST_CLI_ROLE"),
                 RotationFixture.connection("b1", "second", "ANALYST_CLI", "ANALYST_CLI_ROLE"));
