@@ -7,8 +7,8 @@
 # JAVA_OPTS defaults to what the JVM in the container image gets (deploy/docker/Dockerfile): the
 # image's run-java.sh defaults under the 512 MiB limit of deploy/kubernetes/patrol.yaml (-XX:MaxRAM
 # stands in for the limit), then the Dockerfile's GC_CONTAINER_OPTIONS and JAVA_OPTS_APPEND, read
-# from it; like run-java.sh it starts the JVM in the application's directory, where ./mvnw package
-# wrote app-cds.jsa. "started" is the time of Quarkus's started line (its log timestamp), "ready"
+# from it; like run-java.sh it starts the JVM in the application's directory, where a training run
+# (deploy/docker/cds-training.sh, as the image build does) first writes app-cds.jsa. "started" is the time of Quarkus's started line (its log timestamp), "ready"
 # the first 200 from /q/health/ready.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
@@ -22,6 +22,9 @@ app="$PWD/target/quarkus-app"
 work="$(mktemp -d)"
 emu=""
 trap '[ -z "$emu" ] || { kill "$emu" 2>/dev/null; wait "$emu" 2>/dev/null; }; rm -rf "$work"' EXIT
+
+# The class-data archive the image writes at build time, written here the same way (a training run).
+JAVA_OPTS="$(echo "$JAVA_OPTS" | sed 's/-XX:SharedArchiveFile=[^ ]*//')" deploy/docker/cds-training.sh "$app" target/patrol-emulators.jar
 
 PATROL_DEVSERVICES_SNOWFLAKE_ROTATOR_KEY_FILE="$work/rotator.p8" java -jar target/patrol-emulators.jar >"$work/emulators.log" 2>&1 &
 emu=$!

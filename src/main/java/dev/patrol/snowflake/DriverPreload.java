@@ -14,8 +14,7 @@ import io.quarkus.runtime.LaunchMode;
  * container exists, in production only: that is about half of the rotator's first login, and it
  * needs no configuration, so it overlaps with the rest of start-up instead of following it.
  * {@link JdbcSnowflakeAdmin} waits for it before it touches the driver, so the driver's classes are
- * never initialized from two threads at once. While Quarkus writes its AppCDS archive
- * ({@code quarkus.appcds.generate}) the loading runs on the spot, so the archive holds these classes.
+ * never initialized from two threads at once.
  */
 @ApplicationScoped
 public class DriverPreload {
@@ -38,10 +37,6 @@ public class DriverPreload {
                 Logger.getLogger(DriverPreload.class).warn("The Snowflake driver failed to load", e);
             }
         };
-        if (Boolean.getBoolean("quarkus.appcds.generate")) {
-            load.run();
-            return;
-        }
         Thread t = new Thread(load, "patrol-snowflake-driver-preload");
         t.setDaemon(true);
         t.setContextClassLoader(cl);

@@ -123,6 +123,33 @@ class PackagedApplicationIT {
         }
     }
 
+    /**
+     * The container image's training stage, run here: the script writes an archive, and the JVM
+     * maps it for the packaged application ({@code -Xshare:on} refuses to start otherwise).
+     */
+    @Test
+    void theTrainingRunWritesAClassDataArchiveTheApplicationStartsWith() throws Exception {
+        Path app = Path.of("target", "quarkus-app");
+        Path log = Files.createDirectories(WORK).resolve("cds-training.log");
+        ProcessBuilder training = new ProcessBuilder("bash", "deploy/docker/cds-training.sh", app.toString(),
+                "target/patrol-emulators.jar").redirectErrorStream(true).redirectOutput(log.toFile());
+        training.environment().put("JAVA_OPTS", "-XX:+UseSerialGC -XX:TieredStopAtLevel=1");
+        Process t = training.start();
+        assertTrue(t.waitFor(240, java.util.concurrent.TimeUnit.SECONDS), "the training run did not end");
+        assertEquals(0, t.exitValue(), Files.readString(log));
+        assertTrue(Files.size(app.resolve("app-cds.jsa")) > 10 << 20, "an archive of the classes start-up loads");
+
+        // the JVM maps the archive or refuses to start; patrol then stops on its missing configuration
+        Path run = WORK.resolve("cds-run.log");
+        Process p = new ProcessBuilder("java", "-Xshare:on", "-XX:SharedArchiveFile=app-cds.jsa", "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1", "-Xlog:class+load=info", "-jar", "quarkus-run.jar").directory(app.toFile())
+                .redirectErrorStream(true).redirectOutput(run.toFile()).start();
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "patrol did not stop");
+        String out = Files.readString(run);
+        assertTrue(out.contains("patrol configuration is inconsistent"), "the JVM ran patrol with the archive:\n" + out);
+        assertTrue(out.contains("source: shared objects file (top)"), "classes came from the training run's archive");
+    }
+
     private static String safeLog(PatrolProcess p) {
         try {
             return p.log();
