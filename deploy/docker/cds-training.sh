@@ -26,7 +26,7 @@ token=$(sed -n 's/^  Vault dev token for patrol: //p' "$work/emulators.log")
 developer=$(sed -n 's/^  Vault dev token for developer: //p' "$work/emulators.log")
 
 rm -f "$app/app-cds.jsa"
-port=18498
+port=""
 # true when GET <path> (with a bearer token, if given) answers 200
 http_ok() {
   local status="" auth=""
@@ -42,12 +42,17 @@ http_ok() {
   PATROL_SNOWFLAKE_ACCOUNT=PATROLDEV PATROL_SNOWFLAKE_URL="$sf" PATROL_SNOWFLAKE_USER=PATROL_ROTATOR \
   PATROL_SNOWFLAKE_ROLE=PATROL_ROTATOR_ROLE PATROL_SNOWFLAKE_PRIVATE_KEY_FILE="$work/rotator.p8" \
   PATROL_VAULT_ADDRESS="$vault" PATROL_VAULT_TOKEN="$token" PATROL_ROTATION_CHECK_EVERY=1s \
-  QUARKUS_HTTP_PORT=$port QUARKUS_HTTP_HOST=127.0.0.1 \
+  QUARKUS_HTTP_PORT=0 QUARKUS_HTTP_HOST=127.0.0.1 \
   exec java ${JAVA_OPTS:-} -XX:ArchiveClassesAtExit=app-cds.jsa -Xlog:cds=off -Xlog:cds+dynamic=off \
     -Dpatrol.connections.analyst_cli.user=ANALYST_CLI -Dpatrol.connections.analyst_cli.role=ANALYST_CLI_ROLE \
     -jar quarkus-run.jar) >"$work/patrol.log" 2>&1 &
 pid=$!
 give_up() { [ "$SECONDS" -lt 180 ] || { echo "cds-training: $1 after 180 s; see the log above" >&2; cat "$work/patrol.log" >&2; exit 1; }; }
+# a free port chosen by patrol itself, read from its log: nothing else on the machine is asked
+until [ -n "$port" ]; do
+  kill -0 "$pid"; give_up "not started"; sleep 0.1
+  port=$(sed -n 's|.*Listening on: http://127.0.0.1:\([0-9]*\).*|\1|p' "$work/patrol.log" | head -1)
+done
 until http_ok /q/health/ready; do kill -0 "$pid"; give_up "not ready"; sleep 0.2; done
 # the first sweep (a mint) and a developer's fetch, so their classes are in the archive too
 until http_ok /api/v1/connections/analyst_cli/token "$developer"; do
