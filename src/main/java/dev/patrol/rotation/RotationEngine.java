@@ -35,6 +35,7 @@ import dev.patrol.snowflake.Secret;
 import dev.patrol.snowflake.SnowflakeAdmin;
 import dev.patrol.snowflake.SnowflakeAdmin.PatInfo;
 import dev.patrol.snowflake.SnowflakeAdmin.UserFacts;
+import dev.patrol.snowflake.SnowflakeException;
 import dev.patrol.vault.CasConflictException;
 import dev.patrol.vault.SecretStore;
 import dev.patrol.vault.TokenRecord;
@@ -363,16 +364,20 @@ public final class RotationEngine {
         if (b != null && sweepStart.isBefore(b.next()))
             return new Outcome(c.name(), Result.BACKING_OFF, "retry after " + b.next(), List.of());
         Outcome o;
+        boolean accountDown = false;
         try {
             o = process(c, Request.SWEEP);
         } catch (RuntimeException e) {
+            accountDown = e instanceof SnowflakeException se && se.accountUnavailable();
             o = new Outcome(c.name(), Result.FAILED, PatrolException.safeMessage(e), List.of());
             audit.record(AuditLog.Event.about(c, "rotation", "patrol", null, "failure", o.detail()));
             Log.warnf("Rotation of %s failed: %s", c.name(), o.detail());
         }
         if (o.result() == Result.FAILED) {
-            int failures = b == null ? 1 : b.failures() + 1;
-            Duration wait = BACKOFF_START.multipliedBy(1L << Math.min(failures - 1, 10));
+            // While the account is down its own login back-off paces the retries; the connection's grows only
+            // with failures of its own, so it is swept again soon after the account is back.
+            int failures = (b == null ? 0 : b.failures()) + (accountDown ? 0 : 1);
+            Duration wait = BACKOFF_START.multipliedBy(1L << Math.min(Math.max(failures - 1, 0), 10));
             if (wait.compareTo(BACKOFF_MAX) > 0)
                 wait = BACKOFF_MAX;
             backoff.put(c.name(), new Backoff(failures, clock.instant().plus(wait)));

@@ -318,7 +318,7 @@ public final class JdbcSnowflakeAdmin implements SnowflakeAdmin, AutoCloseable {
         if (down != null) {
             throw new SnowflakeException(operation, user, down.code(), down.sqlState(), "account " + endpoint.account()
                     + " unavailable: the last login failed (" + down.reason() + "); next try in "
-                    + Math.max(1, (down.retryInMillis() + 999) / 1000) + "s", null);
+                    + Math.max(1, (down.retryInMillis() + 999) / 1000) + "s", null, true);
         }
         try {
             Connection c = driver.connect(endpoint.jdbcUrl(), rotator);
@@ -326,7 +326,8 @@ public final class JdbcSnowflakeAdmin implements SnowflakeAdmin, AutoCloseable {
             return c;
         } catch (SQLException e) {
             logins.failed(e.getErrorCode(), e.getSQLState() == null ? "08001" : e.getSQLState(), firstLine(e.getMessage()));
-            throw e;
+            throw new SnowflakeException(operation, user, e.getErrorCode(), e.getSQLState(),
+                    "login to account " + endpoint.account() + " failed: " + firstLine(e.getMessage()), e, true);
         } catch (RuntimeException | Error e) {
             // however the login ends, it is reported: an admitted retrier that never reports leaves the account failing fast
             logins.failed(0, "08001", e.getClass().getSimpleName());

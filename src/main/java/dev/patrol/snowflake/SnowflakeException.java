@@ -13,14 +13,27 @@ public final class SnowflakeException extends PatrolException {
     private final String user;
     private final int code;
     private final String sqlState;
+    private final boolean accountUnavailable;
 
     public SnowflakeException(String operation, String user, int code, String sqlState, String message, Throwable cause) {
+        this(operation, user, code, sqlState, message, cause, false);
+    }
+
+    /** {@code accountUnavailable}: the rotator could not log in to the account, so nothing was asked of it. */
+    public SnowflakeException(String operation, String user, int code, String sqlState, String message, Throwable cause,
+            boolean accountUnavailable) {
         super("Snowflake " + operation + (user == null ? "" : " for " + user) + " failed"
                 + (code != 0 ? " (" + code + (sqlState == null ? "" : "/" + sqlState) + ")" : "") + ": " + message, cause);
         this.operation = operation;
         this.user = user;
         this.code = code;
         this.sqlState = sqlState;
+        this.accountUnavailable = accountUnavailable;
+    }
+
+    /** The rotator could not log in to the account (now or, within the login back-off, lately): nothing ran. */
+    public boolean accountUnavailable() {
+        return accountUnavailable;
     }
 
     public String operation() {

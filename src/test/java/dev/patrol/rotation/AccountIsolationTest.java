@@ -150,6 +150,25 @@ class AccountIsolationTest {
     }
 
     @Test
+    void anAccountOutageDoesNotGrowItsConnectionsBackOff() {
+        var down = new java.util.concurrent.atomic.AtomicBoolean(true);
+        SnowflakeAdmin outage = around(SnowflakeAdmin.class, f.secondAdmin(), (method, args) -> {
+            if (down.get() && !method.equals("account"))
+                throw new dev.patrol.snowflake.SnowflakeException(method, null, 390100, "08004",
+                        "account PATROLDEV2 unavailable: the last login failed", null, true);
+        }, null);
+        List<Connection> all = List.of(RotationFixture.connection("b1", "second", "ANALYST_CLI", "ANALYST_CLI_ROLE"));
+        RotationEngine engine = f.engine(all, Strategy.ROTATE, f.bothAccounts(f.admin, outage), 1);
+        for (int i = 0; i < 4; i++) {
+            assertEquals(RotationEngine.Result.FAILED, engine.sweep().of("b1").orElseThrow().result(), "outage sweep " + i);
+            f.clock.advance(java.time.Duration.ofSeconds(31));
+        }
+        down.set(false);
+        // four failures of its own would mean 4 minutes; an outage of the account keeps it at the first pause
+        assertEquals(RotationEngine.Result.MINTED, engine.sweep().of("b1").orElseThrow().result());
+    }
+
+    @Test
     void revokeAllRevokesTheHealthyAccountWhileAnotherHangs() throws Exception {
         List<Connection> all = connections();
         CountDownLatch entered = new CountDownLatch(1);
