@@ -108,6 +108,30 @@ class PrometheusRulesTest {
         }
     }
 
+    /** Every patrol series on the dashboard follows its account selector, and every query parses as PromQL. */
+    @Test
+    void theDashboardFiltersByAccountAndItsQueriesParse() throws Exception {
+        JsonNode d = new ObjectMapper().readTree(Path.of("deploy/grafana/patrol-dashboard.json").toFile());
+        assertEquals("account", d.path("templating").path("list").get(0).path("name").asText());
+        StringBuilder rules = new StringBuilder("groups:\n  - name: dashboard\n    rules:\n");
+        int n = 0;
+        for (JsonNode p : d.get("panels")) {
+            for (JsonNode t : p.get("targets")) {
+                String expr = t.get("expr").asText();
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("patrol_[a-z_]+(\\{[^}]*\\})?").matcher(expr);
+                while (m.find())
+                    assertTrue(m.group().contains("account=~\"$account\""), m.group() + " in " + expr);
+                String promql = expr.replace("$__rate_interval", "5m").replace("$account", ".*");
+                rules.append("      - record: dashboard:query_").append(n++).append("\n        expr: '")
+                        .append(promql.replace("'", "''")).append("'\n");
+            }
+        }
+        Path file = Files.createDirectories(Path.of("target", "dashboard-queries")).resolve("queries.yaml");
+        Files.writeString(file, rules.toString());
+        String out = run(requirePromtool(), "check", "rules", file.toAbsolutePath().toString());
+        assertTrue(out.contains("SUCCESS: " + n + " rules found"), out);
+    }
+
     @Test
     void promtoolChecksTheRules() throws Exception {
         String out = run(requirePromtool(), "check", "rules", RULES.getFileName().toString());
