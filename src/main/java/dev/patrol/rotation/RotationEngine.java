@@ -381,7 +381,9 @@ public final class RotationEngine {
             if (wait.compareTo(BACKOFF_MAX) > 0)
                 wait = BACKOFF_MAX;
             backoff.put(c.name(), new Backoff(failures, clock.instant().plus(wait)));
-        } else if (o.result() != Result.BUSY && o.result() != Result.ABANDONED) {
+        } else if (o.result() != Result.BUSY && o.result() != Result.ABANDONED && o.result() != Result.REPAIRED) {
+            // A repair only clears up after the failed change (it follows every failure after the lease was taken):
+            // only a change that succeeds shows the connection works again.
             backoff.remove(c.name());
         }
         metrics.outcome(c, o.result());
