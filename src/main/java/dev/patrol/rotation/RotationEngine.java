@@ -444,7 +444,8 @@ public final class RotationEngine {
         Plan plan = planner.plan(c, current.map(Versioned::value), pats, state, now, request.rotateNow());
         if (recordedHere && plan.kind() == RotationPlanner.Kind.NOTHING) {
             plan = new Plan(RotationPlanner.Kind.REPLACE,
-                    "the account identifier changed from " + recordedAccount + " to " + here,
+                    "the account identifier changed from " + recordedAccount + " to " + here
+                            + " (if that is another account, its tokens there are no longer patrol's to manage: remove them there)",
                     plan.remove());
         } else if (moved) {
             plan = new Plan(plan.kind(), plan.reason() + "; the connection moved from account " + recordedAccount
