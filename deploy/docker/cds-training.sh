@@ -15,11 +15,26 @@ emulators="$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"
 work="$(mktemp -d)"
 emu=""
 pid=""
-trap '[ -z "$pid" ] || kill "$pid" 2>/dev/null; [ -z "$emu" ] || kill "$emu" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+# Without errexit: a process that already ended fails its kill, and the rest (the emulators, the
+# directory holding the rotator's private key) must go all the same.
+cleanup() {
+  set +e
+  [ -z "$pid" ] || kill "$pid" 2>/dev/null
+  [ -z "$emu" ] || kill "$emu" 2>/dev/null
+  wait 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# A process that ended, or a wait that ran out, is reported with the process's log: the exit trap deletes it.
+alive() { kill -0 "$1" 2>/dev/null || { echo "cds-training: $2 ended early; its log:" >&2; cat "$3" >&2; exit 1; }; }
+give_up() { [ "$SECONDS" -lt 180 ] || { echo "cds-training: $1 after 180 s; its log:" >&2; cat "$2" >&2; exit 1; }; }
 
 PATROL_DEVSERVICES_SNOWFLAKE_ROTATOR_KEY_FILE="$work/rotator.p8" java -jar "$emulators" >"$work/emulators.log" 2>&1 &
 emu=$!
-until grep -qs '^patrol emulators ready' "$work/emulators.log"; do kill -0 "$emu"; sleep 0.1; done
+until grep -qs '^patrol emulators ready' "$work/emulators.log"; do
+  alive "$emu" "the emulators" "$work/emulators.log"; give_up "the emulators not ready" "$work/emulators.log"; sleep 0.1
+done
 sf=$(sed -n 's/^patrol emulators ready: snowflake \(\S*\) vault \(\S*\)$/\1/p' "$work/emulators.log")
 vault=$(sed -n 's/^patrol emulators ready: snowflake \(\S*\) vault \(\S*\)$/\2/p' "$work/emulators.log")
 token=$(sed -n 's/^  Vault dev token for patrol: //p' "$work/emulators.log")
@@ -47,16 +62,17 @@ http_ok() {
     -Dpatrol.connections.analyst_cli.user=ANALYST_CLI -Dpatrol.connections.analyst_cli.role=ANALYST_CLI_ROLE \
     -jar quarkus-run.jar) >"$work/patrol.log" 2>&1 &
 pid=$!
-give_up() { [ "$SECONDS" -lt 180 ] || { echo "cds-training: $1 after 180 s; see the log above" >&2; cat "$work/patrol.log" >&2; exit 1; }; }
 # a free port chosen by patrol itself, read from its log: nothing else on the machine is asked
 until [ -n "$port" ]; do
-  kill -0 "$pid"; give_up "not started"; sleep 0.1
+  alive "$pid" patrol "$work/patrol.log"; give_up "patrol not started" "$work/patrol.log"; sleep 0.1
   port=$(sed -n 's|.*Listening on: http://127.0.0.1:\([0-9]*\).*|\1|p' "$work/patrol.log" | head -1)
 done
-until http_ok /q/health/ready; do kill -0 "$pid"; give_up "not ready"; sleep 0.2; done
+until http_ok /q/health/ready; do
+  alive "$pid" patrol "$work/patrol.log"; give_up "patrol not ready" "$work/patrol.log"; sleep 0.2
+done
 # the first sweep (a mint) and a developer's fetch, so their classes are in the archive too
 until http_ok /api/v1/connections/analyst_cli/token "$developer"; do
-  kill -0 "$pid"; give_up "no token fetched"; sleep 0.2
+  alive "$pid" patrol "$work/patrol.log"; give_up "no token fetched" "$work/patrol.log"; sleep 0.2
 done
 kill "$pid"
 wait "$pid" || true

@@ -127,16 +127,22 @@ public final class IncidentResponse implements AutoCloseable {
      * workers. Idempotent.
      */
     public List<Revocation> revokeAll(String reason, String actor, boolean disableUsers) {
-        // Suspend every connection first (Vault only, quick): no new secret is made or stored anywhere
-        // while revocations queue behind an account that is slow to answer. Each revocation suspends
-        // again and reports a suspension that failed here.
+        // Suspend every connection first (Vault only): no new secret is made or stored anywhere while
+        // revocations queue behind an account that is slow to answer. Side by side, so a Vault call that
+        // hangs until its timeout delays the revocations once, not once per connection. Each revocation
+        // suspends again and reports a suspension that failed here.
+        List<Future<Boolean>> suspensions = new ArrayList<>();
         for (Connection c : registry.all()) {
-            try {
-                suspend(c, reason, actor);
-            } catch (RuntimeException e) {
-                // the revocation retries it and reports it
-            }
+            suspensions.add(workers.get(c.account()).submit(() -> {
+                try {
+                    suspend(c, reason, actor);
+                } catch (RuntimeException e) {
+                    // the revocation retries it and reports it
+                }
+                return true;
+            }));
         }
+        Workers.joinAll(suspensions);
         List<Future<Revocation>> futures = new ArrayList<>();
         for (Connection c : registry.all())
             futures.add(workers.get(c.account()).submit(() -> revoke(c, reason, actor, disableUsers)));

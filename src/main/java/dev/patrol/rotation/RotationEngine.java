@@ -381,7 +381,9 @@ public final class RotationEngine {
             if (wait.compareTo(BACKOFF_MAX) > 0)
                 wait = BACKOFF_MAX;
             backoff.put(c.name(), new Backoff(failures, clock.instant().plus(wait)));
-        } else if (o.result() != Result.BUSY && o.result() != Result.ABANDONED) {
+        } else if (o.result() != Result.BUSY && o.result() != Result.ABANDONED && o.result() != Result.REPAIRED) {
+            // A repair only clears up after the failed change (it follows every failure after the lease was taken):
+            // only a change that succeeds shows the connection works again.
             backoff.remove(c.name());
         }
         metrics.outcome(c, o.result());
@@ -430,13 +432,25 @@ public final class RotationEngine {
         // A record of another account (the connection was moved in configuration) is no secret of this
         // one: plan as if there were none, so a secret of this account replaces it.
         String here = accounts.of(c).endpoint().account();
-        Optional<String> movedFrom = stored.map(v -> v.value().account()).filter(a -> a != null && !a.equalsIgnoreCase(here));
-        Optional<Versioned<TokenRecord>> current = movedFrom.isPresent() ? Optional.empty() : stored;
-        Plan planned = planner.plan(c, current.map(Versioned::value), pats, state, now, request.rotateNow());
-        Plan plan = movedFrom
-                .map(old -> new Plan(planned.kind(), planned.reason() + "; the connection moved from account " + old
-                        + ", where its tokens are no longer patrol's to manage: remove them there", planned.remove()))
-                .orElse(planned);
+        String recordedAccount = stored.map(v -> v.value().account()).filter(a -> a != null && !a.equalsIgnoreCase(here))
+                .orElse(null);
+        // Unless the recorded token is patrol's own here (its name and comment): then the identifier names the same
+        // account another way (a locator replaced by the organization name) and people hold a live secret of it, which
+        // is replaced with its grace like any other, never removed at once as a stranger's.
+        boolean recordedHere = recordedAccount != null && pats.stream().anyMatch(p -> p.rotatedTo() == null
+                && p.name().equals(stored.get().value().tokenName()) && RotationPlanner.ours(p, c));
+        boolean moved = recordedAccount != null && !recordedHere;
+        Optional<Versioned<TokenRecord>> current = moved ? Optional.empty() : stored;
+        Plan plan = planner.plan(c, current.map(Versioned::value), pats, state, now, request.rotateNow());
+        if (recordedHere && plan.kind() == RotationPlanner.Kind.NOTHING) {
+            plan = new Plan(RotationPlanner.Kind.REPLACE,
+                    "the account identifier changed from " + recordedAccount + " to " + here
+                            + " (if that is another account, its tokens there are no longer patrol's to manage: remove them there)",
+                    plan.remove());
+        } else if (moved) {
+            plan = new Plan(plan.kind(), plan.reason() + "; the connection moved from account " + recordedAccount
+                    + ", where its tokens are no longer patrol's to manage: remove them there", plan.remove());
+        }
         return switch (plan.kind()) {
             case SUSPENDED -> new Outcome(c.name(), Result.SUSPENDED, plan.reason(), List.of());
             case BUSY -> busy(c, state.intent().orElseThrow());

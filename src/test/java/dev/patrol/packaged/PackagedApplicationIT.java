@@ -135,7 +135,12 @@ class PackagedApplicationIT {
                 "target/patrol-emulators.jar").redirectErrorStream(true).redirectOutput(log.toFile());
         training.environment().put("JAVA_OPTS", "-XX:+UseSerialGC -XX:TieredStopAtLevel=1");
         Process t = training.start();
-        assertTrue(t.waitFor(240, java.util.concurrent.TimeUnit.SECONDS), "the training run did not end");
+        try {
+            assertTrue(t.waitFor(240, java.util.concurrent.TimeUnit.SECONDS), "the training run did not end");
+        } finally {
+            // a run that did not end is stopped: its exit trap stops the emulators and patrol
+            t.destroy();
+        }
         assertEquals(0, t.exitValue(), Files.readString(log));
         assertTrue(Files.size(app.resolve("app-cds.jsa")) > 10 << 20, "an archive of the classes start-up loads");
 
