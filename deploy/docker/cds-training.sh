@@ -10,6 +10,8 @@
 # Needs bash, java, sed, stat and mktemp (no curl: bash's /dev/tcp asks patrol); JAVA_OPTS are passed
 # to the training run (use the production ones, without -XX:SharedArchiveFile).
 set -euo pipefail
+# Only the settings below reach the emulators and patrol: none inherited from the caller's environment.
+while read -r name; do unset "$name"; done < <(compgen -e | grep -E '^(PATROL|QUARKUS)_' || true)
 app="$(cd "$1" && pwd)"
 emulators="$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"
 work="$(mktemp -d)"

@@ -28,6 +28,7 @@ class CdsTrainingScriptTest {
             #!/usr/bin/env bash
             case "$*" in
               *quarkus-run.jar*)
+                env | grep -E '^(PATROL|QUARKUS)_' | cut -d= -f1 | sort > "$STUB_DIR/patrol.env"
                 echo "ERROR [io.quarkus.runtime] Failed to start application: stand-in patrol refuses to start"
                 exit 1 ;;
               *)
@@ -54,6 +55,9 @@ class CdsTrainingScriptTest {
         pb.environment().put("STUB_DIR", tmp.toString());
         Path scratch = Files.createDirectories(tmp.resolve("scratch dir"));
         pb.environment().put("TMPDIR", scratch.toString());
+        // settings in the caller's environment must not reach the training run
+        pb.environment().put("PATROL_ACCOUNTS_EU_URL", "https://elsewhere.example");
+        pb.environment().put("QUARKUS_HTTP_HOST", "0.0.0.0");
         Process p = pb.start();
         try {
             assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the script ended");
@@ -64,6 +68,10 @@ class CdsTrainingScriptTest {
         String out = Files.readString(tmp.resolve("out.log"));
         assertNotEquals(0, p.exitValue(), out);
         assertTrue(out.contains("stand-in patrol refuses to start"), "the reason patrol stopped is shown:\n" + out);
+        List<String> seen = Files.readAllLines(tmp.resolve("patrol.env"));
+        assertFalse(seen.contains("PATROL_ACCOUNTS_EU_URL"), seen.toString());
+        assertTrue(seen.contains("QUARKUS_HTTP_HOST") && seen.contains("PATROL_SNOWFLAKE_URL"),
+                "only the script's own: " + seen);
         long emulatorsPid = Long.parseLong(Files.readString(tmp.resolve("emulators.pid")).trim());
         assertFalse(ProcessHandle.of(emulatorsPid).map(ProcessHandle::isAlive).orElse(false), "the emulators were stopped");
         try (var left = Files.list(scratch)) {
