@@ -164,18 +164,18 @@ public final class DriftDetector {
     private void scan(Connection c, List<Finding> out) {
         UserFacts f = accounts.admin(c).describeUser(c.user());
         if (!f.exists()) {
-            add(out, c, Kind.USER_MISSING, null, "user " + c.user() + " does not exist or the rotator cannot see it");
+            add(out, c, Kind.USER_MISSING, "user " + c.user() + " does not exist or the rotator cannot see it");
             return;
         }
         if (!"SERVICE".equals(f.type()))
-            add(out, c, Kind.USER_NOT_SERVICE, null, "TYPE is " + (f.type() == null ? "NULL (PERSON)" : f.type()));
+            add(out, c, Kind.USER_NOT_SERVICE, "TYPE is " + (f.type() == null ? "NULL (PERSON)" : f.type()));
         if (f.disabled())
-            add(out, c, Kind.USER_DISABLED, null, "the user is disabled");
+            add(out, c, Kind.USER_DISABLED, "the user is disabled");
         if (!f.roles().contains(c.role()))
-            add(out, c, Kind.ROLE_MISSING, null, "the registered role " + c.role() + " is not granted");
+            add(out, c, Kind.ROLE_MISSING, "the registered role " + c.role() + " is not granted");
         Set<String> extra = f.rolesBeside(c.role());
         if (!extra.isEmpty())
-            add(out, c, Kind.EXTRA_ROLES, null, "also holds " + String.join(", ", extra));
+            add(out, c, Kind.EXTRA_ROLES, "also holds " + String.join(", ", extra));
 
         String recorded = store.current(c.name()).map(Versioned::value).map(TokenRecord::tokenName).orElse(null);
         List<PatInfo> live = accounts.admin(c).listPats(c.user()).stream().filter(p -> !"EXPIRED".equals(p.status())).toList();
@@ -191,13 +191,14 @@ public final class DriftDetector {
             }
         }
         if (live.size() >= NEAR_LIMIT)
-            add(out, c, Kind.TOKEN_LIMIT, null, live.size() + " of Snowflake's 15 tokens in use");
+            add(out, c, Kind.TOKEN_LIMIT, live.size() + " of Snowflake's 15 tokens in use");
     }
 
-    private void add(List<Finding> out, Connection c, Kind kind, String token, String detail) {
-        Finding f = new Finding(kind, c.name(), c.account(), c.user(), token, detail, Action.REPORT, "reported");
+    /** A finding about the user, not one of its tokens: reported only. */
+    private void add(List<Finding> out, Connection c, Kind kind, String detail) {
+        Finding f = new Finding(kind, c.name(), c.account(), c.user(), null, detail, Action.REPORT, "reported");
         out.add(f);
-        audit.record(AuditLog.Event.about(c, "drift", "patrol", token, kind.key(), detail));
+        audit.record(AuditLog.Event.about(c, "drift", "patrol", null, kind.key(), detail));
     }
 
     private void add(List<Finding> out, Connection c, Kind kind, PatInfo p, String detail, String recorded) {

@@ -7,6 +7,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** Bounded pools of named daemon threads for patrol's parallel work, and an interrupt-preserving sleep. */
@@ -16,22 +17,21 @@ public final class Workers {
     }
 
     public static ExecutorService pool(String name, int size) {
-        AtomicInteger n = new AtomicInteger();
-        return Executors.newFixedThreadPool(size, r -> {
-            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        return Executors.newFixedThreadPool(size, daemonThreads(name));
     }
 
     /** A pool that grows as needed, for a few long waits that must not queue behind each other (one per account). */
     public static ExecutorService growing(String name) {
+        return Executors.newCachedThreadPool(daemonThreads(name));
+    }
+
+    private static ThreadFactory daemonThreads(String name) {
         AtomicInteger n = new AtomicInteger();
-        return Executors.newCachedThreadPool(r -> {
+        return r -> {
             Thread t = new Thread(r, name + "-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
-        });
+        };
     }
 
     /**
