@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Writes <app-dir>/app-cds.jsa, the class-data archive patrol starts with: one training run of the
-# packaged application (<app-dir>, the fast-jar layout of target/quarkus-app) against the standalone
+# packaged application (<app-dir>, the aot-jar layout of target/quarkus-app) against the standalone
 # emulators (<emulators-jar>), from start through its first Snowflake login, a Vault lookup and a
 # token fetch, archived at exit (-XX:ArchiveClassesAtExit). Every class that start-up and readiness
 # load is then mapped from the archive instead of being read, verified and linked again. An archive
