@@ -48,16 +48,8 @@ public class ConfigValidator {
     static List<String> problems(PatrolConfig config, LaunchMode launchMode) {
         List<String> problems = new ArrayList<>();
         PatrolConfig.Rotation r = config.rotation();
-        if (!r.checkEvery().equals("off")) {
-            try {
-                if (parseInterval(r.checkEvery()).compareTo(Duration.ofSeconds(1)) < 0) {
-                    problems.add("patrol.rotation.check-every must be at least 1s (or 'off')");
-                }
-            } catch (IllegalArgumentException e) {
-                problems.add(
-                        "patrol.rotation.check-every is '" + r.checkEvery() + "'; expected a duration such as 5m, or 'off'");
-            }
-        }
+        interval("patrol.rotation.check-every", r.checkEvery(), problems);
+        interval("patrol.posture.check-every", config.posture().checkEvery(), problems);
         lifetime("patrol.rotation", r.period(), r.grace(), r.daysToExpiry(), problems);
         for (Map.Entry<String, PatrolConfig.Connection> e : config.connections().entrySet()) {
             PatrolConfig.Connection c = e.getValue();
@@ -314,6 +306,18 @@ public class ConfigValidator {
             return all.length > 0 && Arrays.stream(all).allMatch(InetAddress::isLoopbackAddress);
         } catch (UnknownHostException | SecurityException e) {
             return false;
+        }
+    }
+
+    /** A scheduler interval of at least 1s, or {@code off}. */
+    private static void interval(String key, String value, List<String> problems) {
+        if (value.equals("off"))
+            return;
+        try {
+            if (parseInterval(value).compareTo(Duration.ofSeconds(1)) < 0)
+                problems.add(key + " must be at least 1s (or 'off')");
+        } catch (IllegalArgumentException e) {
+            problems.add(key + " is '" + value + "'; expected a duration such as 5m, or 'off'");
         }
     }
 

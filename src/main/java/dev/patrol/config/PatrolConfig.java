@@ -48,6 +48,14 @@ public interface PatrolConfig {
          * policies needs more than the rotator's own role. Without it those checks say UNKNOWN.
          */
         Optional<String> role();
+
+        /**
+         * How often each replica checks posture on its own, so the {@code patrol_posture_*} gauges (and the alert on them)
+         * do not wait for someone to ask; {@code off} leaves only {@code GET /posture}. The first check runs a minute after
+         * start.
+         */
+        @WithDefault("1h")
+        String checkEvery();
     }
 
     interface Drift {

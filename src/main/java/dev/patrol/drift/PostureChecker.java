@@ -26,6 +26,8 @@ import dev.patrol.snowflake.SnowflakeAdmin;
 import dev.patrol.snowflake.SnowflakeException;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.logging.Log;
+import io.quarkus.scheduler.Scheduled;
 
 /**
  * The account settings the whole pattern rests on (README "Snowflake setup"): person users cannot
@@ -87,6 +89,20 @@ public final class PostureChecker {
                     .description("Posture checks failing").register(meters);
             Gauge.builder("patrol.posture.unknown", n[1], AtomicLong::get).tag("account", a.id())
                     .description("Posture checks that could not run").register(meters);
+        }
+    }
+
+    /**
+     * Every {@code patrol.posture.check-every} on each replica (posture only reads), so the gauges are never older than that.
+     */
+    @Scheduled(identity = "posture-check", every = "${patrol.posture.check-every}", delayed = "1m", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void scheduledCheck() {
+        try {
+            Report r = check();
+            if (r.failures() > 0)
+                Log.warnf("Posture: %d check(s) fail (GET /api/v1/posture has each with the SQL that fixes it)", r.failures());
+        } catch (RuntimeException e) {
+            Log.warnf("Posture check failed: %s", PatrolException.safeMessage(e));
         }
     }
 

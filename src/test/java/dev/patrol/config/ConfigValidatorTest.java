@@ -42,6 +42,7 @@ class ConfigValidatorTest {
         List<String> problems = ConfigValidator.problems(config(Map.of(
                 "patrol.rotation.period", "30d",
                 "patrol.rotation.check-every", "soon",
+                "patrol.posture.check-every", "hourly",
                 "patrol.rotation.grace", "90m",
                 "patrol.devservices.enabled", "true",
                 "patrol.snowflake.url", "https://acme-prod.snowflakecomputing.com",
@@ -49,7 +50,8 @@ class ConfigValidatorTest {
                 "patrol.connections.x.role", "R",
                 "patrol.connections.x.days-to-expiry", "400")), LaunchMode.TEST);
         String all = String.join("\n", problems);
-        for (String expected : List.of("check-every", "whole hours", "must be shorter than days-to-expiry",
+        for (String expected : List.of("patrol.rotation.check-every is 'soon'", "patrol.posture.check-every is 'hourly'",
+                "whole hours", "must be shorter than days-to-expiry",
                 "together with real Snowflake or Vault settings (patrol.snowflake.url)", "Snowflake allows 1 to 365")) {
             assertTrue(all.contains(expected), () -> "missing '" + expected + "' in:\n" + all);
         }

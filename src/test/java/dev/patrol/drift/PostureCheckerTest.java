@@ -87,6 +87,26 @@ class PostureCheckerTest {
         assertEquals(Status.FAIL, byName(asSecurityAdmin()).get("person-users-cannot-use-pats").status());
     }
 
+    /** The scheduled check, as every replica runs it: the gauges follow the account without anyone asking. */
+    @Test
+    void theScheduledCheckKeepsTheGaugesCurrent() {
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        PostureChecker checker = new PostureChecker(f.accounts(), new ConnectionRegistry(List.of(cli)), f.clock(), meters);
+        checker.scheduledCheck();
+        assertEquals(0.0, gauge(meters, "patrol.posture.failures"));
+        assertTrue(gauge(meters, "patrol.posture.unknown") > 0, "the rotator cannot read the policies");
+        f.sql("GRANT ROLE SYSADMIN TO USER ANALYST_CLI");
+        checker.scheduledCheck();
+        assertEquals(1.0, gauge(meters, "patrol.posture.failures"), "a second role on the CLI user fails");
+        f.sql("REVOKE ROLE SYSADMIN FROM USER ANALYST_CLI");
+        checker.scheduledCheck();
+        assertEquals(0.0, gauge(meters, "patrol.posture.failures"), "and passes again once fixed");
+    }
+
+    static double gauge(SimpleMeterRegistry meters, String name) {
+        return meters.get(name).tag("account", "default").gauge().value();
+    }
+
     @Test
     void theLeastPrivilegedRotatorCannotReadPoliciesAndSaysSo() {
         PostureChecker.Report r = new PostureChecker(f.accounts(),
