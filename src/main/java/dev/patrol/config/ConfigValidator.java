@@ -125,6 +125,7 @@ public class ConfigValidator {
         }
         if (!config.devservices().enabled()) {
             Map<String, List<String>> byIdentifier = new java.util.TreeMap<>();
+            Map<String, List<String>> byEndpoint = new java.util.TreeMap<>();
             AccountLogins.configured(config).forEach((id, sf) -> {
                 String prefix = AccountLogins.keyPrefix(config, id);
                 required(prefix, sf, problems);
@@ -132,10 +133,19 @@ public class ConfigValidator {
                 sf.role().ifPresent(r -> identifier(prefix + ".role", Optional.of(r), problems));
                 sf.account().ifPresent(a -> byIdentifier
                         .computeIfAbsent(a.toUpperCase(java.util.Locale.ROOT), k -> new ArrayList<>()).add(id));
+                sf.account().flatMap(a -> endpoint(a, sf.url()))
+                        .ifPresent(e -> byEndpoint.computeIfAbsent(e, k -> new ArrayList<>()).add(id));
             });
             byIdentifier.forEach((identifier, same) -> {
                 if (same.size() > 1) {
                     problems.add("the accounts " + String.join(", ", same) + " name the same Snowflake account (" + identifier
+                            + "); configure each account once");
+                }
+            });
+            // Snowflake routes by host: two identifiers at one URL are one account, whatever they are called
+            byEndpoint.forEach((endpoint, same) -> {
+                if (same.size() > 1 && byIdentifier.values().stream().noneMatch(same::equals)) {
+                    problems.add("the accounts " + String.join(", ", same) + " reach the same Snowflake endpoint (" + endpoint
                             + "); configure each account once");
                 }
             });
@@ -188,6 +198,23 @@ public class ConfigValidator {
     private static void identifier(String key, Optional<String> value, List<String> problems) {
         value.filter(v -> !Identifiers.isValid(v)).ifPresent(v -> problems.add(key + " is not a plain Snowflake identifier"
                 + " (letters, digits, _ and $, starting with a letter or _)"));
+    }
+
+    /**
+     * Where an account's sessions go, as {@code scheme://host:port} in lower case: its URL, or Snowflake's
+     * {@code https://<account>.snowflakecomputing.com}; empty for a URL that is reported elsewhere as malformed.
+     */
+    private static Optional<String> endpoint(String account, Optional<String> url) {
+        try {
+            URI u = URI.create(url.orElse("https://" + account + ".snowflakecomputing.com"));
+            if (u.getScheme() == null || u.getHost() == null)
+                return Optional.empty();
+            String scheme = u.getScheme().toLowerCase(java.util.Locale.ROOT);
+            int port = u.getPort() > 0 ? u.getPort() : scheme.equals("http") ? 80 : 443;
+            return Optional.of(scheme + "://" + u.getHost().toLowerCase(java.util.Locale.ROOT) + ":" + port);
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
     }
 
     /** Without dev services, each account needs its identifier and the rotator's credentials. */

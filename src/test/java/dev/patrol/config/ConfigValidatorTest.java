@@ -167,6 +167,25 @@ class ConfigValidatorTest {
         }
     }
 
+    /** Snowflake routes by host, so two identifiers at one address are one account managed twice. */
+    @Test
+    void twoAccountsAtOneEndpointAreRefusedWhateverTheirIdentifiers() {
+        Map<String, String> m = twoAccounts();
+        m.put("patrol.accounts.eu.url", "HTTPS://acme-prod.snowflakecomputing.com:443/");
+        String all = String.join("\n", ConfigValidator.problems(config(m), LaunchMode.NORMAL));
+        assertTrue(all.contains("the accounts default, eu reach the same Snowflake endpoint "
+                + "(https://acme-prod.snowflakecomputing.com:443)"), all);
+
+        m.put("patrol.snowflake.url", "https://snowflake.proxy.example:8443");
+        m.put("patrol.accounts.eu.url", "https://Snowflake.Proxy.example:8443");
+        all = String.join("\n", ConfigValidator.problems(config(m), LaunchMode.NORMAL));
+        assertTrue(all.contains("the accounts default, eu reach the same Snowflake endpoint "
+                + "(https://snowflake.proxy.example:8443)"), all);
+
+        m.put("patrol.accounts.eu.url", "https://snowflake.proxy.example:9443");
+        assertEquals(List.of(), ConfigValidator.problems(config(m), LaunchMode.NORMAL), "another port is another endpoint");
+    }
+
     @Test
     void aSingleAccountNeedsNoAccountOnItsConnections() {
         Map<String, String> m = twoAccounts();
