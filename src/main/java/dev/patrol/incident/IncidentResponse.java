@@ -176,7 +176,8 @@ public final class IncidentResponse implements AutoCloseable {
     }
 
     /**
-     * Writes the suspension by check-and-set. A state document patrol cannot parse (hand-edited, or
+     * Writes the suspension by check-and-set, unless the connection is suspended already. A state document patrol cannot parse
+     * (hand-edited, or
      * written by another version) must not stop a revocation: the suspension is added to it as it is.
      */
     private void suspend(Connection c, String reason, String actor) {
@@ -189,6 +190,10 @@ public final class IncidentResponse implements AutoCloseable {
             } catch (RuntimeException unreadable) {
                 s = null;
             }
+            // The first suspension's reason, actor and time stay (the incident's evidence); every later
+            // revocation has its own audit event.
+            if (s != null && s.suspended())
+                return;
             try {
                 if (s != null)
                     write(c, s.withSuspension(suspension));

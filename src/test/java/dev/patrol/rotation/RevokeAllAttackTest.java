@@ -1,5 +1,6 @@
 package dev.patrol.rotation;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -25,6 +26,25 @@ class RevokeAllAttackTest {
 
     @RegisterExtension
     final RotationFixture f = new RotationFixture();
+
+    /** A second break glass (or a revocation after it) must not erase who suspended the connections, when and why. */
+    @Test
+    void aSecondRevocationKeepsTheFirstSuspension() {
+        List<Connection> all = List.of(RotationFixture.connection("a1", "default", "ANALYST_CLI", "ANALYST_CLI_ROLE"));
+        Accounts accounts = f.bothAccounts(f.admin, f.secondAdmin());
+        RotationEngine engine = f.engine(all, Strategy.ROTATE, accounts, 2);
+        engine.sweep();
+        IncidentResponse incidents = f.incidents(engine, accounts, f.store, all);
+        assertTrue(incidents.revokeAll("leak INC-1", "oncall-a", false).get(0).complete());
+        ConnectionState.Suspension first = ConnectionState.read(f.store, "a1").suspension();
+
+        f.clock.advance(java.time.Duration.ofMinutes(5));
+        assertTrue(incidents.revokeAll("drill", "oncall-b", false).get(0).complete(), "a second revoke-all still revokes");
+        assertTrue(incidents.revoke(all.get(0), "again", "oncall-c", false).complete());
+        assertEquals(first, ConnectionState.read(f.store, "a1").suspension());
+        assertEquals("leak INC-1", first.reason());
+        assertEquals("oncall-a", first.by());
+    }
 
     /**
      * The suspensions revoke-all writes before revoking anything must not queue behind each other: a Vault call that
