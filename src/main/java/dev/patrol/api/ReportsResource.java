@@ -1,5 +1,6 @@
 package dev.patrol.api;
 
+import java.time.Duration;
 import java.util.List;
 
 import jakarta.inject.Inject;
@@ -26,6 +27,12 @@ import dev.patrol.vault.VaultPaths;
 @Tag(name = "reports", description = "Drift and posture")
 public class ReportsResource {
 
+    /**
+     * How long a report waits for an account, below the usual proxy timeouts: an account that has not answered by then
+     * is reported as still running, and the others are not held up by it.
+     */
+    static final Duration REPORT_WAIT = Duration.ofSeconds(20);
+
     public record DriftReport(@JsonProperty("scanned_at") String scannedAt, List<DriftDetector.Finding> findings) {
     }
 
@@ -43,14 +50,15 @@ public class ReportsResource {
     @Path("/drift")
     @Operation(summary = "Drift report", description = "Scans the registered users now: tokens patrol did not make, tokens "
             + "without a role restriction or restricted to another role, users at or near the 15-token limit, users no longer "
-            + "TYPE=SERVICE or holding other roles; with the action taken per finding. Needs 'read' on patrol/reports.")
+            + "TYPE=SERVICE or holding other roles; with the action taken per finding. An account that has not answered "
+            + "within 20 s is reported as still running (scan-failed). Needs 'read' on patrol/reports.")
     @APIResponse(responseCode = "200", description = "The findings")
     @APIResponse(responseCode = "401", description = "No valid Vault token")
     @APIResponse(responseCode = "403", description = "The token lacks the capability")
     @APIResponse(responseCode = "503", description = "Vault or Snowflake unavailable")
     public DriftReport drift(@Context HttpHeaders headers) {
         Callers.Caller caller = api.require(headers, VaultPaths.REPORTS, "read");
-        DriftDetector.Report r = drift.scan();
+        DriftDetector.Report r = drift.scan(REPORT_WAIT);
         api.audit(caller, "drift", "*", "success", r.findings().size() + " findings");
         return new DriftReport(r.scannedAt().toString(), r.findings());
     }
@@ -60,14 +68,15 @@ public class ReportsResource {
     @Operation(summary = "Posture report", description = "The account settings the pattern rests on: person users cannot "
             + "use PATs, service users need a role restriction, network-policy evaluation is enforced, each CLI user is a "
             + "service user with one role and a network policy. Each check with its evidence (statement, value seen) and "
-            + "the SQL that fixes it. Needs 'read' on patrol/reports.")
+            + "the SQL that fixes it. An account that has not answered within 20 s is reported as still running (UNKNOWN). "
+            + "Needs 'read' on patrol/reports.")
     @APIResponse(responseCode = "200", description = "The checks (PASS, FAIL or UNKNOWN each)")
     @APIResponse(responseCode = "401", description = "No valid Vault token")
     @APIResponse(responseCode = "403", description = "The token lacks the capability")
     @APIResponse(responseCode = "503", description = "Snowflake unavailable")
     public PostureReport posture(@Context HttpHeaders headers) {
         Callers.Caller caller = api.require(headers, VaultPaths.REPORTS, "read");
-        PostureChecker.Report r = posture.check();
+        PostureChecker.Report r = posture.check(REPORT_WAIT);
         api.audit(caller, "posture", "*", "success", r.failures() + " failing");
         return new PostureReport(r.checkedAt().toString(), r.failures(), r.checks());
     }

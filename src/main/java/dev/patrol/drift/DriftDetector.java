@@ -1,14 +1,13 @@
 package dev.patrol.drift;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.enterprise.event.Observes;
@@ -25,7 +24,6 @@ import dev.patrol.registry.Connection;
 import dev.patrol.registry.ConnectionRegistry;
 import dev.patrol.rotation.RotationEngine;
 import dev.patrol.rotation.RotationPlanner;
-import dev.patrol.rotation.Workers;
 import dev.patrol.snowflake.Accounts;
 import dev.patrol.snowflake.SnowflakeAdmin.PatInfo;
 import dev.patrol.snowflake.SnowflakeAdmin.UserFacts;
@@ -78,9 +76,7 @@ public final class DriftDetector {
     private final Map<String, Action> actions;
     /** Per account and kind: the last scan's findings. */
     private final Map<String, Map<Kind, AtomicInteger>> counts = new ConcurrentHashMap<>();
-    private final ExecutorService scanners = Workers.growing("patrol-drift");
-    /** Per account: whether a scan of it is running. */
-    private final Map<String, java.util.concurrent.atomic.AtomicBoolean> scanning = new ConcurrentHashMap<>();
+    private final AccountRuns<Finding> runs = new AccountRuns<>("patrol-drift");
 
     @Inject
     public DriftDetector(Accounts accounts, SecretStore store, ConnectionRegistry registry, AuditLog audit, Clock clock,
@@ -110,55 +106,50 @@ public final class DriftDetector {
         }
     }
 
-    /** Scans now; the {@code patrol_drift_findings{kind,account}} gauges show this scan's counts. */
+    /** Scans every account now and waits for all of them. */
     public Report scan() {
-        Report r = scanAll();
-        counts.values().forEach(m -> m.values().forEach(c -> c.set(0)));
-        r.findings().forEach(f -> counts.get(f.account()).get(f.kind()).incrementAndGet());
-        return r;
+        return scan(AccountRuns.NO_LIMIT);
     }
 
     /**
-     * Each account's connections in turn, the accounts side by side: a slow account delays only its own findings. An
-     * account whose previous scan is still running is not scanned again (sweeps overlap, and each is followed by a scan):
-     * its connections are reported as not scanned, and no further thread waits on it.
+     * Scans every account now, side by side, waiting at most {@code wait}. An account whose scan is still running then
+     * (or was already, from before) has its connections reported as not scanned; its scan goes on, and each account's
+     * finished scan sets its own {@code patrol_drift_findings{kind,account}} gauges.
      */
-    private Report scanAll() {
-        List<Future<List<Finding>>> perAccount = new ArrayList<>();
-        for (Accounts.Account a : accounts.all()) {
-            List<Connection> mine = registry.all().stream().filter(c -> c.account().equals(a.id())).toList();
-            var busy = scanning.computeIfAbsent(a.id(), id -> new java.util.concurrent.atomic.AtomicBoolean());
-            if (!busy.compareAndSet(false, true)) {
-                perAccount.add(java.util.concurrent.CompletableFuture.completedFuture(mine.stream()
-                        .map(c -> new Finding(Kind.SCAN_FAILED, c.name(), c.account(), c.user(), null,
-                                "not scanned: the previous scan of account " + a.id() + " is still running", Action.REPORT,
-                                "reported"))
-                        .toList()));
-                continue;
+    public Report scan(Duration wait) {
+        return new Report(clock.instant(), List.copyOf(runs.run(accounts.all(), this::scan, this::stillScanning, wait)));
+    }
+
+    private List<Finding> scan(Accounts.Account account) {
+        List<Finding> out = new ArrayList<>();
+        for (Connection c : connectionsOf(account)) {
+            try {
+                scan(c, out);
+            } catch (SnowflakeException e) {
+                out.add(new Finding(Kind.SCAN_FAILED, c.name(), c.account(), c.user(), null, e.getMessage(), Action.REPORT,
+                        "reported"));
+            } catch (RuntimeException e) {
+                out.add(new Finding(Kind.SCAN_FAILED, c.name(), c.account(), c.user(), null, PatrolException.safeMessage(e),
+                        Action.REPORT, "reported"));
             }
-            perAccount.add(scanners.submit(() -> {
-                try {
-                    List<Finding> out = new ArrayList<>();
-                    for (Connection c : mine) {
-                        try {
-                            scan(c, out);
-                        } catch (SnowflakeException e) {
-                            out.add(new Finding(Kind.SCAN_FAILED, c.name(), c.account(), c.user(), null, e.getMessage(),
-                                    Action.REPORT, "reported"));
-                        } catch (RuntimeException e) {
-                            out.add(new Finding(Kind.SCAN_FAILED, c.name(), c.account(), c.user(), null,
-                                    PatrolException.safeMessage(e), Action.REPORT, "reported"));
-                        }
-                    }
-                    return out;
-                } finally {
-                    busy.set(false);
-                }
-            }));
         }
-        List<Finding> all = new ArrayList<>();
-        Workers.joinAll(perAccount).forEach(all::addAll);
-        return new Report(clock.instant(), List.copyOf(all));
+        Map<Kind, AtomicInteger> gauges = counts.get(account.id());
+        for (Kind kind : Kind.values())
+            gauges.get(kind).set((int) out.stream().filter(f -> f.kind() == kind).count());
+        return out;
+    }
+
+    private List<Finding> stillScanning(Accounts.Account account) {
+        return connectionsOf(account).stream()
+                .map(c -> new Finding(Kind.SCAN_FAILED, c.name(), c.account(), c.user(), null, "not scanned yet: the scan of "
+                        + "account " + account.id()
+                        + " is still running; its findings reach patrol_drift_findings when it ends",
+                        Action.REPORT, "reported"))
+                .toList();
+    }
+
+    private List<Connection> connectionsOf(Accounts.Account account) {
+        return registry.all().stream().filter(c -> c.account().equals(account.id())).toList();
     }
 
     private void scan(Connection c, List<Finding> out) {

@@ -1,6 +1,7 @@
 package dev.patrol.drift;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,8 +10,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 
 import jakarta.inject.Inject;
@@ -19,7 +18,6 @@ import jakarta.inject.Singleton;
 import dev.patrol.PatrolException;
 import dev.patrol.registry.Connection;
 import dev.patrol.registry.ConnectionRegistry;
-import dev.patrol.rotation.Workers;
 import dev.patrol.snowflake.Accounts;
 import dev.patrol.snowflake.Identifiers;
 import dev.patrol.snowflake.SnowflakeAdmin;
@@ -75,7 +73,7 @@ public final class PostureChecker {
     private final Clock clock;
     /** Per account: [failing, unknown] in the last run. */
     private final Map<String, AtomicLong[]> counts = new ConcurrentHashMap<>();
-    private final ExecutorService checkers = Workers.growing("patrol-posture");
+    private final AccountRuns<Check> runs = new AccountRuns<>("patrol-posture");
 
     @Inject
     public PostureChecker(Accounts accounts, ConnectionRegistry registry, Clock clock, MeterRegistry meters) {
@@ -106,23 +104,37 @@ public final class PostureChecker {
         }
     }
 
-    /**
-     * Checks every account now, side by side; the {@code patrol_posture_failures} and {@code patrol_posture_unknown} gauges
-     * show this run's counts per account.
-     */
+    /** Checks every account now and waits for all of them. */
     public Report check() {
-        List<Future<List<Check>>> perAccount = new ArrayList<>();
-        for (Accounts.Account a : accounts.all()) {
-            List<Connection> mine = registry.all().stream().filter(c -> c.account().equals(a.id())).toList();
-            perAccount.add(checkers.submit(() -> new AccountRun(a).run(mine)));
-        }
-        List<Check> all = new ArrayList<>();
-        Workers.joinAll(perAccount).forEach(all::addAll);
-        counts.forEach((account, n) -> {
-            n[0].set(all.stream().filter(c -> c.account().equals(account) && c.status() == Status.FAIL).count());
-            n[1].set(all.stream().filter(c -> c.account().equals(account) && c.status() == Status.UNKNOWN).count());
-        });
-        return new Report(clock.instant(), List.copyOf(all));
+        return check(AccountRuns.NO_LIMIT);
+    }
+
+    /**
+     * Checks every account now, side by side, waiting at most {@code wait}. An account whose checks are still running
+     * then (or were already, from before) is reported as such (UNKNOWN); its checks go on, and each account's finished
+     * run sets its own {@code patrol_posture_failures} and {@code patrol_posture_unknown} gauges.
+     */
+    public Report check(Duration wait) {
+        return new Report(clock.instant(), List.copyOf(runs.run(accounts.all(), this::check, this::stillChecking, wait)));
+    }
+
+    private List<Check> check(Accounts.Account account) {
+        List<Check> out = new AccountRun(account).run(connectionsOf(account));
+        AtomicLong[] n = counts.get(account.id());
+        n[0].set(out.stream().filter(c -> c.status() == Status.FAIL).count());
+        n[1].set(out.stream().filter(c -> c.status() == Status.UNKNOWN).count());
+        return out;
+    }
+
+    private List<Check> stillChecking(Accounts.Account account) {
+        return List.of(new Check("posture-checks-ran", account.id(), "account", Status.UNKNOWN,
+                "not checked yet: the checks of account " + account.id() + " are still running; their results reach "
+                        + "patrol_posture_failures when they end",
+                new Evidence("(none)", "still running"), null));
+    }
+
+    private List<Connection> connectionsOf(Accounts.Account account) {
+        return registry.all().stream().filter(c -> c.account().equals(account.id())).toList();
     }
 
     /** One account's checks, in its posture sessions. */

@@ -278,6 +278,60 @@ class AccountIsolationTest {
     }
 
     /**
+     * GET /drift and GET /posture ask with a time limit: a hanging account is reported as still running and the others
+     * are reported in full, and the hanging account's run, once it ends, sets its own gauges. (The limit here is far
+     * beyond what the answering account needs, an in-process emulator; the hanging one is held by a latch.)
+     */
+    @Test
+    void aReportWaitsForAHangingAccountOnlyAsLongAsItWasAsked() throws Exception {
+        List<Connection> all = List.of(RotationFixture.connection("a1", "default", "ANALYST_CLI", "ANALYST_CLI_ROLE"),
+                RotationFixture.connection("b1", "second", "ANALYST_CLI", "ANALYST_CLI_ROLE"));
+        f.engine(all, Strategy.ROTATE, f.bothAccounts(f.admin, f.secondAdmin()), 2).sweep();
+        f.second().runAs("ADMIN", "ACCOUNTADMIN",
+                "ALTER USER ANALYST_CLI ADD PAT HANDMADE ROLE_RESTRICTION = 'ANALYST_CLI_ROLE'");
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        var hold = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Accounts accounts = f.bothAccounts(f.admin,
+                holding(f.secondAdmin(), Set.of("describeUser"), entered, release, hold));
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        DriftDetector drift = new DriftDetector(accounts, f.store, new ConnectionRegistry(all),
+                new dev.patrol.audit.AuditLog(f.clock), f.clock, new DriftDetector.Actions(Map.of()), meters);
+        PostureChecker posture = new PostureChecker(accounts, new ConnectionRegistry(all), f.clock, meters);
+        try {
+            DriftDetector.Report report = drift.scan(java.time.Duration.ofSeconds(3));
+            assertEquals(0, entered.getCount(), "the second account was held");
+            Map<String, DriftDetector.Finding> byConnection = report.findings().stream()
+                    .filter(x -> x.kind() == PatrolConfig.Drift.Kind.SCAN_FAILED)
+                    .collect(Collectors.toMap(DriftDetector.Finding::connection, x -> x));
+            assertEquals(Set.of("b1"), byConnection.keySet(), "only the hanging account's connection is not scanned");
+            assertTrue(byConnection.get("b1").detail().contains("still running"), byConnection.get("b1").detail());
+            assertEquals(0, driftGauge(meters, "second"), "no findings of the second account yet");
+
+            PostureChecker.Report checks = posture.check(java.time.Duration.ofSeconds(3));
+            Set<String> stillRunning = checks.checks().stream().filter(c -> c.detail().contains("still running"))
+                    .map(PostureChecker.Check::account).collect(Collectors.toSet());
+            assertEquals(Set.of("second"), stillRunning, checks.toString());
+            assertTrue(checks.checks().stream().anyMatch(c -> c.account().equals("default")
+                    && c.check().equals("cli-user-is-service-with-one-role") && c.status() == PostureChecker.Status.PASS));
+        } finally {
+            hold.set(false);
+            release.countDown();
+        }
+        // the runs go on after the reports returned, and set the second account's gauges when they end
+        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+        while ((driftGauge(meters, "second") == 0 || meters.get("patrol.posture.unknown").tags("account", "second").gauge()
+                .value() == 0) && System.nanoTime() < giveUp)
+            Thread.onSpinWait();
+        assertEquals(1, driftGauge(meters, "second"), "the hand-made token, found once the account answered");
+        assertTrue(meters.get("patrol.posture.unknown").tags("account", "second").gauge().value() > 0);
+    }
+
+    private static double driftGauge(SimpleMeterRegistry meters, String account) {
+        return meters.get("patrol.drift.findings").tags("account", account, "kind", "foreign-token").gauge().value();
+    }
+
+    /**
      * Sweeps may overlap (a slow account's part outlasts the interval) and each that ran is followed by a drift scan of
      * every account: a scan must not start another scan of an account whose last one is still running, or each sweep
      * would leave one more thread (a scheduler worker among them) waiting on the hanging account.
