@@ -4,13 +4,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
 import dev.patrol.rotation.Workers;
@@ -18,55 +17,40 @@ import dev.patrol.snowflake.Accounts;
 
 /**
  * A report's per-account runs (drift scans, posture checks), side by side, so a slow account delays only its own
- * results. At most one run per account at a time: a report asked for while an account's last run goes on (a hanging
- * account, overlapping sweeps) does not start another, so no further thread waits on it. A reader waits at most a
- * given time; an account still running then is reported as such, and its run goes on to update the gauges itself.
+ * results. At most one run per account at a time: a report asked for while an account's run goes on (a hanging
+ * account, overlapping sweeps) joins that run instead of starting another, so a hanging account holds one thread,
+ * not one per request. Readers wait at most a given time; an account still running then is reported as such, and
+ * its run goes on to set its own gauges when it ends.
  */
 final class AccountRuns<T> {
 
-    /** For the scheduled runs, which wait for every account. */
+    /** For callers that wait for every account (tests, a scheduled job that may not overlap itself). */
     static final Duration NO_LIMIT = Duration.ofDays(1);
 
     private final ExecutorService runners;
-    private final Map<String, AtomicBoolean> running = new ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<List<T>>> inFlight = new ConcurrentHashMap<>();
 
     AccountRuns(String threadName) {
         this.runners = Workers.growing(threadName);
     }
 
+    /** Starts {@code work} for each account not running already, and returns at once. */
+    void start(List<Accounts.Account> accounts, Function<Accounts.Account, List<T>> work) {
+        accounts.forEach(a -> startOrJoin(a, work));
+    }
+
     /**
-     * Runs {@code work} for each account not already running and returns every account's results in order; for an
-     * account that is still running (from before, or after {@code wait}), {@code stillRunning}'s results.
+     * Every account's results in order, from a run started now or one already going on; for an account whose run has
+     * not ended within {@code wait}, {@code stillRunning}'s results.
      */
     List<T> run(List<Accounts.Account> accounts, Function<Accounts.Account, List<T>> work,
             Function<Accounts.Account, List<T>> stillRunning, Duration wait) {
-        List<Future<List<T>>> started = new ArrayList<>();
-        for (Accounts.Account a : accounts) {
-            AtomicBoolean busy = running.computeIfAbsent(a.id(), id -> new AtomicBoolean());
-            if (!busy.compareAndSet(false, true)) {
-                started.add(null);
-                continue;
-            }
-            try {
-                started.add(runners.submit(() -> {
-                    try {
-                        return work.apply(a);
-                    } finally {
-                        busy.set(false);
-                    }
-                }));
-            } catch (RuntimeException e) {
-                busy.set(false);
-                throw e;
-            }
-        }
+        List<CompletableFuture<List<T>>> runs = accounts.stream().map(a -> startOrJoin(a, work)).toList();
         long deadline = System.nanoTime() + wait.toNanos();
         List<T> out = new ArrayList<>();
         for (int i = 0; i < accounts.size(); i++) {
-            Future<List<T>> f = started.get(i);
             try {
-                out.addAll(f == null ? stillRunning.apply(accounts.get(i))
-                        : f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
+                out.addAll(runs.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
             } catch (TimeoutException e) {
                 out.addAll(stillRunning.apply(accounts.get(i)));
             } catch (InterruptedException e) {
@@ -77,5 +61,14 @@ final class AccountRuns<T> {
             }
         }
         return out;
+    }
+
+    private CompletableFuture<List<T>> startOrJoin(Accounts.Account a, Function<Accounts.Account, List<T>> work) {
+        return inFlight.compute(a.id(), (id, running) -> {
+            // an ended run stays until the next replaces it: one entry per account
+            if (running != null && !running.isDone())
+                return running;
+            return CompletableFuture.supplyAsync(() -> work.apply(a), runners);
+        });
     }
 }

@@ -100,10 +100,18 @@ public final class DriftDetector {
     /** Every sweep that ran is followed by a scan, so drift shows within one sweep interval. */
     void afterSweep(@Observes RotationEngine.SweepReport sweep) {
         try {
-            scan();
+            scanInBackground();
         } catch (RuntimeException e) {
             Log.warnf("Drift scan failed: %s", PatrolException.safeMessage(e));
         }
+    }
+
+    /**
+     * Starts a scan of every account not being scanned already, and returns at once: the sweep's thread never waits on
+     * a slow account, and overlapping sweeps start no second scan of it. Each scan sets its account's gauges.
+     */
+    public void scanInBackground() {
+        runs.start(accounts.all(), this::scan);
     }
 
     /** Scans every account now and waits for all of them. */
@@ -112,9 +120,9 @@ public final class DriftDetector {
     }
 
     /**
-     * Scans every account now, side by side, waiting at most {@code wait}. An account whose scan is still running then
-     * (or was already, from before) has its connections reported as not scanned; its scan goes on, and each account's
-     * finished scan sets its own {@code patrol_drift_findings{kind,account}} gauges.
+     * Scans every account now, side by side (joining a scan already going on), waiting at most {@code wait}. An account
+     * whose scan is still running then has its connections reported as not scanned; its scan goes on, and each
+     * account's finished scan sets its own {@code patrol_drift_findings{kind,account}} gauges.
      */
     public Report scan(Duration wait) {
         return new Report(clock.instant(), List.copyOf(runs.run(accounts.all(), this::scan, this::stillScanning, wait)));

@@ -91,17 +91,23 @@ public final class PostureChecker {
     }
 
     /**
-     * Every {@code patrol.posture.check-every} on each replica (posture only reads), so the gauges are never older than that.
+     * Every {@code patrol.posture.check-every} on each replica (posture only reads), so the gauges are never older than
+     * that. Returns at once: the scheduler's thread never waits on a slow account.
      */
-    @Scheduled(identity = "posture-check", every = "${patrol.posture.check-every}", delayed = "1m", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(identity = "posture-check", every = "${patrol.posture.check-every}", delayed = "1m")
     void scheduledCheck() {
         try {
-            Report r = check();
-            if (r.failures() > 0)
-                Log.warnf("Posture: %d check(s) fail (GET /api/v1/posture has each with the SQL that fixes it)", r.failures());
+            checkInBackground();
         } catch (RuntimeException e) {
             Log.warnf("Posture check failed: %s", PatrolException.safeMessage(e));
         }
+    }
+
+    /**
+     * Starts the checks of every account not being checked already, and returns at once; each run sets its account's gauges.
+     */
+    public void checkInBackground() {
+        runs.start(accounts.all(), this::check);
     }
 
     /** Checks every account now and waits for all of them. */
@@ -110,9 +116,9 @@ public final class PostureChecker {
     }
 
     /**
-     * Checks every account now, side by side, waiting at most {@code wait}. An account whose checks are still running
-     * then (or were already, from before) is reported as such (UNKNOWN); its checks go on, and each account's finished
-     * run sets its own {@code patrol_posture_failures} and {@code patrol_posture_unknown} gauges.
+     * Checks every account now, side by side (joining checks already going on), waiting at most {@code wait}. An
+     * account whose checks are still running then is reported as such (UNKNOWN); its checks go on, and each account's
+     * finished run sets its own {@code patrol_posture_failures} and {@code patrol_posture_unknown} gauges.
      */
     public Report check(Duration wait) {
         return new Report(clock.instant(), List.copyOf(runs.run(accounts.all(), this::check, this::stillChecking, wait)));

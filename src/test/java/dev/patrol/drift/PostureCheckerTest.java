@@ -4,10 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.AfterEach;
@@ -19,6 +25,7 @@ import dev.patrol.registry.ConnectionRegistry;
 import dev.patrol.rotation.RotationTestAccess;
 import dev.patrol.snowflake.Accounts;
 import dev.patrol.snowflake.JdbcSnowflakeAdmin;
+import dev.patrol.snowflake.SnowflakeAdmin;
 import dev.patrol.snowflake.SnowflakeEndpoint;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
@@ -87,19 +94,46 @@ class PostureCheckerTest {
         assertEquals(Status.FAIL, byName(asSecurityAdmin()).get("person-users-cannot-use-pats").status());
     }
 
-    /** The scheduled check, as every replica runs it: the gauges follow the account without anyone asking. */
+    /**
+     * The scheduled check, as every replica runs it: it returns at once (the scheduler's thread never waits on the
+     * account), a report asked for meanwhile joins its run instead of starting another, and the run keeps the gauges
+     * current without anyone asking.
+     */
     @Test
-    void theScheduledCheckKeepsTheGaugesCurrent() {
+    void theScheduledCheckRunsInTheBackgroundAndKeepsTheGaugesCurrent() throws Exception {
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger runs = new AtomicInteger();
+        SnowflakeAdmin held = (SnowflakeAdmin) Proxy.newProxyInstance(SnowflakeAdmin.class.getClassLoader(),
+                new Class<?>[] { SnowflakeAdmin.class }, (proxy, method, args) -> {
+                    if (method.getName().equals("describeUser") && runs.incrementAndGet() == 1) {
+                        entered.countDown();
+                        assertTrue(release.await(30, TimeUnit.SECONDS), "the test never released the account");
+                    }
+                    try {
+                        return method.invoke(f.admin(), args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
-        PostureChecker checker = new PostureChecker(f.accounts(), new ConnectionRegistry(List.of(cli)), f.clock(), meters);
+        PostureChecker checker = new PostureChecker(Accounts.single("default", f.accounts().all().get(0).endpoint(), held,
+                "PATROL_ROTATOR_ROLE"), new ConnectionRegistry(List.of(cli)), f.clock(), meters);
         checker.scheduledCheck();
+        assertTrue(entered.await(30, TimeUnit.SECONDS), "the scheduled check runs, and has returned while it is held");
+        assertEquals(0.0, gauge(meters, "patrol.posture.unknown"), "no result before the run ends");
+        CompletableFuture<PostureChecker.Report> report = CompletableFuture.supplyAsync(checker::check);
+        release.countDown();
+        assertTrue(report.get(30, TimeUnit.SECONDS).checks().stream().noneMatch(c -> c.detail().contains("still running")));
+        assertEquals(1, runs.get(), "the report joined the scheduled run");
         assertEquals(0.0, gauge(meters, "patrol.posture.failures"));
         assertTrue(gauge(meters, "patrol.posture.unknown") > 0, "the rotator cannot read the policies");
+
         f.sql("GRANT ROLE SYSADMIN TO USER ANALYST_CLI");
-        checker.scheduledCheck();
+        checker.check();
         assertEquals(1.0, gauge(meters, "patrol.posture.failures"), "a second role on the CLI user fails");
         f.sql("REVOKE ROLE SYSADMIN FROM USER ANALYST_CLI");
-        checker.scheduledCheck();
+        checker.check();
         assertEquals(0.0, gauge(meters, "patrol.posture.failures"), "and passes again once fixed");
     }
 

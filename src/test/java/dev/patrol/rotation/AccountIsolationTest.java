@@ -333,8 +333,8 @@ class AccountIsolationTest {
 
     /**
      * Sweeps may overlap (a slow account's part outlasts the interval) and each that ran is followed by a drift scan of
-     * every account: a scan must not start another scan of an account whose last one is still running, or each sweep
-     * would leave one more thread (a scheduler worker among them) waiting on the hanging account.
+     * every account: a scan must not start another scan of an account whose last one is still running, nor wait for it,
+     * or each sweep would leave one more thread (a scheduler worker among them) waiting on the hanging account.
      */
     @Test
     void aDriftScanSkipsAnAccountWhosePreviousScanIsStillRunning() throws Exception {
@@ -362,7 +362,11 @@ class AccountIsolationTest {
 
         CompletableFuture<DriftDetector.Report> first = CompletableFuture.supplyAsync(drift::scan);
         assertTrue(entered.await(WAIT_SECONDS, TimeUnit.SECONDS), "the first scan is held in the second account");
-        CompletableFuture<DriftDetector.Report> next = CompletableFuture.supplyAsync(drift::scan);
+        // the next sweep's scan returns at once, and starts no second scan of the hanging account
+        drift.scanInBackground();
+        // a report joins the scan going on, for as long as it was asked to wait
+        CompletableFuture<DriftDetector.Report> next = CompletableFuture
+                .supplyAsync(() -> drift.scan(java.time.Duration.ofMillis(300)));
         CompletableFuture.anyOf(next, enteredAgain).get(WAIT_SECONDS, TimeUnit.SECONDS);
         assertFalse(enteredAgain.isDone(), "a second scan of the hanging account was started");
         DriftDetector.Report report = next.get();
