@@ -6,10 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
 import dev.patrol.rotation.Workers;
@@ -49,16 +46,9 @@ final class AccountRuns<T> {
         long deadline = System.nanoTime() + wait.toNanos();
         List<T> out = new ArrayList<>();
         for (int i = 0; i < accounts.size(); i++) {
-            try {
-                out.addAll(runs.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
-            } catch (TimeoutException e) {
-                out.addAll(stillRunning.apply(accounts.get(i)));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for parallel work");
-            } catch (ExecutionException e) {
-                throw new IllegalStateException("unexpected failure outside the per-item guard", e.getCause());
-            }
+            Accounts.Account a = accounts.get(i);
+            out.addAll(Workers.join(runs.get(i), Math.max(0, deadline - System.nanoTime()))
+                    .orElseGet(() -> stillRunning.apply(a)));
         }
         return out;
     }

@@ -3,11 +3,14 @@ package dev.patrol.rotation;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** Bounded pools of named daemon threads for patrol's parallel work, and an interrupt-preserving sleep. */
@@ -41,17 +44,23 @@ public final class Workers {
      */
     public static <T> List<T> joinAll(List<Future<T>> futures) {
         List<T> out = new ArrayList<>();
-        for (Future<T> f : futures) {
-            try {
-                out.add(f.get());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for parallel work");
-            } catch (ExecutionException e) {
-                throw new IllegalStateException("unexpected failure outside the per-item guard", e.getCause());
-            }
-        }
+        for (Future<T> f : futures)
+            out.add(join(f, Long.MAX_VALUE).orElseThrow());
         return out;
+    }
+
+    /** The result of work that guards its own failures, as {@link #joinAll}; empty if it has not ended within {@code nanos}. */
+    public static <T> Optional<T> join(Future<T> f, long nanos) {
+        try {
+            return Optional.of(f.get(nanos, TimeUnit.NANOSECONDS));
+        } catch (TimeoutException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for parallel work");
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("unexpected failure outside the per-item guard", e.getCause());
+        }
     }
 
     /** Sleeps for back-off; an interrupt ends the sleep and stays set for the caller to see. */
