@@ -134,7 +134,12 @@ class PackagedApplicationIT {
         Path log = Files.createDirectories(WORK).resolve("cds-training.log");
         ProcessBuilder training = new ProcessBuilder("bash", "deploy/docker/cds-training.sh", app.toString(),
                 "target/patrol-emulators.jar").redirectErrorStream(true).redirectOutput(log.toFile());
-        training.environment().put("JAVA_OPTS", "-XX:+UseSerialGC -XX:TieredStopAtLevel=1");
+        // the options the image's training stage gives it (deploy/docker/Dockerfile's RUN line)
+        java.util.regex.Matcher opts = java.util.regex.Pattern
+                .compile("RUN JAVA_OPTS=\"([^\"]*)\" bash /tmp/cds/cds-training.sh")
+                .matcher(Files.readString(Path.of("deploy/docker/Dockerfile")));
+        assertTrue(opts.find(), "the training stage's RUN line");
+        training.environment().put("JAVA_OPTS", opts.group(1));
         Process t = training.start();
         try {
             assertTrue(t.waitFor(240, java.util.concurrent.TimeUnit.SECONDS), "the training run did not end");
@@ -145,10 +150,13 @@ class PackagedApplicationIT {
         assertEquals(0, t.exitValue(), Files.readString(log));
         assertTrue(Files.size(app.resolve("app-cds.jsa")) > 10 << 20, "an archive of the classes start-up loads");
 
-        // the JVM maps the archive or refuses to start; patrol then stops on its missing configuration
+        // the JVM maps the archive or refuses to start; patrol then stops on its missing configuration. As in
+        // the pod: run-java.sh's heap share of the 512Mi limit, from the application's directory, the jar by
+        // its absolute path
         Path run = WORK.resolve("cds-run.log");
-        Process p = new ProcessBuilder("java", "-Xshare:on", "-XX:SharedArchiveFile=app-cds.jsa", "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1", "-Xlog:class+load=info", "-jar", "quarkus-run.jar").directory(app.toFile())
+        Process p = new ProcessBuilder("java", "-Xshare:on", "-XX:SharedArchiveFile=app-cds.jsa", "-XX:MaxRAM=512m",
+                "-XX:MaxRAMPercentage=50.0", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xlog:class+load=info", "-jar",
+                app.toAbsolutePath().resolve("quarkus-run.jar").toString()).directory(app.toFile())
                 .redirectErrorStream(true).redirectOutput(run.toFile()).start();
         assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "patrol did not stop");
         String out = Files.readString(run);
