@@ -42,7 +42,8 @@ class PackagedApplicationIT {
                 if (!name.endsWith(".jar") && !name.endsWith(".dat"))
                     continue;
                 if (name.endsWith(".dat")) {
-                    // the fast-jar class index names every class the application can load
+                    // the application's index: with aot-jar, copies of every jar's service files and
+                    // application.properties, and the entries at the root and in META-INF
                     if (new String(Files.readAllBytes(f), java.nio.charset.StandardCharsets.ISO_8859_1)
                             .contains("dev/patrol/devservices")) {
                         offending.add(name + " (index)");
@@ -64,6 +65,46 @@ class PackagedApplicationIT {
         }
         assertTrue(entries > 1000, "the listing looked at the packaged application (" + entries + " entries)");
         assertEquals(List.of(), offending, "emulator code or seed data in the production application");
+    }
+
+    /**
+     * aot-jar: the JVM's own class loader follows quarkus-run.jar's Class-Path and, in turn, the
+     * Class-Path of every jar it opens (fast-jar's loader used only its own index). Whatever it can
+     * load must lie inside the application the listing above scans; an entry naming a missing file is
+     * skipped by the JVM (cron-utils names slf4j-api-2.0.7.jar), one outside would escape the scan.
+     */
+    @Test
+    void everyJarTheJvmCanLoadLiesInsideTheScannedApplication() throws IOException {
+        Path app = Path.of("target", "quarkus-app").toAbsolutePath().normalize();
+        java.util.Deque<Path> todo = new java.util.ArrayDeque<>(List.of(app.resolve("quarkus-run.jar")));
+        java.util.Set<Path> jars = new java.util.LinkedHashSet<>();
+        List<String> outside = new ArrayList<>();
+        List<String> missing = new ArrayList<>();
+        while (!todo.isEmpty()) {
+            Path jar = todo.pop();
+            if (!jars.add(jar) || !Files.isRegularFile(jar))
+                continue;
+            try (java.util.jar.JarFile j = new java.util.jar.JarFile(jar.toFile())) {
+                java.util.jar.Manifest m = j.getManifest();
+                String cp = m == null ? null : m.getMainAttributes().getValue(java.util.jar.Attributes.Name.CLASS_PATH);
+                if (cp == null)
+                    continue;
+                for (String entry : cp.trim().split("\\s+")) {
+                    URI u = jar.toUri().resolve(entry);
+                    Path p = "file".equals(u.getScheme()) ? Path.of(u).normalize() : null;
+                    if (p == null || !p.startsWith(app)) {
+                        outside.add(app.relativize(jar) + " -> " + entry);
+                    } else {
+                        if (jar.endsWith("quarkus-run.jar") && !Files.isRegularFile(p))
+                            missing.add(entry);
+                        todo.add(p);
+                    }
+                }
+            }
+        }
+        assertTrue(jars.size() > 100, "the Class-Path names the application's jars (" + jars.size() + ")");
+        assertEquals(List.of(), outside, "the JVM would load these from outside the application");
+        assertEquals(List.of(), missing, "quarkus-run.jar names jars the application lacks");
     }
 
     @Test
@@ -134,7 +175,12 @@ class PackagedApplicationIT {
         Path log = Files.createDirectories(WORK).resolve("cds-training.log");
         ProcessBuilder training = new ProcessBuilder("bash", "deploy/docker/cds-training.sh", app.toString(),
                 "target/patrol-emulators.jar").redirectErrorStream(true).redirectOutput(log.toFile());
-        training.environment().put("JAVA_OPTS", "-XX:+UseSerialGC -XX:TieredStopAtLevel=1");
+        // the options the image's training stage gives it (deploy/docker/Dockerfile's RUN line)
+        java.util.regex.Matcher opts = java.util.regex.Pattern
+                .compile("RUN JAVA_OPTS=\"([^\"]*)\" bash /tmp/cds/cds-training.sh")
+                .matcher(Files.readString(Path.of("deploy/docker/Dockerfile")));
+        assertTrue(opts.find(), "the training stage's RUN line");
+        training.environment().put("JAVA_OPTS", opts.group(1));
         Process t = training.start();
         try {
             assertTrue(t.waitFor(240, java.util.concurrent.TimeUnit.SECONDS), "the training run did not end");
@@ -145,10 +191,13 @@ class PackagedApplicationIT {
         assertEquals(0, t.exitValue(), Files.readString(log));
         assertTrue(Files.size(app.resolve("app-cds.jsa")) > 10 << 20, "an archive of the classes start-up loads");
 
-        // the JVM maps the archive or refuses to start; patrol then stops on its missing configuration
+        // the JVM maps the archive or refuses to start; patrol then stops on its missing configuration. As in
+        // the pod: run-java.sh's heap share of the 512Mi limit, from the application's directory, the jar by
+        // its absolute path
         Path run = WORK.resolve("cds-run.log");
-        Process p = new ProcessBuilder("java", "-Xshare:on", "-XX:SharedArchiveFile=app-cds.jsa", "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1", "-Xlog:class+load=info", "-jar", "quarkus-run.jar").directory(app.toFile())
+        Process p = new ProcessBuilder("java", "-Xshare:on", "-XX:SharedArchiveFile=app-cds.jsa", "-XX:MaxRAM=512m",
+                "-XX:MaxRAMPercentage=50.0", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xlog:class+load=info", "-jar",
+                app.toAbsolutePath().resolve("quarkus-run.jar").toString()).directory(app.toFile())
                 .redirectErrorStream(true).redirectOutput(run.toFile()).start();
         assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "patrol did not stop");
         String out = Files.readString(run);
