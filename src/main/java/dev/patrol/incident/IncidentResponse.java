@@ -176,9 +176,11 @@ public final class IncidentResponse implements AutoCloseable {
     }
 
     /**
-     * Writes the suspension by check-and-set, unless the connection is suspended already. A state document patrol cannot parse
-     * (hand-edited, or
-     * written by another version) must not stop a revocation: the suspension is added to it as it is.
+     * Writes the suspension by check-and-set. A connection suspended already keeps its suspension, but it is still written
+     * back by check-and-set on the version read: a resume that lands after the read makes the write fail, and the next
+     * attempt suspends again, so the revocation wins; the write also spells the flag as every reader of the document
+     * expects ({@code true}). A state document patrol cannot parse (hand-edited, or written by another version) must not
+     * stop a revocation: the suspension is added to it as it is.
      */
     private void suspend(Connection c, String reason, String actor) {
         ConnectionState.Suspension suspension = new ConnectionState.Suspension(reason, actor, clock.instant());
@@ -190,12 +192,12 @@ public final class IncidentResponse implements AutoCloseable {
             } catch (RuntimeException unreadable) {
                 s = null;
             }
-            // The first suspension's reason, actor and time stay (the incident's evidence); every later
-            // revocation has its own audit event.
-            if (s != null && s.suspended())
-                return;
             try {
-                if (s != null)
+                // The first suspension's reason, actor and time stay (the incident's evidence); every later
+                // revocation has its own audit event.
+                if (s != null && s.suspended())
+                    write(c, s);
+                else if (s != null)
                     write(c, s.withSuspension(suspension));
                 else
                     store.writeState(c.name(), ConnectionState.withSuspension(raw.get().value(), suspension),
