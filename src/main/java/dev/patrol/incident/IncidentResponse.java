@@ -114,6 +114,9 @@ public final class IncidentResponse implements AutoCloseable {
         // A change that ignored the lease (its owner stalled past it) could only have added a token
         // before seeing the suspension; look once more.
         attempt(failures, "confirm no token is left", () -> removeAll(c, removed));
+        // A resume that landed after the suspension lifted it while the rest went on: the connection is live again (the
+        // next sweep mints), so the revocation is not complete; revoking again wins.
+        attempt(failures, "keep the suspension", () -> stillSuspended(c));
         Revocation r = new Revocation(c.name(), c.account(), suspended, List.copyOf(removed), destroyed, disabled,
                 List.copyOf(failures));
         audit.record(AuditLog.Event.about(c, "revoke", actor, null, r.complete() ? "success" : "partial",
@@ -207,6 +210,22 @@ public final class IncidentResponse implements AutoCloseable {
                 if (i >= ATTEMPTS * 3)
                     throw e;
             }
+        }
+    }
+
+    /** Throws when the connection's state, readable, says it is no longer suspended. */
+    private void stillSuspended(Connection c) {
+        ConnectionState now;
+        try {
+            now = read(c);
+        } catch (VaultClientException e) {
+            throw e;
+        } catch (RuntimeException unreadable) {
+            return; // suspended as it is, and reported by the steps that need to read it
+        }
+        if (!now.suspended()) {
+            String by = now.resumed() == null || now.resumed().by() == null ? "" : " by " + now.resumed().by();
+            throw new IllegalStateException("resumed" + by + " while the revocation ran; revoke again");
         }
     }
 

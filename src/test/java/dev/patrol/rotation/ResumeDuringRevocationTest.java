@@ -1,6 +1,7 @@
 package dev.patrol.rotation;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -60,6 +61,36 @@ class ResumeDuringRevocationTest {
                 "so the next sweep mints nothing");
         assertTrue(f.store.current(c.name()).isEmpty(), "no readable secret");
         assertEquals(List.of(), f.activeTokens(c.user()), "no token");
+    }
+
+    /**
+     * A resume that lands after the revocation wrote its suspension (here: right after it, before any token is removed)
+     * lifts it while the revocation goes on to remove the tokens and destroy the secret; the connection is then live
+     * again (the next sweep, or the resume's own mint if it lands later, stores a new secret). The revocation must not
+     * report that as complete: it says the connection was resumed meanwhile, so that whoever revoked revokes again.
+     */
+    @Test
+    void aRevocationDuringWhichTheConnectionWasResumedIsNotComplete() {
+        RotationEngine engine = f.engine(List.of(c), Strategy.ROTATE);
+        engine.sweep();
+        IncidentResponse incidents = f.incidents(engine, c);
+        AtomicBoolean armed = new AtomicBoolean(true);
+        AtomicReference<RotationEngine.Outcome> resumed = new AtomicReference<>();
+        incidents.afterSuspend(() -> {
+            if (armed.getAndSet(false))
+                resumed.set(incidents.resume(c, "oncall-b"));
+        });
+        IncidentResponse.Revocation r = incidents.revoke(c, "leak INC-3", "oncall-a", false);
+        assertEquals(RotationEngine.Result.UNCHANGED, resumed.get().result(), "the resume landed (the secret was still there)");
+
+        assertFalse(ConnectionState.read(f.store, c.name()).suspended(), "the resume came after the suspension");
+        assertFalse(r.complete(), r.toString());
+        assertTrue(r.failures().stream().anyMatch(x -> x.contains("resumed by oncall-b")), r.failures().toString());
+        assertEquals(RotationEngine.Result.MINTED, engine.sweep().of(c.name()).orElseThrow().result(),
+                "the connection is live again: the next sweep mints");
+        // revoking again wins
+        assertTrue(incidents.revoke(c, "leak INC-3", "oncall-a", false).complete());
+        assertEquals(RotationEngine.Result.SUSPENDED, engine.sweep().of(c.name()).orElseThrow().result());
     }
 
     /**
