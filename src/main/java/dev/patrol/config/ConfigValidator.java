@@ -99,9 +99,17 @@ public class ConfigValidator {
         } else {
             required(config, problems);
         }
-        AccountLogins.configured(config).forEach((id, sf) -> sf.url().filter(u -> !secureOrLoopback(u))
-                .ifPresent(u -> problems.add(AccountLogins.keyPrefix(config, id) + ".url " + u
-                        + " is plain http to a host that is not loopback; secrets would travel in clear")));
+        AccountLogins.configured(config).forEach((id, sf) -> sf.url().ifPresent(u -> {
+            String key = AccountLogins.keyPrefix(config, id) + ".url";
+            // not echoed: a URL patrol cannot read may hold anything, a password among it
+            if (snowflakeUrl(u).isEmpty()) {
+                problems.add(key + " is not an http or https URL with a host name and port patrol can use, such as "
+                        + "https://<account>.snowflakecomputing.com (a host name cannot contain '_'; Snowflake accepts '-' "
+                        + "in its place)");
+            } else if (!secureOrLoopback(u)) {
+                problems.add(key + " " + u + " is plain http to a host that is not loopback; secrets would travel in clear");
+            }
+        }));
         config.vault().address().filter(u -> !secureOrLoopback(u))
                 .ifPresent(u -> problems.add("patrol.vault.address " + u
                         + " is plain http to a host that is not loopback; tokens would travel in clear"));
@@ -201,20 +209,51 @@ public class ConfigValidator {
     }
 
     /**
-     * Where an account's sessions go, as {@code scheme://host:port} in lower case: its URL, or Snowflake's
-     * {@code https://<account>.snowflakecomputing.com}; empty for a URL that is reported elsewhere as malformed.
+     * Where an account's sessions go, as {@code scheme://host:port} (see {@link #host}): its URL, or Snowflake's
+     * {@code https://<account>.snowflakecomputing.com}; empty for a URL that is reported as malformed.
      */
     private static Optional<String> endpoint(String account, Optional<String> url) {
-        try {
-            URI u = URI.create(url.orElse("https://" + account + ".snowflakecomputing.com"));
-            if (u.getScheme() == null || u.getHost() == null)
-                return Optional.empty();
+        if (url.isEmpty())
+            return Optional.of("https://" + host(account + ".snowflakecomputing.com") + ":443");
+        return snowflakeUrl(url.get()).map(u -> {
             String scheme = u.getScheme().toLowerCase(java.util.Locale.ROOT);
             int port = u.getPort() > 0 ? u.getPort() : scheme.equals("http") ? 80 : 443;
-            return Optional.of(scheme + "://" + u.getHost().toLowerCase(java.util.Locale.ROOT) + ":" + port);
+            return scheme + "://" + host(u.getHost()) + ":" + port;
+        });
+    }
+
+    /**
+     * The URL as patrol's Snowflake client reads it (scheme, host, port), when it has all of them: http or https, a host
+     * name {@link URI} can read (not one with '_'), a port from 1 to 65535 or none; empty otherwise.
+     */
+    static Optional<URI> snowflakeUrl(String url) {
+        try {
+            URI u = URI.create(url);
+            boolean web = "http".equalsIgnoreCase(u.getScheme()) || "https".equalsIgnoreCase(u.getScheme());
+            boolean port = u.getPort() == -1 || (u.getPort() >= 1 && u.getPort() <= 65535);
+            return web && u.getHost() != null && !u.getHost().isEmpty() && port ? Optional.of(u) : Optional.empty();
         } catch (IllegalArgumentException e) {
             return Optional.empty();
         }
+    }
+
+    /**
+     * A host in one spelling per place it names: case ignored, a trailing dot (the DNS root) dropped, '_' read as '-'
+     * (Snowflake answers an account name with '_' under either), an IP literal in its canonical form.
+     */
+    private static String host(String host) {
+        String h = host.toLowerCase(java.util.Locale.ROOT);
+        if (h.endsWith("."))
+            h = h.substring(0, h.length() - 1);
+        if (h.startsWith("[") && h.endsWith("]")) {
+            try {
+                InetAddress a = InetAddress.getByName(h); // bracketed: an IPv6 literal or an error, never a lookup
+                return a instanceof java.net.Inet6Address ? "[" + a.getHostAddress() + "]" : a.getHostAddress();
+            } catch (UnknownHostException e) {
+                return h;
+            }
+        }
+        return h.replace('_', '-');
     }
 
     /** Without dev services, each account needs its identifier and the rotator's credentials. */

@@ -114,6 +114,9 @@ public final class IncidentResponse implements AutoCloseable {
         // A change that ignored the lease (its owner stalled past it) could only have added a token
         // before seeing the suspension; look once more.
         attempt(failures, "confirm no token is left", () -> removeAll(c, removed));
+        // A resume that landed after the suspension lifted it while the rest went on: the connection is live again (the
+        // next sweep mints), so the revocation is not complete; revoking again wins.
+        attempt(failures, "keep the suspension", () -> stillSuspended(c));
         Revocation r = new Revocation(c.name(), c.account(), suspended, List.copyOf(removed), destroyed, disabled,
                 List.copyOf(failures));
         audit.record(AuditLog.Event.about(c, "revoke", actor, null, r.complete() ? "success" : "partial",
@@ -176,9 +179,11 @@ public final class IncidentResponse implements AutoCloseable {
     }
 
     /**
-     * Writes the suspension by check-and-set, unless the connection is suspended already. A state document patrol cannot parse
-     * (hand-edited, or
-     * written by another version) must not stop a revocation: the suspension is added to it as it is.
+     * Writes the suspension by check-and-set. A connection suspended already keeps its suspension, but it is still written
+     * back by check-and-set on the version read: a resume that lands after the read makes the write fail, and the next
+     * attempt suspends again, so the revocation wins; the write also spells the flag as every reader of the document
+     * expects ({@code true}). A state document patrol cannot parse (hand-edited, or written by another version) must not
+     * stop a revocation: the suspension is added to it as it is.
      */
     private void suspend(Connection c, String reason, String actor) {
         ConnectionState.Suspension suspension = new ConnectionState.Suspension(reason, actor, clock.instant());
@@ -190,12 +195,12 @@ public final class IncidentResponse implements AutoCloseable {
             } catch (RuntimeException unreadable) {
                 s = null;
             }
-            // The first suspension's reason, actor and time stay (the incident's evidence); every later
-            // revocation has its own audit event.
-            if (s != null && s.suspended())
-                return;
             try {
-                if (s != null)
+                // The first suspension's reason, actor and time stay (the incident's evidence); every later
+                // revocation has its own audit event.
+                if (s != null && s.suspended())
+                    write(c, s);
+                else if (s != null)
                     write(c, s.withSuspension(suspension));
                 else
                     store.writeState(c.name(), ConnectionState.withSuspension(raw.get().value(), suspension),
@@ -205,6 +210,22 @@ public final class IncidentResponse implements AutoCloseable {
                 if (i >= ATTEMPTS * 3)
                     throw e;
             }
+        }
+    }
+
+    /** Throws when the connection's state, readable, says it is no longer suspended. */
+    private void stillSuspended(Connection c) {
+        ConnectionState now;
+        try {
+            now = read(c);
+        } catch (VaultClientException e) {
+            throw e;
+        } catch (RuntimeException unreadable) {
+            return; // suspended as it is, and reported by the steps that need to read it
+        }
+        if (!now.suspended()) {
+            String by = now.resumed() == null || now.resumed().by() == null ? "" : " by " + now.resumed().by();
+            throw new IllegalStateException("resumed" + by + " while the revocation ran; revoke again");
         }
     }
 

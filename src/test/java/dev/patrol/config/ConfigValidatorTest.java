@@ -186,6 +186,51 @@ class ConfigValidatorTest {
         assertEquals(List.of(), ConfigValidator.problems(config(m), LaunchMode.NORMAL), "another port is another endpoint");
     }
 
+    /**
+     * One endpoint in other spellings is still one endpoint: a trailing dot (the DNS root), an IPv6 literal written out or
+     * short, '-' for an account name's '_' (Snowflake answers under either).
+     */
+    @Test
+    void oneEndpointInAnotherSpellingIsStillOneEndpoint() {
+        for (String[] same : List.of(
+                new String[] { null, "https://acme-prod.snowflakecomputing.com." },
+                new String[] { "https://ACME-PROD.snowflakecomputing.com.:443", "https://acme-prod.snowflakecomputing.com" },
+                new String[] { "http://[::1]:8080", "http://[0:0:0:0:0:0:0:1]:8080" },
+                new String[] { "http://127.0.0.1:8080", "http://[::ffff:127.0.0.1]:8080" })) {
+            Map<String, String> m = twoAccounts();
+            if (same[0] != null)
+                m.put("patrol.snowflake.url", same[0]);
+            m.put("patrol.accounts.eu.url", same[1]);
+            String all = String.join("\n", ConfigValidator.problems(config(m), LaunchMode.NORMAL));
+            assertTrue(all.contains("the accounts default, eu reach the same Snowflake endpoint"), same[1] + ":\n" + all);
+        }
+        Map<String, String> m = twoAccounts();
+        m.put("patrol.snowflake.account", "ACME-PROD_EU");
+        m.put("patrol.accounts.eu.url", "https://acme-prod-eu.snowflakecomputing.com");
+        String all = String.join("\n", ConfigValidator.problems(config(m), LaunchMode.NORMAL));
+        assertTrue(all.contains("the accounts default, eu reach the same Snowflake endpoint "
+                + "(https://acme-prod-eu.snowflakecomputing.com:443)"), all);
+    }
+
+    /**
+     * A URL without a host patrol can read (a host name with '_', no '//', no host, no scheme, a space) was skipped by the
+     * endpoint check and, where it said https, passed start-up: patrol's client then connected to the host "null". Each
+     * is refused by name, without echoing the value (it may hold a password), and not as "plain http".
+     */
+    @Test
+    void aSnowflakeUrlWithoutAHostIsRefusedAtStartUp() {
+        for (String url : List.of("https://acme_prod.snowflakecomputing.com", "https:acme-prod.snowflakecomputing.com",
+                "https:///path", "acme-prod.snowflakecomputing.com", "https://u:hunter2@exa mple.com",
+                "ftp://acme-prod.snowflakecomputing.com", "https://acme-prod.snowflakecomputing.com:70000")) {
+            Map<String, String> m = twoAccounts();
+            m.put("patrol.accounts.eu.url", url);
+            List<String> problems = ConfigValidator.problems(config(m), LaunchMode.NORMAL);
+            assertEquals(List.of("patrol.accounts.eu.url is not an http or https URL with a host name and port patrol can "
+                    + "use, such as https://<account>.snowflakecomputing.com (a host name cannot contain '_'; Snowflake "
+                    + "accepts '-' in its place)"), problems, url);
+        }
+    }
+
     @Test
     void aSingleAccountNeedsNoAccountOnItsConnections() {
         Map<String, String> m = twoAccounts();
