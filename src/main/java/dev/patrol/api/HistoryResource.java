@@ -149,7 +149,7 @@ public class HistoryResource {
         m.put("user", c.user());
         m.put("role", c.role());
         m.put("now", now.toString());
-        boolean suspended = "true".equals(state.get(ConnectionState.SUSPENDED));
+        boolean suspended = ConnectionState.suspended(state);
         String blocked = state.get(ConnectionState.BLOCKED_REASON);
         m.put("status", status(suspended, blocked, failures, current.map(r -> r.value().expiresAt()).orElse(null), now));
         m.put("suspended", suspended);
@@ -291,8 +291,8 @@ public class HistoryResource {
             if (doc.isEmpty())
                 continue;
             Map<String, String> s = doc.get();
-            boolean was = "true".equals(prev.get(ConnectionState.SUSPENDED));
-            boolean is = "true".equals(s.get(ConnectionState.SUSPENDED));
+            boolean was = ConnectionState.suspended(prev);
+            boolean is = ConnectionState.suspended(s);
             if (is && (!was || !Objects.equals(prev.get(ConnectionState.SUSPENDED_AT), s.get(ConnectionState.SUSPENDED_AT)))) {
                 out.add(event("revoked", s.get(ConnectionState.SUSPENDED_AT), v.createdTime(),
                         s.get(ConnectionState.SUSPENDED_REASON), s.get(ConnectionState.SUSPENDED_BY)));

@@ -107,11 +107,12 @@ public class ConfigValidator {
                         + "https://<account>.snowflakecomputing.com (a host name cannot contain '_'; Snowflake accepts '-' "
                         + "in its place)");
             } else if (!secureOrLoopback(u)) {
-                problems.add(key + " " + u + " is plain http to a host that is not loopback; secrets would travel in clear");
+                problems.add(
+                        key + " " + shown(u) + " is plain http to a host that is not loopback; secrets would travel in clear");
             }
         }));
         config.vault().address().filter(u -> !secureOrLoopback(u))
-                .ifPresent(u -> problems.add("patrol.vault.address " + u
+                .ifPresent(u -> problems.add("patrol.vault.address " + shown(u)
                         + " is plain http to a host that is not loopback; tokens would travel in clear"));
         return problems;
     }
@@ -385,6 +386,18 @@ public class ConfigValidator {
         } catch (IllegalArgumentException e) {
             problems.add(key + " is '" + value + "'; expected a duration such as 5m, or 'off'");
         }
+    }
+
+    /** A URL as a message may show it: scheme, host and port only (user info, path or query may hold a secret). */
+    static String shown(String url) {
+        try {
+            URI u = URI.create(url.trim());
+            if (u.getScheme() != null && u.getHost() != null)
+                return u.getScheme() + "://" + u.getHost() + (u.getPort() > 0 ? ":" + u.getPort() : "");
+        } catch (IllegalArgumentException e) {
+            // not shown at all
+        }
+        return "(not shown: not a URL patrol can read)";
     }
 
     /** The scheduler's interval syntax: a number with s, m, h or d, or an ISO-8601 duration. */

@@ -9,8 +9,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.function.Function;
 
+import dev.patrol.PatrolException;
 import dev.patrol.rotation.Workers;
 import dev.patrol.snowflake.Accounts;
+import io.quarkus.logging.Log;
 
 /**
  * A report's per-account runs (drift scans, posture checks), side by side, so a slow account delays only its own
@@ -24,10 +26,12 @@ final class AccountRuns<T> {
     /** For callers that wait for every account (tests, a scheduled job that may not overlap itself). */
     static final Duration NO_LIMIT = Duration.ofDays(1);
 
+    private final String what;
     private final ExecutorService runners;
     private final Map<String, CompletableFuture<List<T>>> inFlight = new ConcurrentHashMap<>();
 
-    AccountRuns(String threadName) {
+    AccountRuns(String what, String threadName) {
+        this.what = what;
         this.runners = Workers.growing(threadName);
     }
 
@@ -58,7 +62,13 @@ final class AccountRuns<T> {
             // an ended run stays until the next replaces it: one entry per account
             if (running != null && !running.isDone())
                 return running;
-            return CompletableFuture.supplyAsync(() -> work.apply(a), runners);
+            CompletableFuture<List<T>> run = CompletableFuture.supplyAsync(() -> work.apply(a), runners);
+            // a background run has no reader to report a failure outside its own guard to
+            run.whenComplete((result, failure) -> {
+                if (failure != null)
+                    Log.warnf("%s of account %s failed: %s", what, id, PatrolException.safeMessage(failure));
+            });
+            return run;
         });
     }
 }

@@ -76,7 +76,7 @@ public final class DriftDetector {
     private final Map<String, Action> actions;
     /** Per account and kind: the last scan's findings. */
     private final Map<String, Map<Kind, AtomicInteger>> counts = new ConcurrentHashMap<>();
-    private final AccountRuns<Finding> runs = new AccountRuns<>("patrol-drift");
+    private final AccountRuns<Finding> runs = new AccountRuns<>("Drift scan", "patrol-drift");
 
     @Inject
     public DriftDetector(Accounts accounts, SecretStore store, ConnectionRegistry registry, AuditLog audit, Clock clock,

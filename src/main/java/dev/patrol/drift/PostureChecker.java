@@ -73,7 +73,7 @@ public final class PostureChecker {
     private final Clock clock;
     /** Per account: [failing, unknown] in the last run. */
     private final Map<String, AtomicLong[]> counts = new ConcurrentHashMap<>();
-    private final AccountRuns<Check> runs = new AccountRuns<>("patrol-posture");
+    private final AccountRuns<Check> runs = new AccountRuns<>("Posture check", "patrol-posture");
 
     @Inject
     public PostureChecker(Accounts accounts, ConnectionRegistry registry, Clock clock, MeterRegistry meters) {

@@ -73,10 +73,14 @@ public record ConnectionState(long version, Suspension suspension, Blocked block
         return new ConnectionState(v, suspension, blocked, resumed, intent);
     }
 
-    public static ConnectionState from(Map<String, String> m, long version) {
-        // fails closed: a suspension written by hand in any spelling but "false" suspends
+    /** Fails closed: a {@code suspended} key written by hand with any value but {@code false} (blank included) suspends. */
+    public static boolean suspended(Map<String, String> m) {
         String flag = m.get(SUSPENDED);
-        Suspension s = flag != null && !flag.isBlank() && !"false".equalsIgnoreCase(flag.trim())
+        return flag != null && !"false".equalsIgnoreCase(flag.trim());
+    }
+
+    public static ConnectionState from(Map<String, String> m, long version) {
+        Suspension s = suspended(m)
                 ? new Suspension(m.getOrDefault(SUSPENDED_REASON, "incident response"), m.get(SUSPENDED_BY),
                         instant(m.get(SUSPENDED_AT)))
                 : null;

@@ -167,6 +167,19 @@ class ConfigValidatorTest {
         }
     }
 
+    /** A URL refused for plain http is named without what could be a credential in it. */
+    @Test
+    void aRefusedUrlIsShownWithoutItsUserInfoPathOrQuery() {
+        Map<String, String> m = twoAccounts();
+        m.put("patrol.accounts.eu.url", "http://svc:hunter2@snowflake.example:8080/x?token=abc");
+        m.put("patrol.vault.address", "http://root:s3cret@vault.example:8200/v1?x-vault-token=hvs.abc");
+        String all = String.join("\n", ConfigValidator.problems(config(m), LaunchMode.NORMAL));
+        assertTrue(all.contains("patrol.accounts.eu.url http://snowflake.example:8080 is plain http"), all);
+        assertTrue(all.contains("patrol.vault.address http://vault.example:8200 is plain http"), all);
+        for (String secret : List.of("hunter2", "s3cret", "abc", "svc:", "root:"))
+            assertFalse(all.contains(secret), () -> secret + " shown in:\n" + all);
+    }
+
     /** Snowflake routes by host, so two identifiers at one address are one account managed twice. */
     @Test
     void twoAccountsAtOneEndpointAreRefusedWhateverTheirIdentifiers() {

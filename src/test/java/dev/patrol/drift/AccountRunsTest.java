@@ -26,7 +26,7 @@ class AccountRunsTest {
     /** While an account's run is held, reports and background starts join it: one run, one thread on it. */
     @Test
     void reportsAndStartsJoinTheRunGoingOn() throws Exception {
-        AccountRuns<String> runs = new AccountRuns<>("test-runs");
+        AccountRuns<String> runs = new AccountRuns<>("Test run", "test-runs");
         CountDownLatch entered = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         AtomicInteger started = new AtomicInteger();
@@ -61,7 +61,7 @@ class AccountRunsTest {
      */
     @Test
     void aRunThatThrowsLeavesNoAccountRunning() {
-        AccountRuns<String> runs = new AccountRuns<>("test-runs");
+        AccountRuns<String> runs = new AccountRuns<>("Test run", "test-runs");
         AtomicInteger calls = new AtomicInteger();
         Function<Accounts.Account, List<String>> work = a -> {
             if (calls.incrementAndGet() == 1)

@@ -299,7 +299,7 @@ class AccountIsolationTest {
                 new dev.patrol.audit.AuditLog(f.clock), f.clock, new DriftDetector.Actions(Map.of()), meters);
         PostureChecker posture = new PostureChecker(accounts, new ConnectionRegistry(all), f.clock, meters);
         try {
-            DriftDetector.Report report = drift.scan(java.time.Duration.ofSeconds(3));
+            DriftDetector.Report report = drift.scan(java.time.Duration.ofSeconds(5));
             assertEquals(0, entered.getCount(), "the second account was held");
             Map<String, DriftDetector.Finding> byConnection = report.findings().stream()
                     .filter(x -> x.kind() == PatrolConfig.Drift.Kind.SCAN_FAILED)
@@ -308,7 +308,7 @@ class AccountIsolationTest {
             assertTrue(byConnection.get("b1").detail().contains("still running"), byConnection.get("b1").detail());
             assertEquals(0, driftGauge(meters, "second"), "no findings of the second account yet");
 
-            PostureChecker.Report checks = posture.check(java.time.Duration.ofSeconds(3));
+            PostureChecker.Report checks = posture.check(java.time.Duration.ofSeconds(5));
             Set<String> stillRunning = checks.checks().stream().filter(c -> c.detail().contains("still running"))
                     .map(PostureChecker.Check::account).collect(Collectors.toSet());
             assertEquals(Set.of("second"), stillRunning, checks.toString());
