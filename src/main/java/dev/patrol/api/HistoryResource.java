@@ -24,6 +24,7 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
+import dev.patrol.Instants;
 import dev.patrol.audit.AuditLog;
 import dev.patrol.registry.Connection;
 import dev.patrol.registry.ConnectionRegistry;
@@ -333,7 +334,7 @@ public class HistoryResource {
     private static Map<String, Object> event(String kind, String at, Instant written, String reason, String by) {
         Map<String, Object> e = new LinkedHashMap<>();
         e.put("kind", kind);
-        Instant when = parse(at);
+        Instant when = Instants.parseOrNull(at);
         put(e, "at", when != null ? when : written);
         if (reason != null)
             e.put("reason", reason);
@@ -355,16 +356,6 @@ public class HistoryResource {
         if (p.rotatedTo() != null)
             t.put("rotated_to", p.rotatedTo());
         return t;
-    }
-
-    private static Instant parse(String s) {
-        if (s == null || s.isEmpty())
-            return null;
-        try {
-            return Instant.parse(s);
-        } catch (java.time.format.DateTimeParseException e) {
-            return null;
-        }
     }
 
     private static void put(Map<String, Object> m, String key, Instant value) {

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import dev.patrol.Instants;
 import io.github.jopenlibs.vault.VaultException;
 import io.github.jopenlibs.vault.api.WriteOptions;
 import io.github.jopenlibs.vault.json.JsonObject;
@@ -137,22 +138,12 @@ public final class VaultSecretStore implements SecretStore {
             return out;
         for (String n : vs.asObject().names()) {
             JsonObject v = vs.asObject().get(n).asObject();
-            out.add(new VersionInfo(Long.parseLong(n), instant(v.getString("created_time", "")),
-                    instant(v.getString("deletion_time", "")),
+            out.add(new VersionInfo(Long.parseLong(n), Instants.parseOrNull(v.getString("created_time", "")),
+                    Instants.parseOrNull(v.getString("deletion_time", "")),
                     v.getBoolean("destroyed", false)));
         }
         out.sort(java.util.Comparator.comparingLong(VersionInfo::version));
         return out;
-    }
-
-    private static Instant instant(String s) {
-        if (s == null || s.isEmpty())
-            return null;
-        try {
-            return Instant.parse(s);
-        } catch (java.time.format.DateTimeParseException e) {
-            return null;
-        }
     }
 
     // --- plumbing ---
